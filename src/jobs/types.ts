@@ -1,0 +1,18 @@
+/**
+ * The job runner's port. It knows nothing of Pardot: a job is created from a spec, read until
+ * its status is final, and its result files are handed to a consumer.
+ */
+export type JobStatus = 'pending' | 'running' | 'complete' | 'failed' | 'canceled';
+
+export interface JobSnapshot {
+  id: string;
+  status: JobStatus;
+  expired: boolean;
+  files: string[];
+}
+
+export interface JobPort<Spec> {
+  create(spec: Spec, signal?: AbortSignal): Promise<JobSnapshot>;
+  read(id: string, signal?: AbortSignal): Promise<JobSnapshot>;
+  cancel(id: string, signal?: AbortSignal): Promise<void>;
+}

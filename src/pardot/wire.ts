@@ -1,0 +1,104 @@
+/**
+ * Every wire detail of the Pardot Export API in one place. Items the wire contract marks
+ * UNVERIFIED (not checked against a live business unit) are each one named constant or table
+ * entry here, so a correction is a one-line change. The README lists them.
+ */
+
+export const HOSTS = {
+  production: { api: 'https://pi.pardot.com', auth: 'https://login.salesforce.com' },
+  sandbox: { api: 'https://pi.demo.pardot.com', auth: 'https://test.salesforce.com' },
+} as const;
+
+export const TOKEN_PATH = '/services/oauth2/token';
+export const EXPORTS_PATH = '/api/v5/exports';
+export const ACCOUNT_PATH = '/api/v5/objects/account?fields=id,maximumDailyApiCalls,apiCallsUsed';
+/** UNVERIFIED: v5 names actions `/do/NAME`; the cancel path is inferred from that. */
+export const CANCEL_PATH = (id: string | number) => `${EXPORTS_PATH}/${encodeURIComponent(String(id))}/do/cancel`;
+export const READ_PATH = (id: string | number) => `${EXPORTS_PATH}/${encodeURIComponent(String(id))}`;
+/** UNVERIFIED for v5: the create body names the object under the key `object` (the seed's and v3/v4's shape). */
+export const CREATE_OBJECT_KEY = 'object';
+/** UNVERIFIED: `X-Return-Api-Usage: 1` makes responses carry `x-api-usage`. */
+export const API_USAGE_REQUEST_HEADER = ['X-Return-Api-Usage', '1'] as const;
+export const API_USAGE_RESPONSE_HEADER = 'x-api-usage';
+export const BUSINESS_UNIT_HEADER = 'Pardot-Business-Unit-Id';
+
+export const MAX_FIELDS_PER_EXPORT = 150;
+/** Pardot refuses a span over "1 year" between after and before; 365 days is within any reading of it. */
+export const MAX_EXPORT_SPAN_MS = 365 * 24 * 3600 * 1000;
+/** Results expire 7 days after completion (seed: Expiration). */
+export const RESULT_TTL_MS = 7 * 24 * 3600 * 1000;
+export const MAX_CONCURRENT_REQUESTS = 5;
+
+/** UNVERIFIED for v5: object names in camelCase (the v3/v4 convention). */
+export const OBJECT_NAMES = {
+  prospect: 'prospect',
+  visitor: 'visitor',
+  visitorActivity: 'visitorActivity',
+  listMembership: 'listMembership',
+  prospectAccount: 'prospectAccount',
+  externalActivity: 'externalActivity',
+} as const;
+export type PardotObject = keyof typeof OBJECT_NAMES;
+
+export interface ProcedureArgs {
+  after: string;
+  before: string;
+  deleted?: string;
+}
+
+/** Procedures and their argument names, from the seed. Send each procedure's own spelling. */
+export const PROCEDURES: Record<PardotObject, Record<string, ProcedureArgs>> = {
+  prospect: {
+    filter_by_updated_at: { after: 'updated_after', before: 'updated_before' },
+    filter_by_created_at: { after: 'created_after', before: 'created_before', deleted: 'deleted' },
+  },
+  visitor: {
+    filter_by_updated_at: { after: 'updated_after', before: 'updated_before', deleted: 'deleted' },
+    filter_by_prospect_updated_at: { after: 'prospect_updated_after', before: 'prospect_updated_before', deleted: 'prospect_deleted' },
+  },
+  visitorActivity: {
+    filter_by_updated_at: { after: 'updated_after', before: 'updated_before' },
+    filter_by_created_at: { after: 'created_after', before: 'created_before' },
+  },
+  listMembership: {
+    filter_by_updated_at: { after: 'updated_after', before: 'updated_before', deleted: 'deleted' },
+    filter_by_created_at: { after: 'created_after', before: 'created_before', deleted: 'deleted' },
+  },
+  prospectAccount: {
+    filter_by_updated_at: { after: 'updated_after', before: 'updated_before', deleted: 'deleted' },
+    filter_by_prospect_updated_at: { after: 'prospect_updated_after', before: 'prospect_updated_before', deleted: 'prospect_deleted' },
+  },
+  externalActivity: {
+    filter_by_created_at: { after: 'created_after', before: 'created_before' },
+    filter_by_activity_date: { after: 'activity_after', before: 'activity_before' },
+  },
+};
+
+/** Value sent for the deleted argument when include_deleted is on. */
+export const DELETED_ALL = 'all';
+
+/** Export states (seed: Export State). Anything else is a contract violation, never "keep waiting". */
+export const EXPORT_STATES = ['Waiting', 'Processing', 'Complete', 'Failed', 'Canceled'] as const;
+export type ExportState = (typeof EXPORT_STATES)[number];
+
+/** Pardot error codes the client acts on (wire contract: Errors). */
+export const PARDOT_CODES = {
+  concurrency: 66,
+  dailyLimit: 122,
+  tokenInvalid: 184,
+  buMissing: 181,
+  buInvalid: 182,
+  buUnknown: 201,
+  noAbility: 46,
+  accessDenied: 49,
+  unknownProcedure: 174,
+  unknownArgument: 175,
+  missingArgument: 176,
+  badArgument: 177,
+  exportStateConflict: 178,
+  invalidField: 180,
+  invalidField2: 224,
+  internal: 183,
+  timeout: 214,
+  minuteLimit: 202,
+} as const;
