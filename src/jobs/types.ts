@@ -9,6 +9,8 @@ export interface JobSnapshot {
   status: JobStatus;
   expired: boolean;
   files: string[];
+  /** When the service says the job was created, as it wrote it (Pardot: ISO 8601 with the user's offset). */
+  createdAt: string | null;
 }
 
 export interface JobPort<Spec> {
