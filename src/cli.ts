@@ -1,0 +1,115 @@
+/**
+ * The only module that touches argv, files, stdout/stderr, signals and exit codes.
+ *
+ *   Airbyte:  spec | check --config F | discover --config F | read --config F --catalog F [--state F]
+ *   Singer:   --config F --discover | --config F --catalog F [--state F] | --about [--format json|markdown]
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Agent } from 'undici';
+import { systemClock } from './clock.js';
+import { ConnectorError, configError, toConnectorError } from './errors.js';
+import { Redactor } from './redact.js';
+import { writableSink, type LineSink } from './protocol/output.js';
+import { runAirbyte, type AirbyteCommand } from './protocol/airbyte-commands.js';
+
+const USAGE = `Usage (Airbyte protocol):
+  source-pardot-export spec
+  source-pardot-export check --config CONFIG.json
+  source-pardot-export discover --config CONFIG.json
+  source-pardot-export read --config CONFIG.json --catalog CATALOG.json [--state STATE.json]`;
+
+class UsageError extends Error {}
+
+async function readJsonFile(flag: string, path: string | undefined, required: boolean): Promise<unknown> {
+  if (path === undefined) {
+    if (required) throw configError('USAGE', `--${flag} FILE is required.`);
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw configError('FILE_UNREADABLE', `Cannot read the --${flag} file ${path} (${code ?? (e as Error).message}): check the path and its permissions.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw configError(
+      flag === 'config' ? 'CONFIG_NOT_JSON' : flag === 'state' ? 'STATE_NOT_JSON' : 'CATALOG_NOT_JSON',
+      `The --${flag} file ${path} is not valid JSON (${(e as Error).message}): fix its syntax.`,
+    );
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const redactor = new Redactor();
+  const stdout: LineSink = writableSink(process.stdout);
+  const controller = new AbortController();
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`source-pardot-export: ${sig} received, canceling exports in flight and stopping.\n`);
+    controller.abort();
+    // Stop within 5 seconds whatever happens; state already written stays valid.
+    setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 4500).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const [command, ...rest] = argv;
+  const airbyteCommands = new Set(['spec', 'check', 'discover', 'read']);
+  if (!command || !airbyteCommands.has(command)) {
+    if (command === '--help' || command === '-h' || command === 'help') {
+      process.stderr.write(USAGE + '\n');
+      return 0;
+    }
+    throw new UsageError(`Unknown command or flags: ${argv.join(' ') || '(none)'}`);
+  }
+  let values: { config?: string; catalog?: string; state?: string };
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { config: { type: 'string' }, catalog: { type: 'string' }, state: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
+  try {
+    return await runAirbyte({
+      command: command as AirbyteCommand,
+      loadConfig: () => readJsonFile('config', values.config, true),
+      loadCatalog: () => readJsonFile('catalog', values.catalog, true),
+      loadState: () => readJsonFile('state', values.state, false),
+      out: stdout,
+      redactor,
+      clock: systemClock,
+      dispatcher,
+      signal: controller.signal,
+    });
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`source-pardot-export: ${err.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // Last resort: never a bare stack trace, never a secret.
+    const e = err instanceof ConnectorError ? err : toConnectorError(err);
+    process.stderr.write(`source-pardot-export: ${e.code}: ${e.message}\n`);
+    process.exitCode = 1;
+  },
+);

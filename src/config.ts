@@ -1,0 +1,148 @@
+/**
+ * spec.json + ajv -> a typed Config. snake_case keys are mapped to camelCase here, once.
+ * Every problem is reported naming the field and the fix; nothing here throws a bare error.
+ */
+import AjvModule from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { SPEC } from './generated/spec.js';
+import type { PardotExportConfig } from './generated/types.js';
+import { configError, type ConnectorError } from './errors.js';
+import { HOSTS } from './pardot/wire.js';
+import { isValidTimeZone } from './extract/timezone.js';
+
+// ajv and ajv-formats are CommonJS: under NodeNext their default export is the module object.
+const Ajv = AjvModule.default ?? AjvModule;
+const addFormats = addFormatsModule.default ?? addFormatsModule;
+
+export interface Config {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  businessUnitId: string;
+  startDate: number; // epoch ms
+  isSandbox: boolean;
+  timezone: string;
+  includeDeleted: boolean;
+  windowDays: number;
+  pollInitialMs: number;
+  pollMaxMs: number;
+  exportDeadlineMs: number;
+  maxConcurrentRequests: number;
+  pipelineDepth: number;
+  maxApiCalls: number | null;
+  apiBaseUrl: string;
+  authBaseUrl: string;
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+addFormats(ajv);
+const validateSpec = ajv.compile(SPEC.connectionSpecification);
+
+const FIXES: Record<string, string> = {
+  pardot_business_unit_id: 'copy the 18-character id starting with 0Uv from Salesforce Setup > Pardot Account Setup',
+  start_date: 'use an RFC 3339 date-time such as 2021-01-01T00:00:00Z',
+  client_id: "use the connected app's consumer key",
+  client_secret: "use the connected app's consumer secret",
+  refresh_token: 'use an OAuth refresh token of the Pardot API user',
+  api_base_url: 'give a full URL such as https://pi.pardot.com',
+  auth_base_url: 'give a full URL such as https://login.salesforce.com or https://NAME.my.salesforce.com',
+};
+
+function describeAjvError(e: { instancePath: string; message?: string; params: Record<string, unknown> }): string {
+  const field =
+    e.instancePath.replace(/^\//, '').replace(/\//g, '.') || (typeof e.params.missingProperty === 'string' ? e.params.missingProperty : '');
+  const what = e.params.missingProperty ? 'is missing' : (e.message ?? 'is invalid');
+  const fix = FIXES[field.split('.')[0] ?? ''];
+  return `config field '${field || '(root)'}' ${what}${fix ? `: ${fix}` : ''}`;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+function checkBaseUrl(field: string, value: string): ConnectorError | string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return configError('CONFIG_INVALID', `config field '${field}' is not a URL: ${FIXES[field]}`, { field });
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
+    return configError(
+      'CONFIG_INSECURE_URL',
+      `config field '${field}' must use https (plain http is accepted only for loopback hosts such as 127.0.0.1): got ${u.protocol}//${u.host}`,
+      { field },
+    );
+  }
+  if (u.username || u.password || u.search || u.hash) {
+    return configError('CONFIG_INVALID', `config field '${field}' must not carry credentials, a query or a fragment`, { field });
+  }
+  return u.toString().replace(/\/+$/, '');
+}
+
+/**
+ * Validates raw config JSON. `now` guards start_date against the future.
+ * Throws a config_error ConnectorError naming the field and the fix.
+ */
+export function parseConfig(raw: unknown, now: number): Config {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw configError('CONFIG_INVALID', 'The config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id.');
+  }
+  const c = structuredClone(raw) as PardotExportConfig;
+  if (!validateSpec(c)) {
+    const msgs = (validateSpec.errors ?? []).map(describeAjvError);
+    throw configError('CONFIG_INVALID', `Invalid config: ${[...new Set(msgs)].join('; ')}.`);
+  }
+  const timezone = c.timezone ?? 'UTC';
+  if (!isValidTimeZone(timezone)) {
+    throw configError(
+      'CONFIG_INVALID',
+      `config field 'timezone' is '${timezone}', which is not an IANA timezone name: use the Pardot API user's timezone, e.g. America/New_York or UTC.`,
+      { field: 'timezone' },
+    );
+  }
+  const startDate = Date.parse(c.start_date ?? '2007-01-01T00:00:00Z');
+  if (!Number.isFinite(startDate)) {
+    throw configError('CONFIG_INVALID', `config field 'start_date' is not a date: ${FIXES.start_date}.`, { field: 'start_date' });
+  }
+  if (startDate > now) {
+    throw configError(
+      'CONFIG_INVALID',
+      `config field 'start_date' (${c.start_date}) lies in the future: set it to the earliest date to replicate, e.g. 2021-01-01T00:00:00Z.`,
+      { field: 'start_date' },
+    );
+  }
+  const hosts = c.is_sandbox ? HOSTS.sandbox : HOSTS.production;
+  const api = checkBaseUrl('api_base_url', c.api_base_url ?? hosts.api);
+  if (typeof api !== 'string') throw api;
+  const auth = checkBaseUrl('auth_base_url', c.auth_base_url ?? hosts.auth);
+  if (typeof auth !== 'string') throw auth;
+  return {
+    clientId: c.client_id,
+    clientSecret: c.client_secret,
+    refreshToken: c.refresh_token,
+    businessUnitId: c.pardot_business_unit_id,
+    startDate,
+    isSandbox: c.is_sandbox ?? false,
+    timezone,
+    includeDeleted: c.include_deleted ?? true,
+    windowDays: c.window_days ?? 365,
+    pollInitialMs: (c.poll_interval_seconds ?? 5) * 1000,
+    pollMaxMs: Math.max((c.poll_max_interval_seconds ?? 60) * 1000, (c.poll_interval_seconds ?? 5) * 1000),
+    exportDeadlineMs: (c.export_timeout_minutes ?? 360) * 60_000,
+    maxConcurrentRequests: c.max_concurrent_requests ?? 3,
+    pipelineDepth: c.pipeline_depth ?? 2,
+    maxApiCalls: c.max_api_calls ?? null,
+    apiBaseUrl: api,
+    authBaseUrl: auth,
+  };
+}
+
+/** The secrets of a raw config, for the redactor, even when the config fails validation. */
+export function secretsOf(raw: unknown): string[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const r = raw as Record<string, unknown>;
+  return ['client_secret', 'refresh_token', 'client_id'].flatMap((k) => (typeof r[k] === 'string' ? [r[k] as string] : []));
+}

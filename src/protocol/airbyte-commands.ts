@@ -1,0 +1,91 @@
+/**
+ * The Airbyte commands: spec, check, discover, read. Inputs arrive as loaders (cli.ts reads the
+ * files), output goes to a LineSink; the result is the exit code.
+ */
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock.js';
+import { ConnectorError, toConnectorError } from '../errors.js';
+import type { Redactor } from '../redact.js';
+import { createRuntime, registerSecrets } from '../runtime.js';
+import { parseState } from '../sync/state.js';
+import { runRead } from '../sync/read.js';
+import { STREAMS } from '../streams.js';
+import { AirbyteWriter, catalogMessage, connectionStatusMessage, errorTraceMessage, logMessage, specMessage } from './airbyte.js';
+import { parseAirbyteCatalog } from './catalog.js';
+import type { LineSink } from './output.js';
+
+export type AirbyteCommand = 'spec' | 'check' | 'discover' | 'read';
+
+export interface AirbyteRunOptions {
+  command: AirbyteCommand;
+  loadConfig: () => Promise<unknown>;
+  loadCatalog: () => Promise<unknown>;
+  loadState: () => Promise<unknown>;
+  out: LineSink;
+  redactor: Redactor;
+  clock: Clock;
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+}
+
+export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
+  const writer = new AirbyteWriter(o.out, o.redactor, () => o.clock.now());
+  const log = (level: string, message: string) => void writer.message(logMessage(level, message));
+  switch (o.command) {
+    case 'spec':
+      await writer.message(specMessage());
+      return 0;
+    case 'check': {
+      try {
+        const raw = await o.loadConfig();
+        registerSecrets(raw, o.redactor);
+        const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
+        const acct = await rt.api.account(o.signal);
+        const budget =
+          acct.maximumDailyApiCalls !== null ? ` API calls today: ${acct.apiCallsUsed ?? '?'} of ${acct.maximumDailyApiCalls} used.` : '';
+        await writer.message(connectionStatusMessage(true, `Connected to Pardot business unit ${rt.config.businessUnitId}.${budget}`));
+      } catch (err) {
+        const e = toConnectorError(err);
+        await writer.message(connectionStatusMessage(false, e.message));
+      }
+      return 0;
+    }
+    case 'discover': {
+      try {
+        const raw = await o.loadConfig();
+        createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
+        await writer.message(catalogMessage(STREAMS));
+        return 0;
+      } catch (err) {
+        await writer.message(errorTraceMessage(toConnectorError(err), o.clock.now()));
+        return 1;
+      }
+    }
+    case 'read': {
+      try {
+        const raw = await o.loadConfig();
+        const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
+        const streams = parseAirbyteCatalog(await o.loadCatalog());
+        const parsed = parseState(await o.loadState(), STREAMS);
+        for (const w of parsed.warnings) await writer.message(logMessage('WARN', w));
+        for await (const ev of runRead({
+          config: rt.config,
+          streams,
+          state: parsed.streams,
+          api: rt.api,
+          port: rt.port,
+          clock: o.clock,
+          signal: o.signal,
+        })) {
+          const p = writer.event(ev);
+          if (p) await p;
+        }
+        return 0;
+      } catch (err) {
+        const e: ConnectorError = toConnectorError(err);
+        await writer.message(errorTraceMessage(e, o.clock.now()));
+        return 1;
+      }
+    }
+  }
+}

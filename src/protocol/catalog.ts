@@ -1,0 +1,98 @@
+/**
+ * The catalog model both protocols share: which streams to sync, in which mode, with which fields.
+ * Airbyte's configured catalog and Singer's catalog are parsed into ConfiguredStream[] here.
+ */
+import AjvModule from 'ajv';
+import { configError } from '../errors.js';
+import { MAX_FIELDS_PER_EXPORT } from '../pardot/wire.js';
+import { STREAMS, findStream, type FieldDef, type StreamDef } from '../streams.js';
+
+const Ajv = AjvModule.default ?? AjvModule;
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+export type SyncMode = 'full_refresh' | 'incremental';
+
+export interface ConfiguredStream {
+  stream: StreamDef;
+  syncMode: SyncMode;
+  /** Fields to request from Pardot and emit: the selected ones, plus the key and the cursor. */
+  fields: FieldDef[];
+}
+
+/**
+ * The fields to request: those named in `selected` that the stream knows (all when selected is
+ * undefined), always with the primary key and the cursor, in the stream's own order.
+ */
+export function selectFields(stream: StreamDef, selected: Iterable<string> | undefined): FieldDef[] {
+  if (selected === undefined) return [...stream.fields];
+  const want = new Set(selected);
+  want.add('id');
+  want.add(stream.cursorField);
+  const fields = stream.fields.filter((f) => want.has(f.name));
+  if (fields.length > MAX_FIELDS_PER_EXPORT) {
+    throw configError(
+      'CATALOG_TOO_MANY_FIELDS',
+      `Stream '${stream.name}' selects ${fields.length} fields; Pardot exports at most ${MAX_FIELDS_PER_EXPORT}: deselect some.`,
+    );
+  }
+  return fields;
+}
+
+const validateConfigured = ajv.compile({
+  type: 'object',
+  required: ['streams'],
+  properties: {
+    streams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['stream', 'sync_mode'],
+        properties: {
+          stream: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, json_schema: { type: 'object' } } },
+          sync_mode: { type: 'string' },
+          cursor_field: { type: 'array', items: { type: 'string' } },
+          destination_sync_mode: { type: 'string' },
+        },
+      },
+    },
+  },
+});
+
+function catalogError(message: string): never {
+  throw configError('CATALOG_INVALID', `${message} Run discover and build the configured catalog from its streams.`);
+}
+
+/** The discover answer: every stream with its full schema. */
+export function discoverStreams(): readonly StreamDef[] {
+  return STREAMS;
+}
+
+export function parseAirbyteCatalog(raw: unknown): ConfiguredStream[] {
+  if (!validateConfigured(raw)) {
+    const why = (validateConfigured.errors ?? []).map((e) => `${e.instancePath || '(catalog)'} ${e.message}`).join('; ');
+    catalogError(`The configured catalog has the wrong shape: ${why}.`);
+  }
+  const cat = raw as {
+    streams: Array<{ stream: { name: string; json_schema?: { properties?: Record<string, unknown> } }; sync_mode: string; cursor_field?: string[] }>;
+  };
+  const seen = new Set<string>();
+  return cat.streams.map((cs) => {
+    const def = findStream(cs.stream.name);
+    if (!def) catalogError(`The catalog names stream '${cs.stream.name}', which this connector does not have (streams: ${STREAMS.map((s) => s.name).join(', ')}).`);
+    if (seen.has(def.name)) catalogError(`The catalog names stream '${def.name}' twice.`);
+    seen.add(def.name);
+    if (cs.sync_mode !== 'full_refresh' && cs.sync_mode !== 'incremental') {
+      catalogError(`Stream '${def.name}' asks for sync_mode '${cs.sync_mode}'; supported: full_refresh, incremental.`);
+    }
+    if (cs.sync_mode === 'incremental' && cs.cursor_field && cs.cursor_field.length > 0) {
+      if (cs.cursor_field.length !== 1 || cs.cursor_field[0] !== def.cursorField) {
+        catalogError(
+          `Stream '${def.name}' asks for cursor_field ${JSON.stringify(cs.cursor_field)}; its cursor is source-defined: ["${def.cursorField}"].`,
+        );
+      }
+    }
+    const props = cs.stream.json_schema?.properties;
+    const fields = selectFields(def, props ? Object.keys(props) : undefined);
+    return { stream: def, syncMode: cs.sync_mode, fields };
+  });
+}
