@@ -102,3 +102,10 @@ export const PARDOT_CODES = {
   timeout: 214,
   minuteLimit: 202,
 } as const;
+
+/**
+ * UNVERIFIED: when Pardot's daily API call budget (code 122) resets. Salesforce's help says the
+ * allowance is per day; the reset moment is taken to be midnight in the account's timezone.
+ * Used only to phrase the error and set its `retryAt`.
+ */
+export const DAILY_LIMIT_RESET = { hour: 0, minute: 0, zone: 'account' } as const;

@@ -1,0 +1,239 @@
+/**
+ * Pardot writes DateTime cells as wall-clock text (`YYYY-MM-DD HH:mm:ss`, sometimes date-only
+ * `YYYY-MM-DD`) in the timezone of the user who created the export, with no offset. This module
+ * turns such text into RFC 3339 with an explicit offset, e.g. `2024-03-10 01:30:00` read in
+ * America/New_York → `2024-03-10T01:30:00-05:00`. The offset is always written `±HH:MM`, so UTC
+ * is `+00:00` (never `Z`), for one shape everywhere.
+ *
+ * DST rule (quoted by the README):
+ *   - A wall time inside a spring-forward GAP (a time that never happened on the wall clock) is
+ *     read with the offset in force just BEFORE the gap. Example: 02:30 on 2024-03-10 in
+ *     America/New_York → `2024-03-10T02:30:00-05:00`, the instant 03:30-04:00. This is the same
+ *     instant that Temporal's `disambiguation: 'compatible'` gives.
+ *   - A REPEATED wall time in a fall-back OVERLAP is read as the EARLIER instant (the first
+ *     occurrence, with the pre-transition offset). Example: 01:30 on 2024-11-03 in
+ *     America/New_York → `2024-11-03T01:30:00-04:00`. Temporal's 'compatible' does the same.
+ *   In both cases the rule is: a wall time before `transition + max(old, new offset)` gets the
+ *   old offset, from there on the new one.
+ *
+ * Offsets are taken from the runtime's ICU data (Intl). Offsets with seconds (local mean time
+ * before ~1900) are written rounded to the minute, as RFC 3339 has no seconds in offsets.
+ * The code assumes at most one offset change within ±24 hours of a wall time (true of every
+ * zone in the tz database since 1970 as far as ICU reports).
+ *
+ * Performance: this is the per-row path (~10 DateTime cells per prospect row). The offset is
+ * cached per wall-clock HOUR (a numeric key built while the digits are checked); an hour in
+ * which the offset changes (the wall-clock hour that holds `transition + max(old, new)`) is
+ * cached as "slow" and each value in it is resolved exactly to the millisecond.
+ */
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      era: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** True when the runtime knows `tz` as an IANA time zone name (or an alias such as `UTC`). */
+export function isValidTimeZone(tz: string): boolean {
+  if (typeof tz !== 'string' || tz.length === 0) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of `tz` from UTC at the instant, in milliseconds (exact, may hold seconds). */
+function offsetMsAt(f: Intl.DateTimeFormat, epochMs: number): number {
+  // Floor to the second: Intl formats whole seconds only.
+  const t = Math.floor(epochMs / 1000) * 1000;
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let bc = false;
+  for (const p of f.formatToParts(t)) {
+    switch (p.type) {
+      case 'year':
+        year = Number(p.value);
+        break;
+      case 'month':
+        month = Number(p.value);
+        break;
+      case 'day':
+        day = Number(p.value);
+        break;
+      case 'hour':
+        hour = Number(p.value);
+        break;
+      case 'minute':
+        minute = Number(p.value);
+        break;
+      case 'second':
+        second = Number(p.value);
+        break;
+      case 'era':
+        bc = p.value.startsWith('B');
+        break;
+      default:
+        break;
+    }
+  }
+  if (bc) year = 1 - year;
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime() - t;
+}
+
+/** Offset of `tz` from UTC at the instant, in whole minutes (e.g. -420 for PDT, 345 for Nepal). */
+export function offsetMinutesAt(tz: string, epochMs: number): number {
+  return Math.round(offsetMsAt(formatterFor(tz), epochMs) / 60_000);
+}
+
+/**
+ * Offset (ms) that the DST rule above gives for a wall time, given as the milliseconds the wall
+ * time would have if it were UTC.
+ */
+function resolveOffsetMs(f: Intl.DateTimeFormat, wallMs: number): number {
+  const before = offsetMsAt(f, wallMs - DAY_MS);
+  const after = offsetMsAt(f, wallMs + DAY_MS);
+  if (before === after) return before;
+  // One transition T in the window: wall times before T + max(before, after) keep `before`.
+  // (t < T + m  <=>  the instant t - m is before T  <=>  offset there is still `before`.)
+  const m = before > after ? before : after;
+  return offsetMsAt(f, wallMs - m) === before ? before : after;
+}
+
+function formatOffset(offsetMs: number): string {
+  let mins = Math.round(offsetMs / 60_000);
+  const sign = mins < 0 ? '-' : '+';
+  if (mins < 0) mins = -mins;
+  const h = Math.floor(mins / 60);
+  const m = mins % 60;
+  return `${sign}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}`;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return 29;
+  return DAYS_IN_MONTH[month - 1] as number;
+}
+
+/** Two ASCII digits at `i` as a number, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
+  return a * 10 + b;
+}
+
+const CACHE_LIMIT = 100_000;
+/** Cache value for an hour whose offset changes inside it. */
+const SLOW = '';
+
+/**
+ * Returns a converter from Pardot wall time (`YYYY-MM-DD HH:mm:ss`, optionally with a fraction
+ * `.f+`, or date-only `YYYY-MM-DD` meaning midnight; a `T` in place of the space is accepted too)
+ * read in `tz` to RFC 3339 with offset. The converter returns null when the text is not a valid
+ * date-time (bad shape, month 13, 31 April, 24:00, minute/second 60...); the caller raises the
+ * error. Throws a RangeError at creation for an unknown zone (check with isValidTimeZone first).
+ */
+export function createWallTimeConverter(tz: string): (wall: string) => string | null {
+  const f = formatterFor(tz); // throws RangeError for an unknown zone
+  // hour key -> offset text ('-05:00'), or SLOW for an hour where the offset changes.
+  const cache = new Map<number, string>();
+
+  function hourOffset(key: number, y: number, mo: number, d: number, h: number): string {
+    const wall0 = wallToMs(y, mo, d, h, 0, 0);
+    const o0 = resolveOffsetMs(f, wall0);
+    const o1 = resolveOffsetMs(f, wall0 + HOUR_MS - 1);
+    // The resolved offset is a step function of wall time, so equal ends = one offset all hour.
+    const v = o0 === o1 ? formatOffset(o0) : SLOW;
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, v);
+    return v;
+  }
+
+  return function convert(wall: string): string | null {
+    const len = wall.length;
+    if (len !== 19 && len !== 10 && len < 21) return null;
+    // Year: 4 digits.
+    const y0 = wall.charCodeAt(0) - 48;
+    const y1 = wall.charCodeAt(1) - 48;
+    const y2 = wall.charCodeAt(2) - 48;
+    const y3 = wall.charCodeAt(3) - 48;
+    if (y0 < 0 || y0 > 9 || y1 < 0 || y1 > 9 || y2 < 0 || y2 > 9 || y3 < 0 || y3 > 9) return null;
+    if (wall.charCodeAt(4) !== 45 /* - */ || wall.charCodeAt(7) !== 45) return null;
+    const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+    const mo = two(wall, 5);
+    const d = two(wall, 8);
+    if (mo < 1 || mo > 12 || d < 1) return null;
+    let h = 0;
+    let mi = 0;
+    let s = 0;
+    let rest: string; // "HH:mm:ss[.fff]"
+    if (len === 10) {
+      rest = '00:00:00';
+    } else {
+      const sep = wall.charCodeAt(10);
+      if (sep !== 32 /* space */ && sep !== 84 /* T */) return null;
+      h = two(wall, 11);
+      mi = two(wall, 14);
+      s = two(wall, 17);
+      if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return null;
+      if (wall.charCodeAt(13) !== 58 /* : */ || wall.charCodeAt(16) !== 58) return null;
+      if (len > 19) {
+        if (wall.charCodeAt(19) !== 46 /* . */) return null;
+        for (let i = 20; i < len; i++) {
+          const c = wall.charCodeAt(i);
+          if (c < 48 || c > 57) return null;
+        }
+      }
+      rest = wall.slice(11);
+    }
+    const key = ((y * 12 + mo - 1) * 31 + d - 1) * 24 + h;
+    let off = cache.get(key);
+    if (off === undefined) {
+      // First sight of this hour: check the day against the month, then compute.
+      if (d > daysInMonth(y, mo)) return null;
+      off = hourOffset(key, y, mo, d, h);
+    }
+    if (off === SLOW) {
+      // Transition hour: resolve this exact wall time.
+      off = formatOffset(resolveOffsetMs(f, wallToMs(y, mo, d, h, mi, s)));
+    }
+    return `${wall.slice(0, 10)}T${rest}${off}`;
+  };
+}
+
+/** Milliseconds of the wall time taken as UTC (Date.UTC maps years 0-99 to 1900-1999: undone). */
+function wallToMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (y >= 100) return ms;
+  const dt = new Date(ms);
+  dt.setUTCFullYear(y, mo - 1, d);
+  return dt.getTime();
+}

@@ -1,0 +1,377 @@
+/**
+ * One Pardot API request, done right: the token and business-unit headers (to the API origin
+ * only), a concurrency slot (Pardot allows 5 requests in flight per business unit, code 66),
+ * no redirects, the error-code table of the wire contract, and retries with capped, jittered
+ * exponential backoff that honour Retry-After.
+ */
+import type { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import type { Clock } from '../clock.js';
+import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
+import type { Redactor } from '../redact.js';
+import type { ApiCallCounts } from '../sync/events.js';
+import { locationOrigin, parseJson, readLimited, type LogFn, type TokenProvider } from './auth.js';
+import { abortReason, type Limiter } from './limiter.js';
+import { backoffDelay, isAbortError, isUnreachableCode, networkErrorCode, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { API_USAGE_REQUEST_HEADER, API_USAGE_RESPONSE_HEADER, BUSINESS_UNIT_HEADER, DAILY_LIMIT_RESET, PARDOT_CODES as C } from './wire.js';
+
+export type CallKind = keyof ApiCallCounts;
+
+/** What the request was for, so that an error can name it (procedure, arguments, object, fields). */
+export interface RequestInfo {
+  object?: string;
+  fields?: string[];
+  procedure?: { name: string; arguments: Record<string, string> };
+}
+
+export interface PardotHttpOptions {
+  apiBaseUrl: string;
+  businessUnitId: string;
+  dispatcher: Dispatcher;
+  limiter: Limiter;
+  auth: TokenProvider;
+  retry: RetryPolicy;
+  requestTimeoutMs: number;
+  clock: Clock;
+  redactor: Redactor;
+  log: LogFn;
+  calls: ApiCallCounts;
+  timezone?: string;
+  random?: () => number;
+}
+
+interface SendArgs {
+  kind: CallKind;
+  method: 'GET' | 'POST';
+  url: URL;
+  body?: string;
+  signal?: AbortSignal;
+  info?: RequestInfo;
+  stream: boolean;
+}
+
+type Decision = { retry: string; retryAfterMs: number | null; status: number; code: number | null } | { auth: true; status: number; code: number | null };
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+const JSON_BODY_LIMIT = 16 * 1024 * 1024;
+const RETRY_CODES = new Set<number>([C.concurrency, C.internal, C.timeout, C.minuteLimit]);
+const KNOWN_CODES = new Set<number>(Object.values(C));
+
+export class PardotHttp {
+  readonly base: string;
+  readonly origin: string;
+  private reached = false;
+  /** Last `x-api-usage` header seen (calls used today / allowance), when Pardot sends it. */
+  lastApiUsage: string | null = null;
+
+  constructor(private readonly o: PardotHttpOptions) {
+    this.base = o.apiBaseUrl.replace(/\/+$/, '');
+    this.origin = new URL(this.base).origin;
+  }
+
+  /** A path on the API (the base may carry a proxy prefix). */
+  urlFor(path: string): URL {
+    return new URL(this.base + path);
+  }
+
+  /** Sends a request and returns its JSON body (null when the 2xx body is empty). */
+  async json(kind: CallKind, method: 'GET' | 'POST', path: string, opts: { body?: unknown; signal?: AbortSignal; info?: RequestInfo } = {}): Promise<Record<string, unknown> | null> {
+    const url = this.urlFor(path);
+    const res = await this.send({
+      kind,
+      method,
+      url,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+      info: opts.info,
+      stream: false,
+    });
+    const text = res as string;
+    if (text.trim() === '') return null;
+    const parsed = parseJson(text);
+    if (!parsed) {
+      throw this.error('PARDOT_BAD_RESPONSE', 'system_error', `Pardot answered ${method} ${url.pathname} with a body that is not a JSON object; report it (is api_base_url a Pardot API host?).`, {
+        url: url.pathname,
+      });
+    }
+    return parsed;
+  }
+
+  /** Opens a body stream; the concurrency slot is held until the body ends, errors or is destroyed. */
+  async stream(kind: CallKind, url: URL, signal?: AbortSignal): Promise<Readable> {
+    return (await this.send({ kind, method: 'GET', url, signal, stream: true })) as Readable;
+  }
+
+  private headers(token: string, hasBody: boolean, stream: boolean): Record<string, string> {
+    const h: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      [BUSINESS_UNIT_HEADER]: this.o.businessUnitId,
+      // Result files are CSV; JSON is still accepted so that errors come as {"code","message"}.
+      accept: stream ? 'text/csv, application/json;q=0.9, */*;q=0.1' : 'application/json',
+      [API_USAGE_REQUEST_HEADER[0]]: API_USAGE_REQUEST_HEADER[1],
+    };
+    if (hasBody) h['content-type'] = 'application/json';
+    return h;
+  }
+
+  private async send(a: SendArgs): Promise<string | Readable> {
+    const { retry, clock, limiter, auth, redactor, log } = this.o;
+    if (a.url.origin !== this.origin) {
+      // Defence in depth: credentials go to the API origin only.
+      throw this.error('PARDOT_FOREIGN_ORIGIN', 'system_error', `Refused to send Pardot credentials to ${a.url.origin}, which is not the API origin ${this.origin}.`, { url: a.url.pathname });
+    }
+    const path = a.url.pathname;
+    let attempt = 1;
+    let refreshed = false;
+    let token = await auth.get(a.signal);
+    for (;;) {
+      let decision: Decision;
+      const release = await limiter.acquire(a.signal);
+      let releaseOnReturn = true;
+      try {
+        this.o.calls[a.kind]++;
+        const res = await request(a.url, {
+          method: a.method,
+          dispatcher: this.o.dispatcher,
+          headers: this.headers(token, a.body !== undefined, a.stream),
+          body: a.body,
+          signal: a.signal,
+          headersTimeout: this.o.requestTimeoutMs,
+          bodyTimeout: this.o.requestTimeoutMs,
+        });
+        this.reached = true;
+        const usage = res.headers[API_USAGE_RESPONSE_HEADER];
+        if (typeof usage === 'string') this.lastApiUsage = usage;
+        const status = res.statusCode;
+        if (status >= 200 && status < 300) {
+          if (a.stream) {
+            const body = res.body;
+            releaseOnReturn = false;
+            body.once('end', release);
+            body.once('error', release);
+            body.once('close', release);
+            return body;
+          }
+          return await readLimited(res.body, JSON_BODY_LIMIT);
+        }
+        let text = '';
+        try {
+          text = await readLimited(res.body, ERROR_BODY_LIMIT);
+        } catch {
+          // The error body is only a hint; the status decides.
+        }
+        decision = this.decide(a, status, text, res.headers);
+      } catch (e) {
+        if (e instanceof ConnectorError) throw e;
+        if (a.signal?.aborted) throw abortReason(a.signal);
+        if (isAbortError(e)) throw e;
+        const code = networkErrorCode(e);
+        if (code === null) throw e;
+        if (!this.reached && isUnreachableCode(code)) {
+          throw this.error(
+            'PARDOT_HOST_UNREACHABLE',
+            'config_error',
+            `Could not reach the Pardot API host ${a.url.host} (${code}): check api_base_url and is_sandbox ` +
+              `(production https://pi.pardot.com, sandbox https://pi.demo.pardot.com) and the network (DNS, proxy, firewall).`,
+            { url: path, networkError: code },
+          );
+        }
+        decision = { retry: `network error ${code}`, retryAfterMs: null, status: 0, code: null };
+      } finally {
+        if (releaseOnReturn) release();
+      }
+
+      if ('auth' in decision) {
+        if (refreshed) {
+          throw this.error(
+            'PARDOT_AUTH_REJECTED',
+            'config_error',
+            `Pardot rejected the access token for ${a.method} ${path} again right after a token refresh (${decision.code !== null ? `code ${decision.code}` : `HTTP ${decision.status}`}): ` +
+              `check that the connected app has the pardot_api scope, that the Salesforce user has Account Engagement (Pardot) API access, and that is_sandbox matches the org.`,
+            { url: path, httpStatus: decision.status, pardotCode: decision.code ?? undefined },
+          );
+        }
+        refreshed = true;
+        log('INFO', `Pardot rejected the access token for ${a.method} ${path}; refreshing it once`);
+        token = await auth.refresh(token, a.signal);
+        continue;
+      }
+
+      const ctx: ErrorContext = { url: path, httpStatus: decision.status || undefined, pardotCode: decision.code ?? undefined, attempts: attempt };
+      if (attempt >= retry.maxAttempts) {
+        throw this.error(
+          'PARDOT_UNAVAILABLE',
+          'transient_error',
+          `Pardot did not answer ${a.method} ${path} successfully after ${attempt} attempts (last: ${decision.retry}). Pardot may be overloaded or down; run again later.`,
+          ctx,
+        );
+      }
+      if (decision.retryAfterMs !== null && decision.retryAfterMs > retry.maxRetryAfterMs) {
+        throw this.error(
+          'PARDOT_UNAVAILABLE',
+          'transient_error',
+          `Pardot asked to wait ${Math.round(decision.retryAfterMs / 1000)} s before retrying ${a.method} ${path} (${decision.retry}), longer than this connector waits; run again later.`,
+          { ...ctx, retryAt: clock.now() + decision.retryAfterMs },
+        );
+      }
+      const delay = decision.retryAfterMs ?? backoffDelay(retry, attempt, this.o.random);
+      log('WARN', redactor.redact(`${a.method} ${path} failed (${decision.retry}); retry ${attempt}/${retry.maxAttempts - 1} in ${delay} ms`));
+      await clock.sleep(delay, a.signal);
+      attempt++;
+    }
+  }
+
+  /** The wire contract's error table: decide on Pardot's code, fall back on the HTTP status. */
+  private decide(a: SendArgs, status: number, text: string, headers: Record<string, string | string[] | undefined>): Decision {
+    const path = a.url.pathname;
+    const body = parseJson(text);
+    const rawCode = body?.['code'];
+    const code = typeof rawCode === 'number' || (typeof rawCode === 'string' && /^\d+$/.test(rawCode)) ? Number(rawCode) : null;
+    const rawMsg = body?.['message'];
+    const pmsg = typeof rawMsg === 'string' && rawMsg.trim() ? this.o.redactor.redact(rawMsg.trim().slice(0, 300)) : null;
+    const said = code !== null ? ` (code ${code}${pmsg ? `: ${pmsg}` : ''})` : pmsg ? ` (${pmsg})` : '';
+    const ctx: ErrorContext = { url: path, httpStatus: status, pardotCode: code ?? undefined, method: a.method };
+    const req = `${a.method} ${path}`;
+
+    if (status >= 300 && status < 400) {
+      throw this.error(
+        'PARDOT_REDIRECT',
+        'config_error',
+        `Pardot answered ${req} with a redirect (HTTP ${status}) to ${locationOrigin(headers['location'], a.url.href)}; it was not followed (credentials go only to ${this.origin}). Check api_base_url and is_sandbox.`,
+        ctx,
+      );
+    }
+    if (code === C.tokenInvalid || (status === 401 && (code === null || !KNOWN_CODES.has(code)))) return { auth: true, status, code };
+    if (code !== null && RETRY_CODES.has(code)) {
+      return { retry: `HTTP ${status}, Pardot code ${code}`, retryAfterMs: parseRetryAfter(headers['retry-after'], this.o.clock.now()), status, code };
+    }
+    switch (code) {
+      case C.dailyLimit: {
+        const { at, phrase } = nextDailyReset(this.o.clock.now(), this.o.timezone);
+        throw this.error(
+          'PARDOT_DAILY_LIMIT',
+          'transient_error',
+          `Pardot's daily API call limit for business unit ${this.o.businessUnitId} is used up (code 122). State up to the last finished window is saved; ` +
+            `run again after the budget resets (at midnight in the account's timezone, about ${phrase})`,
+          { ...ctx, retryAt: at },
+        );
+      }
+      case C.buMissing:
+      case C.buInvalid:
+      case C.buUnknown:
+        throw this.error(
+          'PARDOT_BUSINESS_UNIT',
+          'config_error',
+          `Pardot refused the business unit for ${req}${said}: check pardot_business_unit_id (18 characters, starting 0Uv; Setup > Account Engagement > Business Unit Setup) ` +
+            `and that the host matches it: production https://pi.pardot.com, sandbox https://pi.demo.pardot.com (is_sandbox).`,
+          ctx,
+        );
+      case C.noAbility:
+      case C.accessDenied: {
+        const what = a.info?.object ? `exporting ${a.info.object}` : req;
+        throw this.error(
+          'PARDOT_PERMISSION',
+          'config_error',
+          `The Pardot API user lacks the ability needed for ${what}${said}: give the user's Account Engagement role the export and view abilities for that object.`,
+          { ...ctx, object: a.info?.object },
+        );
+      }
+      case C.unknownProcedure:
+      case C.unknownArgument:
+      case C.missingArgument:
+      case C.badArgument: {
+        const p = a.info?.procedure;
+        const proc = p ? `; object ${a.info?.object ?? '?'}, procedure ${p.name}, arguments ${JSON.stringify(p.arguments)}` : '';
+        throw this.error('PARDOT_BAD_REQUEST', 'system_error', `Pardot refused ${req}${said}${proc}. This is a connector bug or an API change; report it.`, {
+          ...ctx,
+          procedure: p?.name,
+        });
+      }
+      case C.invalidField:
+      case C.invalidField2: {
+        const field = fieldNamed(pmsg, a.info?.fields);
+        throw this.error(
+          'PARDOT_INVALID_FIELD',
+          'config_error',
+          `Pardot refused a field of ${a.info?.object ? `the ${a.info.object} export` : req}${field ? ` ('${field}')` : ''}${said}: ` +
+            `the field may not exist in this account or not be exportable; deselect it in the catalog.`,
+          { ...ctx, field: field ?? undefined },
+        );
+      }
+      case C.exportStateConflict:
+        if (a.kind === 'download') {
+          throw this.error(
+            'PARDOT_EXPORT_EXPIRED',
+            'transient_error',
+            `Pardot refused the result file ${path}${said}: the export expired (results are kept 7 days) and has to be created again.`,
+            ctx,
+          );
+        }
+        throw this.error('PARDOT_EXPORT_STATE', 'system_error', `Pardot says the export's state does not allow ${req}${said}.`, ctx);
+    }
+    if (status === 429 || status >= 500) {
+      return { retry: `HTTP ${status}${code !== null ? `, Pardot code ${code}` : ''}`, retryAfterMs: parseRetryAfter(headers['retry-after'], this.o.clock.now()), status, code };
+    }
+    throw this.error(`PARDOT_HTTP_${status}`, 'system_error', `Pardot answered ${req} with HTTP ${status}${said}.`, ctx);
+  }
+
+  private error(code: string, failureType: FailureType, message: string, context: ErrorContext): ConnectorError {
+    const clean: ErrorContext = {};
+    for (const [k, v] of Object.entries(context)) {
+      if (v === undefined) continue;
+      clean[k] = typeof v === 'string' ? this.o.redactor.redact(v) : v;
+    }
+    return new ConnectorError(code, this.o.redactor.redact(message), { failureType, retriable: false, context: clean });
+  }
+}
+
+/** The field a Pardot message names: one of the requested fields, else a quoted name. */
+function fieldNamed(message: string | null, fields: string[] | undefined): string | null {
+  if (!message) return null;
+  for (const f of fields ?? []) {
+    if (new RegExp(`(^|[^A-Za-z0-9_])${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(message)) return f;
+  }
+  const m = /["'`]([A-Za-z_][A-Za-z0-9_.]*)["'`]/.exec(message) ?? /\bfields?\s*:?\s+([A-Za-z_][A-Za-z0-9_.]*)/i.exec(message);
+  return m?.[1] ?? null;
+}
+
+/** When the daily budget resets next (DAILY_LIMIT_RESET, UNVERIFIED), and a phrase for it. */
+export function nextDailyReset(now: number, timezone?: string): { at: number; phrase: string } {
+  let zone = timezone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    zone = 'UTC';
+  }
+  const p = wallParts(now, zone);
+  const resetMinutes = DAILY_LIMIT_RESET.hour * 60 + DAILY_LIMIT_RESET.minute;
+  const dayOffset = p.hour * 60 + p.minute >= resetMinutes ? 1 : 0;
+  const wall = Date.UTC(p.year, p.month - 1, p.day + dayOffset, DAILY_LIMIT_RESET.hour, DAILY_LIMIT_RESET.minute);
+  let at = wall - offsetAt(wall, zone);
+  at = wall - offsetAt(at, zone);
+  const w = wallParts(at, zone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const local = `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)} ${zone}`;
+  const phrase = zone === 'UTC' ? `${local}${timezone ? '' : ' (account timezone unknown; UTC assumed)'}` : `${local}, ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+  return { at, phrase };
+}
+
+function wallParts(ms: number, timeZone: string) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(ms));
+  const get = (t: string) => Number(parts.find((x) => x.type === t)?.value ?? 0);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
+}
+
+function offsetAt(ms: number, zone: string): number {
+  const p = wallParts(ms, zone);
+  const floored = ms - (((ms % 60_000) + 60_000) % 60_000);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - floored;
+}

@@ -1,0 +1,37 @@
+// Fake Salesforce OAuth + Pardot v5 Export API on loopback. See server.ts for behaviour.
+export {
+  startFakePardot,
+  DEFAULTS,
+  ROUTE_KINDS,
+  type FakePardot,
+  type FakePardotOptions,
+  type FakeExport,
+  type FakeStats,
+  type FakeRequest,
+  type Fault,
+  type FaultKind,
+  type FaultPlan,
+  type RouteKind,
+  type ExportState,
+} from './server.js';
+export {
+  generateData,
+  lazyProspects,
+  specialInstants,
+  dstTransitions,
+  prng,
+  hash32,
+  shuffleInPlace,
+  TRICKY_STRINGS,
+  DEFAULT_COUNTS,
+  type DataSource,
+  type LazySource,
+  type GenerateOptions,
+  type LazyOptions,
+  type Row,
+  type CellValue,
+} from './data.js';
+export { FIELDS, OBJECT_NAMES, VISITOR_ACTIVITY_TYPES, exportableFields, fieldDef, type ObjectName, type FieldDef, type FieldType } from './fields.js';
+export { PROCEDURES, MAX_FIELDS, MAX_SPAN_MS, CODES } from './procedures.js';
+export { formatWallTime, formatIsoWithOffset, offsetMinutes, wallToInstant, parseDateArgument } from './time.js';
+export { renderCell, quoteCell } from './csv.js';

@@ -1,0 +1,822 @@
+// A real HTTP fake of Salesforce OAuth + the Pardot v5 Export API on loopback,
+// for the test suite, the demo and the throughput benchmark. node:http only.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import { headerLine, rowRenderer, type Row } from './csv.js';
+import { shuffleInPlace, hash32, type DataSource } from './data.js';
+import { fieldDef, isObjectName, type ObjectName } from './fields.js';
+import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
+import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
+
+// ---------------------------------------------------------------- public types
+
+export type RouteKind = 'token' | 'account' | 'create' | 'read' | 'query' | 'cancel' | 'download';
+export const ROUTE_KINDS: readonly RouteKind[] = ['token', 'account', 'create', 'read', 'query', 'cancel', 'download'];
+
+export type FaultKind =
+  | 'status'
+  | 'html'
+  | 'reset'
+  | 'cut'
+  | 'delay'
+  | 'failExport'
+  | 'cancelExport'
+  | 'unknownState'
+  | 'expire'
+  | 'badResultRefs'
+  | 'tokenExpired'
+  | 'dailyLimit';
+
+export interface Fault {
+  on: RouteKind;
+  /** Fire on the nth matching request from the first one the server sees after the push (1 = next). Default 1. */
+  nth?: number;
+  /** Fire this many consecutive matching times. Default 1. */
+  times?: number;
+  kind: FaultKind;
+  /** status/html: HTTP status (defaults 500 / 503). */
+  status?: number;
+  /** status: the `code` of the JSON body (omitted from the body when not given). */
+  code?: number;
+  /** status/html: body text sent verbatim instead of the default. */
+  body?: string;
+  headers?: Record<string, string>;
+  /** cut: body bytes sent before the socket is destroyed (default 64). */
+  afterBytes?: number;
+  /** delay: milliseconds to wait before answering normally (default 1000). */
+  ms?: number;
+}
+export type FaultPlan = Fault[];
+
+export type ExportState = 'Waiting' | 'Processing' | 'Complete' | 'Failed' | 'Canceled';
+
+export interface FakeExport {
+  id: number;
+  object: ObjectName;
+  procedure: { name: string; arguments: Record<string, unknown> };
+  /** `fields` as requested (null when absent). */
+  fields: string[] | null;
+  /** CSV columns in order. */
+  columns: string[];
+  /** The parsed JSON body of the create request. */
+  requestBody: unknown;
+  /** A string outside ExportState after an `unknownState` fault. */
+  state: ExportState | string;
+  isExpired: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Zone the export's CSV dates and timestamps are written in (the user's zone at creation). */
+  timeZone: string;
+  /** Work ticks received while at the head of the queue. */
+  ticks: number;
+  reads: number;
+  downloads: number;
+  /** Set when Complete: matching rows and the number of files. */
+  rowCount: number | null;
+  fileCount: number | null;
+  /** Set when Complete: download URLs in the order resultRefs lists them. */
+  resultUrls: string[];
+}
+
+export interface FakeStats {
+  calls: Record<RouteKind, number>;
+  inFlight: number;
+  maxInFlight: number;
+  /** API calls counted against the daily allowance (every authenticated /api/v5 request). */
+  totalApiCalls: number;
+  faultsInjected: Record<string, number>;
+  rowsServed: number;
+  bytesServed: number;
+  rejected: { concurrency: number; dailyLimit: number; auth: number; businessUnit: number };
+}
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  route: RouteKind | 'unknown';
+  status: number;
+  authorization: boolean;
+  businessUnitId: string | undefined;
+  at: number;
+}
+
+export interface FakePardotOptions {
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  businessUnitId?: string;
+  userTimezone?: string;
+  data?: Partial<Record<ObjectName, DataSource>>;
+  rowsPerFile?: number;
+  filesPerExport?: number;
+  pollsUntilComplete?: number;
+  maxConcurrent?: number;
+  dailyLimit?: number;
+  apiCallsUsedAtStart?: number;
+  downloadOrigin?: string;
+  faults?: FaultPlan;
+  latencyMs?: number;
+  /** CSV line ending `\r\n` instead of `\n`. */
+  crlf?: boolean;
+  /** Start each CSV file with a UTF-8 BOM (Pardot's UI exports do; the API does not). */
+  bom?: boolean;
+  /** Answer export resources wrapped as `{"export": {...}}` (the v3/v4 shape). */
+  wrapExport?: boolean;
+  /** Fixed clock for createdAt, `today`, and the 1-year check without `before`. */
+  now?: Date;
+  /** Seed for the row and file shuffles. Default 1. */
+  seed?: number;
+  /** Account id answered by the account endpoint. Default 4242. */
+  accountId?: number;
+}
+
+export interface FakePardot {
+  url: string;
+  close(): Promise<void>;
+  stats: FakeStats;
+  exports: FakeExport[];
+  faults: FaultPlan;
+  log: FakeRequest[];
+  setNow(now: Date | null): void;
+  setUserTimezone(timeZone: string): void;
+  setData(object: ObjectName, source: DataSource): void;
+  expireAccessTokens(): void;
+  expireExport(id: number): void;
+}
+
+// ---------------------------------------------------------------- defaults
+
+export const DEFAULTS = {
+  clientId: 'test-client-id',
+  clientSecret: 'test-client-secret',
+  refreshToken: 'test-refresh-token',
+  businessUnitId: '0Uv000000000001AAA',
+  userTimezone: 'America/Los_Angeles',
+  rowsPerFile: 1000,
+  pollsUntilComplete: 1,
+  maxConcurrent: 5,
+  dailyLimit: 100_000,
+  apiCallsUsedAtStart: 0,
+  latencyMs: 0,
+  seed: 1,
+  accountId: 4242,
+} as const;
+
+const BU_ID_RE = /^0Uv[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/;
+const ACTIVE: ReadonlySet<string> = new Set(['Waiting', 'Processing']);
+const GENERIC_FAULTS: ReadonlySet<FaultKind> = new Set(['status', 'html', 'reset', 'delay', 'tokenExpired', 'dailyLimit']);
+const READ_STATE_FAULTS: ReadonlySet<FaultKind> = new Set(['failExport', 'cancelExport', 'unknownState', 'expire']);
+const DOWNLOAD_FAULTS: ReadonlySet<FaultKind> = new Set(['expire', 'cut']);
+const CHUNK_CHARS = 64 * 1024;
+const MAX_BODY = 1024 * 1024;
+
+// ---------------------------------------------------------------- helpers
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const sendError = (res: ServerResponse, e: ApiError, headers?: Record<string, string>): void =>
+  sendJson(res, e.status, { code: e.code, message: e.message }, headers);
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Wait until the response can take more data, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+interface Route {
+  kind: RouteKind | 'unknown';
+  id?: number;
+  file?: number;
+  methodOk: boolean;
+}
+
+function route(method: string, path: string): Route {
+  if (path === '/services/oauth2/token') return { kind: 'token', methodOk: method === 'POST' };
+  if (path === '/api/v5/objects/account') return { kind: 'account', methodOk: method === 'GET' };
+  if (path === '/api/v5/exports') return { kind: method === 'POST' ? 'create' : 'query', methodOk: method === 'POST' || method === 'GET' };
+  let m = /^\/api\/v5\/exports\/(\d+)$/.exec(path);
+  if (m) return { kind: 'read', id: Number(m[1]), methodOk: method === 'GET' };
+  m = /^\/api\/v5\/exports\/(\d+)\/do\/cancel$/.exec(path);
+  if (m) return { kind: 'cancel', id: Number(m[1]), methodOk: method === 'POST' };
+  m = /^\/api\/v5\/exports\/(\d+)\/results\/(\d+)$/.exec(path);
+  if (m) return { kind: 'download', id: Number(m[1]), file: Number(m[2]), methodOk: method === 'GET' };
+  return { kind: 'unknown', methodOk: false };
+}
+
+/** What a completed export serves: rows (as indexes into the source) split into files. */
+interface ExportResult {
+  source: DataSource;
+  /** Matching row indexes in file order (shuffled). */
+  order: Uint32Array;
+  /** fileStarts[k] .. fileStarts[k+1] is file k+1 (1-based in URLs). */
+  fileStarts: number[];
+}
+
+interface Internal {
+  query: ExportQuery;
+  result?: ExportResult;
+}
+
+// ---------------------------------------------------------------- server
+
+export async function startFakePardot(opts: FakePardotOptions = {}): Promise<FakePardot> {
+  const cfg = {
+    clientId: opts.clientId ?? DEFAULTS.clientId,
+    clientSecret: opts.clientSecret ?? DEFAULTS.clientSecret,
+    refreshToken: opts.refreshToken ?? DEFAULTS.refreshToken,
+    businessUnitId: opts.businessUnitId ?? DEFAULTS.businessUnitId,
+    rowsPerFile: Math.max(1, opts.rowsPerFile ?? DEFAULTS.rowsPerFile),
+    filesPerExport: opts.filesPerExport,
+    pollsUntilComplete: Math.max(0, opts.pollsUntilComplete ?? DEFAULTS.pollsUntilComplete),
+    maxConcurrent: opts.maxConcurrent ?? DEFAULTS.maxConcurrent,
+    dailyLimit: opts.dailyLimit ?? DEFAULTS.dailyLimit,
+    apiCallsUsedAtStart: opts.apiCallsUsedAtStart ?? DEFAULTS.apiCallsUsedAtStart,
+    latencyMs: opts.latencyMs ?? DEFAULTS.latencyMs,
+    eol: opts.crlf ? '\r\n' : '\n',
+    bom: opts.bom ?? false,
+    wrapExport: opts.wrapExport ?? false,
+    seed: opts.seed ?? DEFAULTS.seed,
+    accountId: opts.accountId ?? DEFAULTS.accountId,
+  };
+  let timeZone = opts.userTimezone ?? DEFAULTS.userTimezone;
+  assertTimeZone(timeZone);
+  let fixedNow: number | null = opts.now ? opts.now.getTime() : null;
+  const nowMs = (): number => fixedNow ?? Date.now();
+  const data: Partial<Record<ObjectName, DataSource>> = { ...(opts.data ?? {}) };
+
+  const stats: FakeStats = {
+    calls: { token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0 },
+    inFlight: 0,
+    maxInFlight: 0,
+    totalApiCalls: 0,
+    faultsInjected: {},
+    rowsServed: 0,
+    bytesServed: 0,
+    rejected: { concurrency: 0, dailyLimit: 0, auth: 0, businessUnit: 0 },
+  };
+  const exportsList: FakeExport[] = [];
+  const internals = new Map<number, Internal>();
+  const faults: FaultPlan = [...(opts.faults ?? [])];
+  const faultState = new WeakMap<Fault, { skip: number; left: number }>();
+  const log: FakeRequest[] = [];
+  const validTokens = new Set<string>();
+  const sockets = new Set<Socket>();
+  let nextExportId = 1001;
+  let baseUrl = '';
+
+  // -------------------------------------------------------------- faults
+
+  function takeFault(kind: RouteKind, accept: (f: Fault) => boolean): Fault | undefined {
+    let fired: Fault | undefined;
+    for (const f of [...faults]) {
+      if (f.on !== kind || !accept(f)) continue;
+      let st = faultState.get(f);
+      if (!st) {
+        st = { skip: Math.max(1, f.nth ?? 1) - 1, left: Math.max(1, f.times ?? 1) };
+        faultState.set(f, st);
+      }
+      if (st.skip > 0) {
+        st.skip--;
+        continue;
+      }
+      if (fired) continue;
+      fired = f;
+      st.left--;
+      if (st.left <= 0) {
+        const at = faults.indexOf(f);
+        if (at >= 0) faults.splice(at, 1);
+      }
+    }
+    if (fired) stats.faultsInjected[fired.kind] = (stats.faultsInjected[fired.kind] ?? 0) + 1;
+    return fired;
+  }
+
+  // -------------------------------------------------------------- exports
+
+  function resource(e: FakeExport, withRefs: boolean, badRefs = false): Record<string, unknown> {
+    const r: Record<string, unknown> = { id: e.id, state: e.state, isExpired: e.isExpired };
+    if (withRefs && badRefs) r.resultRefs = 12345;
+    else if (withRefs && e.state === 'Complete' && !e.isExpired && e.resultUrls.length > 0)
+      r.resultRefs = e.resultUrls.length === 1 ? e.resultUrls[0] : [...e.resultUrls];
+    r.createdAt = formatIsoWithOffset(e.createdAt.getTime(), e.timeZone);
+    r.updatedAt = formatIsoWithOffset(e.updatedAt.getTime(), e.timeZone);
+    return r;
+  }
+  const wrap = (r: Record<string, unknown>): unknown => (cfg.wrapExport ? { export: r } : r);
+
+  function rowAt(src: DataSource, i: number): Row {
+    return Array.isArray(src) ? src[i]! : (src as Exclude<DataSource, Row[]>).row(i);
+  }
+
+  function timeOf(src: DataSource, i: number, field: string): number | null {
+    if (!Array.isArray(src)) {
+      const lazy = src as Exclude<DataSource, Row[]>;
+      if (lazy.timeOf) return lazy.timeOf(i, field);
+    }
+    const v = rowAt(src, i)[field];
+    if (v instanceof Date) return v.getTime();
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string') {
+      const ms = Date.parse(v);
+      return Number.isNaN(ms) ? null : ms;
+    }
+    return null;
+  }
+
+  function deletedAt(src: DataSource, i: number): boolean {
+    if (!Array.isArray(src)) {
+      const lazy = src as Exclude<DataSource, Row[]>;
+      if (lazy.isDeleted) return lazy.isDeleted(i);
+    }
+    return rowAt(src, i).isDeleted === true;
+  }
+
+  function matches(src: DataSource, i: number, q: ExportQuery): boolean {
+    const t = timeOf(src, i, q.procedure.dateField);
+    if (t === null) return false;
+    const sec = Math.floor(t / 1000) * 1000;
+    if (!(sec > q.afterMs)) return false;
+    if (q.beforeMs !== null && !(sec < q.beforeMs)) return false;
+    const del = deletedAt(src, i);
+    if (q.deleted === 'false' && del) return false;
+    if (q.deleted === 'true' && !del) return false;
+    if (q.prospectOnly || q.types) {
+      const row = rowAt(src, i);
+      if (q.prospectOnly && (row.prospectId === null || row.prospectId === undefined)) return false;
+      if (q.types && !q.types.includes(Number(row.type))) return false;
+    }
+    return true;
+  }
+
+  function complete(e: FakeExport): void {
+    const q = internals.get(e.id)!.query;
+    const src: DataSource = data[e.object] ?? [];
+    const count = Array.isArray(src) ? src.length : src.count;
+    let order = new Uint32Array(Math.min(count, 1 << 16));
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      if (!matches(src, i, q)) continue;
+      if (n === order.length) {
+        const bigger = new Uint32Array(Math.min(count, order.length * 2));
+        bigger.set(order);
+        order = bigger;
+      }
+      order[n++] = i;
+    }
+    order = order.slice(0, n);
+    // Rows leave in no particular order, never sorted by date.
+    shuffleInPlace(order, hash32(cfg.seed, e.id, 11));
+    const perFile = cfg.filesPerExport ? Math.max(1, Math.ceil(n / Math.max(1, cfg.filesPerExport))) : cfg.rowsPerFile;
+    const fileStarts: number[] = [];
+    for (let s = 0; s < n; s += perFile) fileStarts.push(s);
+    fileStarts.push(n);
+    const fileCount = n === 0 ? 0 : fileStarts.length - 1;
+    const origin = (opts.downloadOrigin ?? baseUrl).replace(/\/+$/, '');
+    const urls = Array.from({ length: fileCount }, (_, k) => `${origin}/api/v5/exports/${e.id}/results/${k + 1}`);
+    if (urls.length > 1) {
+      shuffleInPlace(urls, hash32(cfg.seed, e.id, 12));
+      // Make sure the order is visibly not the file order.
+      if (urls.every((u, k) => u.endsWith(`/results/${k + 1}`))) urls.push(urls.shift()!);
+    }
+    internals.get(e.id)!.result = { source: src, order, fileStarts: n === 0 ? [0] : fileStarts };
+    e.rowCount = n;
+    e.fileCount = fileCount;
+    e.resultUrls = urls;
+    e.state = 'Complete';
+    e.updatedAt = new Date(nowMs());
+  }
+
+  /** One unit of work for the oldest unfinished export (Pardot runs an account's exports one by one). */
+  function tick(): void {
+    const head = exportsList.find((x) => ACTIVE.has(x.state));
+    if (!head) return;
+    head.ticks++;
+    if (head.ticks > cfg.pollsUntilComplete) complete(head);
+    else if (head.state !== 'Processing') {
+      head.state = 'Processing';
+      head.updatedAt = new Date(nowMs());
+    }
+  }
+
+  function expire(e: FakeExport): void {
+    if (ACTIVE.has(e.state)) complete(e);
+    e.isExpired = true;
+    e.resultUrls = [];
+    e.updatedAt = new Date(nowMs());
+  }
+
+  function findExport(id: number | undefined): FakeExport {
+    const e = exportsList.find((x) => x.id === id);
+    if (!e) throw new ApiError(404, CODES.notFound, `Export ${String(id)} was not found`);
+    return e;
+  }
+
+  // -------------------------------------------------------------- handlers
+
+  function handleToken(res: ServerResponse, body: string, contentType: string | undefined): void {
+    const form = new URLSearchParams(contentType?.includes('application/x-www-form-urlencoded') ? body : '');
+    const grant = form.get('grant_type');
+    const fail = (error: string, description: string): void =>
+      sendJson(res, 400, { error, error_description: description });
+    if (grant !== 'refresh_token') return fail('unsupported_grant_type', 'grant type not supported');
+    if (form.get('client_id') !== cfg.clientId) return fail('invalid_client_id', 'client identifier invalid');
+    if (form.get('client_secret') !== cfg.clientSecret) return fail('invalid_client', 'invalid client credentials');
+    if (form.get('refresh_token') !== cfg.refreshToken) return fail('invalid_grant', 'expired access/refresh token');
+    const token = '00Dfake!' + randomBytes(24).toString('base64url');
+    validTokens.add(token);
+    sendJson(res, 200, {
+      access_token: token,
+      instance_url: baseUrl,
+      token_type: 'Bearer',
+      issued_at: String(Date.now()),
+      scope: 'pardot_api refresh_token',
+      signature: randomBytes(16).toString('base64'),
+    });
+  }
+
+  function handleAccount(res: ServerResponse, url: URL): void {
+    const known: Record<string, unknown> = {
+      id: cfg.accountId,
+      company: 'Fake Pardot Co',
+      maximumDailyApiCalls: cfg.dailyLimit,
+      apiCallsUsed: cfg.apiCallsUsedAtStart + stats.totalApiCalls,
+    };
+    const fields = (url.searchParams.get('fields') ?? 'id').split(',').map((s) => s.trim()).filter(Boolean);
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+      if (!(f in known)) throw new ApiError(400, CODES.invalidField, `Invalid field: ${f} is not a valid field for account`);
+      out[f] = known[f];
+    }
+    sendJson(res, 200, out);
+  }
+
+  function handleCreate(res: ServerResponse, body: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new ApiError(400, CODES.invalidArgument, 'Request body is not valid JSON');
+    }
+    const q = validateCreate(parsed, timeZone, nowMs());
+    const p = (parsed as { procedure: { name: string; arguments?: Record<string, unknown> } }).procedure;
+    const now = new Date(nowMs());
+    const e: FakeExport = {
+      id: nextExportId++,
+      object: q.object,
+      procedure: { name: p.name, arguments: { ...(p.arguments ?? {}) } },
+      fields: q.requestedFields,
+      columns: q.columns,
+      requestBody: parsed,
+      state: 'Waiting',
+      isExpired: false,
+      createdAt: now,
+      updatedAt: now,
+      timeZone,
+      ticks: 0,
+      reads: 0,
+      downloads: 0,
+      rowCount: null,
+      fileCount: null,
+      resultUrls: [],
+    };
+    exportsList.push(e);
+    internals.set(e.id, { query: q });
+    sendJson(res, 200, wrap(resource(e, false)));
+  }
+
+  function handleRead(res: ServerResponse, id: number | undefined): void {
+    const e = findExport(id);
+    e.reads++;
+    const f = takeFault('read', (x) => READ_STATE_FAULTS.has(x.kind));
+    if (f?.kind === 'failExport' || f?.kind === 'cancelExport' || f?.kind === 'unknownState') {
+      e.state = f.kind === 'failExport' ? 'Failed' : f.kind === 'cancelExport' ? 'Canceled' : 'Bogus';
+      e.updatedAt = new Date(nowMs());
+    } else if (f?.kind === 'expire') expire(e);
+    tick();
+    const bad = e.state === 'Complete' && takeFault('read', (x) => x.kind === 'badResultRefs') !== undefined;
+    sendJson(res, 200, wrap(resource(e, true, bad)));
+  }
+
+  function handleQuery(res: ServerResponse, url: URL): void {
+    const sp = url.searchParams;
+    let list = [...exportsList];
+    const status = sp.get('status');
+    if (status !== null) {
+      if (!['Complete', 'Failed', 'Processing', 'Waiting'].includes(status))
+        throw new ApiError(400, CODES.invalidArgument, `Invalid value for status: ${status}`);
+      list = list.filter((e) => e.state === status);
+    }
+    const object = sp.get('object');
+    if (object !== null) {
+      if (!isObjectName(object)) throw new ApiError(400, CODES.invalidArgument, `Invalid value for object: ${object}`);
+      list = list.filter((e) => e.object === object);
+    }
+    const dateFilters: [string, 'createdAt' | 'updatedAt', 1 | -1][] = [
+      ['created_after', 'createdAt', 1],
+      ['created_before', 'createdAt', -1],
+      ['updated_after', 'updatedAt', 1],
+      ['updated_before', 'updatedAt', -1],
+    ];
+    for (const [param, key, dir] of dateFilters) {
+      const v = sp.get(param);
+      if (v === null) continue;
+      const t = parseDateArgument(v, timeZone, nowMs());
+      if (t === undefined) throw new ApiError(400, CODES.invalidArgument, `Invalid value for ${param}: ${v}`);
+      list = list.filter((e) => (dir === 1 ? e[key].getTime() > t : e[key].getTime() < t));
+    }
+    const sortBy = sp.get('sort_by') ?? 'id';
+    const order = sp.get('sort_order') ?? 'descending';
+    if (!['id', 'created_at', 'updated_at'].includes(sortBy) || !['ascending', 'descending'].includes(order))
+      throw new ApiError(400, CODES.invalidArgument, 'Invalid sort_by or sort_order');
+    const keyOf = (e: FakeExport): number =>
+      sortBy === 'id' ? e.id : sortBy === 'created_at' ? e.createdAt.getTime() : e.updatedAt.getTime();
+    list.sort((a, b) => (keyOf(a) - keyOf(b) || a.id - b.id) * (order === 'ascending' ? 1 : -1));
+    const result: Record<string, unknown> = { total_results: list.length };
+    if (list.length === 1) result.export = resource(list[0]!, false);
+    else if (list.length > 1) result.export = list.map((e) => resource(e, false));
+    sendJson(res, 200, { result });
+  }
+
+  function handleCancel(res: ServerResponse, id: number | undefined): void {
+    const e = findExport(id);
+    if (!ACTIVE.has(e.state))
+      throw new ApiError(400, CODES.stateForbids, `Export ${e.id} is ${e.state} and cannot be canceled`);
+    e.state = 'Canceled';
+    e.updatedAt = new Date(nowMs());
+    sendJson(res, 200, wrap(resource(e, false)));
+  }
+
+  async function handleDownload(res: ServerResponse, id: number | undefined, file: number | undefined): Promise<void> {
+    const e = findExport(id);
+    const f = takeFault('download', (x) => DOWNLOAD_FAULTS.has(x.kind));
+    if (f?.kind === 'expire') expire(e);
+    if (e.isExpired) throw new ApiError(400, CODES.stateForbids, `Export ${e.id} has expired; its results are no longer available`);
+    const result = internals.get(e.id)?.result;
+    if (e.state !== 'Complete' || !result)
+      throw new ApiError(400, CODES.stateForbids, `Export ${e.id} is ${e.state}; results are available once it is Complete`);
+    if (file === undefined || file < 1 || file > (e.fileCount ?? 0))
+      throw new ApiError(404, CODES.notFound, `Export ${e.id} has no result file ${String(file)}`);
+    e.downloads++;
+    await streamCsv(res, e, result, file, f?.kind === 'cut' ? Math.max(0, f.afterBytes ?? 64) : undefined);
+  }
+
+  async function streamCsv(res: ServerResponse, e: FakeExport, r: ExportResult, file: number, cutAfter?: number): Promise<void> {
+    const columns = e.columns.map((name) => ({ name, type: fieldDef(e.object, name)?.type }));
+    const render = rowRenderer(columns, e.timeZone, cfg.eol);
+    res.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="export-${e.id}-${file}.csv"`,
+    });
+    let sent = 0;
+    let cut = false;
+    /** Writes a piece; false when the response is gone (or was cut). */
+    const emit = async (text: string): Promise<boolean> => {
+      if (res.destroyed || cut) return false;
+      const buf = Buffer.from(text, 'utf8');
+      if (cutAfter !== undefined && sent + buf.length >= cutAfter) {
+        cut = true;
+        const part = buf.subarray(0, cutAfter - sent);
+        sent += part.length;
+        stats.bytesServed += part.length;
+        const kill = (): void => void res.socket?.destroy();
+        if (part.length > 0) res.write(part, kill);
+        else kill();
+        return false;
+      }
+      sent += buf.length;
+      stats.bytesServed += buf.length;
+      if (!res.write(buf)) await drained(res);
+      return !res.destroyed;
+    };
+    let chunk = (cfg.bom ? '\uFEFF' : '') + headerLine(e.columns, cfg.eol);
+    let pendingRows = 0;
+    const from = r.fileStarts[file - 1]!;
+    const to = r.fileStarts[file]!;
+    for (let k = from; k < to; k++) {
+      chunk += render(rowAt(r.source, r.order[k]!));
+      pendingRows++;
+      if (chunk.length >= CHUNK_CHARS) {
+        if (!(await emit(chunk))) return;
+        stats.rowsServed += pendingRows;
+        pendingRows = 0;
+        chunk = '';
+      }
+    }
+    if (!(await emit(chunk))) return;
+    stats.rowsServed += pendingRows;
+    if (cutAfter !== undefined) {
+      // The whole body fit under afterBytes: still break the connection before the end.
+      cut = true;
+      res.socket?.destroy();
+      return;
+    }
+    res.end();
+  }
+
+  // -------------------------------------------------------------- dispatch
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const rt = route(method, url.pathname);
+    const authHeader = req.headers.authorization;
+    const buHeader = req.headers['pardot-business-unit-id'];
+    const bu = Array.isArray(buHeader) ? buHeader[0] : buHeader;
+    const entry: FakeRequest = {
+      method,
+      path: url.pathname + url.search,
+      route: rt.kind,
+      status: 0,
+      authorization: authHeader !== undefined,
+      businessUnitId: bu,
+      at: Date.now(),
+    };
+    log.push(entry);
+    if (log.length > 20_000) log.splice(0, log.length - 10_000);
+    res.on('finish', () => (entry.status = res.statusCode));
+
+    if (rt.kind === 'unknown' || !rt.methodOk) {
+      await readBody(req);
+      return sendError(res, new ApiError(404, CODES.notFound, `No such endpoint: ${method} ${url.pathname}`));
+    }
+    const kind = rt.kind;
+    stats.calls[kind]++;
+    const isApi = kind !== 'token';
+    if (isApi) {
+      stats.inFlight++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      res.on('close', () => stats.inFlight--);
+      if (stats.inFlight > cfg.maxConcurrent) {
+        stats.rejected.concurrency++;
+        return sendError(res, new ApiError(429, CODES.concurrent, 'This API user has exceeded the concurrent request limit (5)'));
+      }
+    }
+    const body = await readBody(req);
+    if (cfg.latencyMs > 0) await sleep(cfg.latencyMs);
+
+    const fault = takeFault(kind, (f) => GENERIC_FAULTS.has(f.kind));
+    if (fault) {
+      switch (fault.kind) {
+        case 'reset':
+          req.socket.destroy();
+          return;
+        case 'delay':
+          await sleep(fault.ms ?? 1000);
+          break;
+        case 'html': {
+          const status = fault.status ?? 503;
+          const text = fault.body ?? `<html><head><title>${status}</title></head><body><h1>${status} Service Unavailable</h1></body></html>`;
+          res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...(fault.headers ?? {}) });
+          res.end(text);
+          return;
+        }
+        case 'status': {
+          const status = fault.status ?? 500;
+          if (fault.body !== undefined) {
+            res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(fault.headers ?? {}) });
+            res.end(fault.body);
+            return;
+          }
+          const payload: Record<string, unknown> = {};
+          if (fault.code !== undefined) payload.code = fault.code;
+          payload.message = `Injected fault: HTTP ${status}`;
+          return sendJson(res, status, payload, fault.headers);
+        }
+        case 'tokenExpired': {
+          const tok = authHeader?.replace(/^Bearer\s+/i, '');
+          if (tok) validTokens.delete(tok);
+          return sendError(res, new ApiError(401, CODES.tokenInvalid, 'access token is invalid, expired, or revoked'), fault.headers);
+        }
+        case 'dailyLimit':
+          return sendError(res, new ApiError(403, CODES.dailyLimit, 'Daily API rate limit met.'), fault.headers);
+        default:
+          break;
+      }
+    }
+
+    if (kind === 'token') return handleToken(res, body, req.headers['content-type']);
+
+    try {
+      const m = /^Bearer\s+(\S+)$/i.exec(authHeader ?? '');
+      if (!m || !validTokens.has(m[1]!)) {
+        stats.rejected.auth++;
+        throw new ApiError(401, CODES.tokenInvalid, 'access token is invalid, expired, or revoked');
+      }
+      if (bu === undefined || bu === '') {
+        stats.rejected.businessUnit++;
+        throw new ApiError(400, CODES.businessUnitMissing, 'Required header Pardot-Business-Unit-Id is missing');
+      }
+      if (!BU_ID_RE.test(bu)) {
+        stats.rejected.businessUnit++;
+        throw new ApiError(400, CODES.businessUnitInvalid, `Invalid Pardot-Business-Unit-Id header value: ${bu}`);
+      }
+      if (bu !== cfg.businessUnitId && bu !== cfg.businessUnitId.slice(0, 15)) {
+        stats.rejected.businessUnit++;
+        throw new ApiError(
+          400,
+          CODES.businessUnitUnknown,
+          `Business unit ${bu} is unknown or inactive for this user, or belongs to the other environment (production vs sandbox)`,
+        );
+      }
+      if (cfg.apiCallsUsedAtStart + stats.totalApiCalls + 1 > cfg.dailyLimit) {
+        stats.rejected.dailyLimit++;
+        throw new ApiError(403, CODES.dailyLimit, 'Daily API rate limit met.');
+      }
+      stats.totalApiCalls++;
+      switch (kind) {
+        case 'account':
+          return handleAccount(res, url);
+        case 'create':
+          return handleCreate(res, body);
+        case 'read':
+          return handleRead(res, rt.id);
+        case 'query':
+          return handleQuery(res, url);
+        case 'cancel':
+          return handleCancel(res, rt.id);
+        case 'download':
+          return await handleDownload(res, rt.id, rt.file);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) return sendError(res, err);
+      throw err;
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { code: 183, message: `Fake Pardot internal error: ${String(err)}` });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    url: baseUrl,
+    stats,
+    exports: exportsList,
+    faults,
+    log,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+    setNow(now: Date | null): void {
+      fixedNow = now ? now.getTime() : null;
+    },
+    setUserTimezone(tz: string): void {
+      assertTimeZone(tz);
+      timeZone = tz;
+    },
+    setData(object: ObjectName, source: DataSource): void {
+      data[object] = source;
+    },
+    expireAccessTokens(): void {
+      validTokens.clear();
+    },
+    expireExport(id: number): void {
+      expire(findExport(id));
+    },
+  };
+}

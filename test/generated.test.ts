@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { STREAM_SCHEMAS } from '../src/generated/schemas.js';
+import { SPEC } from '../src/generated/spec.js';
+import { STREAMS } from '../src/streams.js';
+
+const root = join(import.meta.dirname, '..');
+const fieldsPath = join(root, '..', 'shared', 'pardot', 'fields.json');
+
+describe('generated modules stay in sync with their sources (npm run gen:schemas)', () => {
+  it('src/generated/spec.ts equals spec.json', () => {
+    expect(SPEC).toEqual(JSON.parse(readFileSync(join(root, 'spec.json'), 'utf8')));
+  });
+
+  it('src/generated/schemas.ts equals schemas/*.json', () => {
+    for (const name of Object.keys(STREAM_SCHEMAS)) {
+      expect(STREAM_SCHEMAS[name as keyof typeof STREAM_SCHEMAS]).toEqual(JSON.parse(readFileSync(join(root, 'schemas', `${name}.json`), 'utf8')));
+    }
+  });
+
+  it.runIf(existsSync(fieldsPath))('schemas hold exactly the exportable fields of the shared field tables, with their types', () => {
+    const fields = JSON.parse(readFileSync(fieldsPath, 'utf8')) as {
+      objects: Record<string, { fields: Array<{ name: string; type: string; exportable?: boolean }> }>;
+    };
+    for (const s of STREAMS) {
+      const want = fields.objects[s.object]!.fields.filter((f) => f.exportable !== false).map((f) => ({ name: f.name, type: f.type }));
+      expect(s.fields).toEqual(want);
+    }
+  });
+
+  it('the spec marks every secret airbyte_secret and uses no anyOf/allOf', () => {
+    const props = SPEC.connectionSpecification.properties as Record<string, { airbyte_secret?: boolean }>;
+    for (const k of ['client_secret', 'refresh_token']) expect(props[k]!.airbyte_secret).toBe(true);
+    expect(JSON.stringify(SPEC)).not.toMatch(/"(anyOf|allOf)"/);
+    expect(SPEC.connectionSpecification.additionalProperties).toBe(true);
+  });
+});
