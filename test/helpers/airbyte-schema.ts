@@ -1,0 +1,30 @@
+/**
+ * Validates messages against the OFFICIAL Airbyte protocol schema in ../shared/reference
+ * (never copied into this repo). When that file is absent, `available` is false and callers skip.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import AjvModule from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parse } from 'yaml';
+
+const Ajv = AjvModule.default ?? AjvModule;
+const addFormats = addFormatsModule.default ?? addFormatsModule;
+
+export const PROTOCOL_PATH = join(import.meta.dirname, '..', '..', '..', 'shared', 'reference', 'airbyte_protocol.yaml');
+
+export function loadProtocolValidator(): { available: boolean; validate(msg: unknown): string | null } {
+  if (!existsSync(PROTOCOL_PATH)) return { available: false, validate: () => null };
+  const doc = parse(readFileSync(PROTOCOL_PATH, 'utf8'));
+  delete doc.$id;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(doc, 'protocol');
+  const v = ajv.getSchema('protocol#/definitions/AirbyteMessage')!;
+  return {
+    available: true,
+    validate(msg: unknown) {
+      return v(msg) ? null : ajv.errorsText(v.errors);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/** Runs the BUILT executable (bin/source-pardot-export) as a data engineer would, with files in a temp dir. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'source-pardot-export');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed line by line (throws if a line is not JSON: stdout carries protocol messages only). */
+  messages: Array<Record<string, any>>;
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'spe-test-'));
+}
+
+export function writeJson(dir: string, name: string, value: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof value === 'string' ? value : JSON.stringify(value));
+  return p;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  stdin?: string;
+  /** Called with the child once spawned (to send signals). */
+  onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  /** Called for each stdout line as it arrives. */
+  onLine?: (line: string) => void;
+}
+
+export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (opts.onLine) {
+        pending += d;
+        let i: number;
+        while ((i = pending.indexOf('\n')) >= 0) {
+          opts.onLine(pending.slice(0, i));
+          pending = pending.slice(i + 1);
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.stdin.end(opts.stdin ?? '');
+    opts.onSpawn?.(child);
+    child.on('close', (code, signal) => {
+      const messages = stdout
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            throw new Error(`stdout line is not JSON: ${l.slice(0, 200)}`);
+          }
+        });
+      resolve({ code, signal, stdout, stderr, messages });
+    });
+  });
+}
+
+export const ofType = (msgs: CliResult['messages'], type: string) => msgs.filter((m) => m.type === type);
+
+/** RECORD data of one stream. */
+export function records(msgs: CliResult['messages'], stream?: string): Array<Record<string, any>> {
+  return msgs.filter((m) => m.type === 'RECORD' && (!stream || m.record.stream === stream)).map((m) => m.record.data);
+}
