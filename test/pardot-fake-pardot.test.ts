@@ -1,0 +1,94 @@
+// The client, the export port and the job runner together against the shared fake Pardot.
+import { afterEach, describe, expect, it } from 'vitest';
+import { abortError, type Clock } from '../src/clock.js';
+import { ConnectorError } from '../src/errors.js';
+import { waitForJob } from '../src/jobs/run-job.js';
+import { createPardotApi, type PardotClient } from '../src/pardot/client.js';
+import { createExportPort } from '../src/pardot/export-port.js';
+import type { CreateExportRequest } from '../src/pardot/types.js';
+import { Redactor } from '../src/redact.js';
+import { DEFAULTS, generateData, startFakePardot, type FakePardot, type FakePardotOptions } from './fake-pardot/index.js';
+
+const clock: Clock = {
+  now: () => Date.now(),
+  sleep: async (_ms, signal) => {
+    if (signal?.aborted) throw abortError();
+    await new Promise((r) => setImmediate(r));
+  },
+};
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((x) => x.close()));
+});
+
+async function setup(o: FakePardotOptions = {}): Promise<{ fake: FakePardot; api: PardotClient }> {
+  const data = generateData({ seed: 1, start: new Date('2024-01-01T00:00:00Z'), end: new Date('2024-06-01T00:00:00Z') });
+  const fake = await startFakePardot({ data, now: new Date('2024-07-01T00:00:00Z'), ...o });
+  open.push(fake);
+  const api = createPardotApi({
+    apiBaseUrl: fake.url,
+    authBaseUrl: fake.url,
+    businessUnitId: DEFAULTS.businessUnitId,
+    clientId: DEFAULTS.clientId,
+    clientSecret: DEFAULTS.clientSecret,
+    refreshToken: DEFAULTS.refreshToken,
+    maxConcurrent: 5,
+    retry: { jitter: false },
+    clock,
+    redactor: new Redactor(),
+  });
+  open.push(api);
+  return { fake, api };
+}
+
+const spec: CreateExportRequest = {
+  object: 'prospect',
+  fields: ['id', 'email', 'updatedAt'],
+  procedure: { name: 'filter_by_updated_at', arguments: { updated_after: '2024-01-01T00:00:00+00:00', updated_before: '2024-06-30T00:00:00+00:00' } },
+};
+
+async function text(s: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('client against the fake Pardot', () => {
+  it('creates an export, waits for it and downloads every file', async () => {
+    const { fake, api } = await setup({ pollsUntilComplete: 2, rowsPerFile: 5 });
+    const acct = await api.account();
+    expect(acct.id).not.toBeNull();
+    const job = await waitForJob({ port: createExportPort(api), spec, clock, pollInitialMs: 1, pollMaxMs: 4, deadlineMs: 60_000 });
+    expect(job.status).toBe('complete');
+    expect(job.files.length).toBeGreaterThan(0);
+    for (const url of job.files) {
+      const csv = await text(await api.download(url));
+      expect(csv.split('\n')[0]).toBe('id,email,updatedAt');
+    }
+    expect(fake.stats.maxInFlight).toBeLessThanOrEqual(5);
+    expect(api.calls.token).toBe(1);
+    expect(api.apiCallsTotal()).toBe(fake.stats.totalApiCalls);
+  });
+
+  it('survives token expiry, code 66 and a reset', async () => {
+    const { fake, api } = await setup({
+      faults: [
+        { on: 'read', kind: 'tokenExpired' },
+        { on: 'create', kind: 'status', status: 429, code: 66 },
+        { on: 'read', nth: 2, kind: 'reset' },
+      ],
+    });
+    const job = await waitForJob({ port: createExportPort(api), spec, clock, pollInitialMs: 1, pollMaxMs: 4, deadlineMs: 60_000 });
+    expect(job.status).toBe('complete');
+    expect(api.calls.token).toBe(2);
+    expect(fake.stats.faultsInjected).toBeTruthy();
+  });
+
+  it('fails fast on the daily limit', async () => {
+    const { api } = await setup({ faults: [{ on: 'create', kind: 'dailyLimit' }] });
+    const e = await api.createExport(spec).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConnectorError);
+    expect((e as ConnectorError).code).toBe('PARDOT_DAILY_LIMIT');
+  });
+});
