@@ -213,8 +213,11 @@ describe('read', () => {
   it('creates one export per window with only the schema fields and deleted=all where the procedure takes it', () => {
     const created = fake.exports;
     expect(created.length).toBeGreaterThanOrEqual(6 * 6);
-    const visitors = created.filter((e) => (e.request as any).object === 'visitor');
-    expect((visitors[0]!.request as any).procedure.arguments.deleted).toBe('all');
+    const visitors = created.filter((e) => e.object === 'visitor');
+    expect(visitors[0]!.procedure.arguments.deleted).toBe('all');
+    const prospects = created.filter((e) => e.object === 'prospect');
+    expect(prospects[0]!.procedure.arguments).not.toHaveProperty('deleted'); // filter_by_updated_at takes none
+    expect(prospects[0]!.fields).toEqual(STREAMS[0]!.fields.map((f) => f.name));
   });
 
   it('a second read from the final state re-emits nothing older than the boundary', async () => {
