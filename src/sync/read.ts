@@ -23,6 +23,7 @@ import type { CreateExportRequest, PardotApi } from '../pardot/types.js';
 import { DELETED_ALL, OBJECT_NAMES } from '../pardot/wire.js';
 import type { ConfiguredStream } from '../protocol/catalog.js';
 import type { InFlightExport, LogLevel, StreamStatus, StreamSummary, SyncEvent } from './events.js';
+import { mergeBounded } from './merge.js';
 import { serializeState, type CursorState } from './state.js';
 import { CURSOR_LAG_MS, describeWindow, floorToSecond, maxWindowMs, planWindows, toCursor, windowArgs, type Window } from './windows.js';
 
@@ -95,6 +96,9 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   function* drain(): Generator<SyncEvent> {
     while (queue.length > 0) yield queue.shift()!;
   }
+
+  // A window's files download in parallel, leaving one request slot for polling the next export.
+  const downloadConcurrency = Math.max(1, config.maxConcurrentRequests - 1);
 
   // Today's budget: one cheap call that also proves credentials before any export is created.
   let ceiling = config.maxApiCalls ?? Infinity;
@@ -251,12 +255,12 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
       for (;;) {
         try {
           checkTimezone(snap.createdAt, config.timezone, { stream: stream.name, exportId: snap.id });
-          for (const url of snap.files) {
-            for await (const ev of readFile(cs, snap.id, url, signal)) {
-              rows += ev.lines.length;
-              sinceLastState += ev.lines.length;
-              yield ev;
-            }
+          const job = snap;
+          const files = job.files.map((url) => () => readFile(cs, job.id, url, signal));
+          for await (const ev of mergeBounded(files, downloadConcurrency)) {
+            rows += ev.lines.length;
+            sinceLastState += ev.lines.length;
+            yield ev;
           }
           break;
         } catch (err) {

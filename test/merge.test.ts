@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { mergeBounded } from '../src/sync/merge.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function source(name: string, n: number, delay: number, track: { open: number; max: number; closed: string[] }) {
+  return () =>
+    (async function* () {
+      track.open++;
+      track.max = Math.max(track.max, track.open);
+      try {
+        for (let i = 0; i < n; i++) {
+          await sleep(delay);
+          yield `${name}${i}`;
+        }
+      } finally {
+        track.open--;
+        track.closed.push(name);
+      }
+    })();
+}
+
+describe('mergeBounded', () => {
+  it('yields every item of every source once, with at most `limit` sources open', async () => {
+    const track = { open: 0, max: 0, closed: [] as string[] };
+    const out: string[] = [];
+    for await (const x of mergeBounded(['a', 'b', 'c', 'd', 'e'].map((n, i) => source(n, 3 + i, 1 + (i % 2), track)), 2)) out.push(x);
+    expect(out.sort()).toEqual(['a', 'b', 'c', 'd', 'e'].flatMap((n, i) => Array.from({ length: 3 + i }, (_, k) => `${n}${k}`)).sort());
+    expect(track.max).toBe(2);
+    expect(track.open).toBe(0);
+  });
+
+  it('closes the other open sources and rethrows when one fails', async () => {
+    const track = { open: 0, max: 0, closed: [] as string[] };
+    const failing = () =>
+      (async function* () {
+        yield 'x';
+        await sleep(5);
+        throw new Error('boom');
+      })();
+    const got: string[] = [];
+    await expect(
+      (async () => {
+        for await (const x of mergeBounded([source('slow', 100, 3, track), failing], 2)) got.push(x);
+      })(),
+    ).rejects.toThrow('boom');
+    expect(track.closed).toEqual(['slow']);
+    expect(track.open).toBe(0);
+  });
+
+  it('closes open sources when the consumer stops early', async () => {
+    const track = { open: 0, max: 0, closed: [] as string[] };
+    for await (const x of mergeBounded([source('a', 10, 1, track), source('b', 10, 1, track)], 2)) {
+      if (x) break;
+    }
+    expect(track.open).toBe(0);
+  });
+});
