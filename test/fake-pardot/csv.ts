@@ -31,22 +31,36 @@ export function renderCell(value: CellValue, type: FieldType | undefined, timeZo
   }
 }
 
-/** Builds a function that renders one row (with its line ending) for a fixed column list. */
+type CellRenderer = (value: CellValue) => string;
+
+/**
+ * Builds a function that renders one row (with its line ending) for a fixed column list.
+ * The function is generated with constant property names (`row["email"]`) and one shared cell
+ * function per kind, so V8 can use fast named loads and inline the calls: this is what lets the
+ * fake stream millions of rows at tens of MB/s.
+ */
 export function rowRenderer(
   columns: readonly { name: string; type: FieldType | undefined }[],
   timeZone: string,
   eol: string,
 ): (row: Row) => string {
-  const n = columns.length;
-  return (row: Row): string => {
-    let line = '';
-    for (let c = 0; c < n; c++) {
-      const col = columns[c]!;
-      if (c > 0) line += ',';
-      line += renderCell(row[col.name], col.type, timeZone);
-    }
-    return line + eol;
+  const plain: CellRenderer = (v) => {
+    if (v === null || v === undefined) return '';
+    if (typeof v === 'string') return NEEDS_QUOTES.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (typeof v === 'number') return Number.isFinite(v) ? '' + v : '';
+    return renderCell(v, undefined, timeZone);
   };
+  const dateTime: CellRenderer = (v) =>
+    v instanceof Date ? formatWallTime(v.getTime(), timeZone) : renderCell(v, 'DateTime', timeZone);
+  const parts = columns.map((c) => `${c.type === 'DateTime' ? 'dateTime' : 'plain'}(row[${JSON.stringify(c.name)}])`);
+  const body = parts.length > 0 ? parts.join(" + ',' + ") : "''";
+  const factory = new Function('plain', 'dateTime', 'eol', `return function renderRow(row) { return ${body} + eol; };`) as (
+    plain: CellRenderer,
+    dateTime: CellRenderer,
+    eol: string,
+  ) => (row: Row) => string;
+  return factory(plain, dateTime, eol);
 }
 
 export function headerLine(names: readonly string[], eol: string): string {

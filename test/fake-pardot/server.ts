@@ -145,6 +145,8 @@ export interface FakePardot {
   setData(object: ObjectName, source: DataSource): void;
   expireAccessTokens(): void;
   expireExport(id: number): void;
+  /** Every access token the token endpoint issued, in order (for tests that search output for them). */
+  readonly issuedTokens: readonly string[];
 }
 
 // ---------------------------------------------------------------- defaults
@@ -170,7 +172,7 @@ const ACTIVE: ReadonlySet<string> = new Set(['Waiting', 'Processing']);
 const GENERIC_FAULTS: ReadonlySet<FaultKind> = new Set(['status', 'html', 'reset', 'delay', 'tokenExpired', 'dailyLimit']);
 const READ_STATE_FAULTS: ReadonlySet<FaultKind> = new Set(['failExport', 'cancelExport', 'unknownState', 'expire']);
 const DOWNLOAD_FAULTS: ReadonlySet<FaultKind> = new Set(['expire', 'cut']);
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_CHARS = 16 * 1024;
 const MAX_BODY = 1024 * 1024;
 
 // ---------------------------------------------------------------- helpers
@@ -290,6 +292,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   const faultState = new WeakMap<Fault, { skip: number; left: number }>();
   const log: FakeRequest[] = [];
   const validTokens = new Set<string>();
+  const issuedTokens: string[] = [];
   const sockets = new Set<Socket>();
   let nextExportId = 1001;
   let baseUrl = '';
@@ -454,6 +457,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     if (form.get('refresh_token') !== cfg.refreshToken) return fail('invalid_grant', 'expired access/refresh token');
     const token = '00Dfake!' + randomBytes(24).toString('base64url');
     validTokens.add(token);
+    issuedTokens.push(token);
     sendJson(res, 200, {
       access_token: token,
       instance_url: baseUrl,
@@ -602,20 +606,23 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     /** Writes a piece; false when the response is gone (or was cut). */
     const emit = async (text: string): Promise<boolean> => {
       if (res.destroyed || cut) return false;
-      const buf = Buffer.from(text, 'utf8');
-      if (cutAfter !== undefined && sent + buf.length >= cutAfter) {
-        cut = true;
-        const part = buf.subarray(0, cutAfter - sent);
-        sent += part.length;
-        stats.bytesServed += part.length;
-        const kill = (): void => void res.socket?.destroy();
-        if (part.length > 0) res.write(part, kill);
-        else kill();
-        return false;
+      if (cutAfter !== undefined) {
+        const buf = Buffer.from(text, 'utf8');
+        if (sent + buf.length >= cutAfter) {
+          cut = true;
+          const part = buf.subarray(0, cutAfter - sent);
+          sent += part.length;
+          stats.bytesServed += part.length;
+          const kill = (): void => void res.socket?.destroy();
+          if (part.length > 0) res.write(part, kill);
+          else kill();
+          return false;
+        }
       }
-      sent += buf.length;
-      stats.bytesServed += buf.length;
-      if (!res.write(buf)) await drained(res);
+      const size = Buffer.byteLength(text, 'utf8');
+      sent += size;
+      stats.bytesServed += size;
+      if (!res.write(text, 'utf8')) await drained(res);
       return !res.destroyed;
     };
     let chunk = (cfg.bom ? '\uFEFF' : '') + headerLine(e.columns, cfg.eol);
@@ -818,5 +825,6 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     expireExport(id: number): void {
       expire(findExport(id));
     },
+    issuedTokens,
   };
 }

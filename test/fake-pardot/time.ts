@@ -48,10 +48,11 @@ export function offsetMinutes(timeZone: string, ms: number): number {
     cache = new Map();
     offsetCache.set(timeZone, cache);
   }
-  const bucket = Math.floor(ms / BUCKET_MS);
+  const bucket = Math.floor(ms / BUCKET_MS) | 0; // small integer: fast Map key
   let off = cache.get(bucket);
   if (off === undefined) {
     off = computeOffsetMinutes(timeZone, bucket * BUCKET_MS);
+    if (cache.size > 200_000) cache.clear();
     cache.set(bucket, off);
   }
   return off;
@@ -63,21 +64,42 @@ function wallParts(ms: number, timeZone: string): Date {
   return new Date(Math.floor(ms / 1000) * 1000 + offsetMinutes(timeZone, ms) * 60_000);
 }
 
+const PAD2: readonly string[] = Array.from({ length: 60 }, (_, n) => pad2(n));
+/** zone -> (15-minute UTC bucket -> 'YYYY-MM-DD HH:' and the local minute at the bucket start). */
+const wallCache = new Map<string, Map<number, { prefix: string; minute: number }>>();
+
 /** `YYYY-MM-DD HH:mm:ss` wall time in `timeZone` (the Pardot CSV DateTime format, no offset). */
 export function formatWallTime(ms: number, timeZone: string): string {
+  // Offsets are whole quarter hours, so a 15-minute UTC bucket never crosses a local hour:
+  // cache the bucket's date-and-hour prefix and add minutes and seconds arithmetically.
+  let cache = wallCache.get(timeZone);
+  if (!cache) {
+    cache = new Map();
+    wallCache.set(timeZone, cache);
+  }
+  const bucket = Math.floor(ms / BUCKET_MS) | 0; // small integer: fast Map key
+  let entry = cache.get(bucket);
+  if (!entry) {
+    const d = wallParts(bucket * BUCKET_MS, timeZone);
+    entry = {
+      prefix: d.getUTCFullYear() + '-' + pad2(d.getUTCMonth() + 1) + '-' + pad2(d.getUTCDate()) + ' ' + pad2(d.getUTCHours()) + ':',
+      minute: d.getUTCMinutes(),
+    };
+    if (cache.size > 200_000) cache.clear();
+    cache.set(bucket, entry);
+  }
+  // `| 0` keeps the indexes small integers (fast element loads).
+  const secs = ((ms - bucket * BUCKET_MS) / 1000) | 0;
+  const minute = (entry.minute + secs / 60) | 0;
+  if (minute > 59) return formatWallTimeSlow(ms, timeZone); // odd historical (LMT) offsets only
+  return entry.prefix + PAD2[minute] + ':' + PAD2[secs % 60];
+}
+
+function formatWallTimeSlow(ms: number, timeZone: string): string {
   const d = wallParts(ms, timeZone);
   return (
-    d.getUTCFullYear() +
-    '-' +
-    pad2(d.getUTCMonth() + 1) +
-    '-' +
-    pad2(d.getUTCDate()) +
-    ' ' +
-    pad2(d.getUTCHours()) +
-    ':' +
-    pad2(d.getUTCMinutes()) +
-    ':' +
-    pad2(d.getUTCSeconds())
+    d.getUTCFullYear() + '-' + pad2(d.getUTCMonth() + 1) + '-' + pad2(d.getUTCDate()) + ' ' +
+    pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds())
   );
 }
 
