@@ -30,6 +30,8 @@ export interface Config {
   maxConcurrentRequests: number;
   pipelineDepth: number;
   maxApiCalls: number | null;
+  /** Headers timeout and body idle timeout of one request; past it the request is retried. */
+  requestTimeoutMs: number;
   apiBaseUrl: string;
   authBaseUrl: string;
 }
@@ -135,6 +137,7 @@ export function parseConfig(raw: unknown, now: number): Config {
     maxConcurrentRequests: c.max_concurrent_requests ?? 3,
     pipelineDepth: c.pipeline_depth ?? 2,
     maxApiCalls: c.max_api_calls ?? null,
+    requestTimeoutMs: Math.round((c.request_timeout_seconds ?? 120) * 1000),
     apiBaseUrl: api,
     authBaseUrl: auth,
   };

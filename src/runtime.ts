@@ -41,6 +41,7 @@ export function createRuntime(raw: unknown, redactor: Redactor, deps: RuntimeDep
     refreshToken: config.refreshToken,
     dispatcher: deps.dispatcher,
     maxConcurrent: config.maxConcurrentRequests,
+    requestTimeoutMs: config.requestTimeoutMs,
     clock: deps.clock,
     redactor,
     log: deps.log,

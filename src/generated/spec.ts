@@ -157,6 +157,15 @@ export const SPEC = {
         "format": "uri",
         "order": 15
       },
+      "request_timeout_seconds": {
+        "title": "Request timeout (seconds)",
+        "description": "A request whose answer headers, or the next chunk of a result file, take longer than this is abandoned and retried (bounded, with backoff).",
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": 3600,
+        "default": 120,
+        "order": 17
+      },
       "auth_base_url": {
         "title": "OAuth base URL override",
         "description": "Replaces the Salesforce OAuth host, e.g. your My Domain https://NAME.my.salesforce.com. https only, except loopback hosts.",

@@ -719,6 +719,10 @@ export type APICallCeilingPerRun = number
  */
 export type APIBaseURLOverride = string
 /**
+ * A request whose answer headers, or the next chunk of a result file, take longer than this is abandoned and retried (bounded, with backoff).
+ */
+export type RequestTimeoutSeconds = number
+/**
  * Replaces the Salesforce OAuth host, e.g. your My Domain https://NAME.my.salesforce.com. https only, except loopback hosts.
  */
 export type OAuthBaseURLOverride = string
@@ -740,6 +744,7 @@ max_concurrent_requests?: ConcurrentRequests
 pipeline_depth?: ExportsInFlightPerStream
 max_api_calls?: APICallCeilingPerRun
 api_base_url?: APIBaseURLOverride
+request_timeout_seconds?: RequestTimeoutSeconds
 auth_base_url?: OAuthBaseURLOverride
 [k: string]: unknown | undefined
 }

@@ -188,17 +188,24 @@ export async function runJob<Spec>(o: RunJobOptions<Spec>): Promise<JobSnapshot>
   }
 }
 
-/** Reads a saved job; a 4xx on the read means it is gone (null). */
+/**
+ * Reads a saved job. An answer that says the job cannot be used is a system_error from the port
+ * (gone: HTTP 404; or malformed: an unknown status): then null, and a new job is created, because
+ * failing on it would fail every later run from the same state. Transient and config errors
+ * (network, budget, credentials) and aborts are thrown: a new job would fail the same way.
+ */
 async function readResumed<Spec>(port: JobPort<Spec>, id: string, signal: AbortSignal | undefined, log: JobLog, label: string): Promise<JobSnapshot | null> {
   try {
     return await port.read(id, signal);
   } catch (e) {
-    const status = isConnectorError(e) ? e.context.httpStatus : undefined;
-    if (typeof status === 'number' && status >= 400 && status < 500 && !signal?.aborted) {
-      log('INFO', `Saved job ${id} for ${label} could not be read (HTTP ${status}: ${e instanceof Error ? e.message : String(e)}); creating a new one`);
-      return null;
+    if (signal?.aborted || !isConnectorError(e) || e.failureType !== 'system_error') throw e;
+    const status = e.context.httpStatus;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      log('INFO', `Saved job ${id} for ${label} could not be read (HTTP ${status}: ${e.message}); creating a new one`);
+    } else {
+      log('WARN', `Saved job ${id} for ${label} cannot be resumed (${e.message}); creating a new one`);
     }
-    throw e;
+    return null;
   }
 }
 

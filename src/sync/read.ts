@@ -91,10 +91,41 @@ export function checkTimezone(createdAt: string | null, timezone: string, ctx: {
 export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   const { config, api, clock } = o;
   const started = clock.now();
+  // Events raised by callbacks (logs, the STATE that records a new export) wait here until the
+  // generator can yield them; `queued()` resolves at the next one, so long waits can flush them.
   const queue: SyncEvent[] = [];
-  const log = (level: LogLevel, message: string) => queue.push({ type: 'log', level, message });
+  let wake: (() => void) | null = null;
+  let woken: Promise<void> | null = null;
+  const enqueue = (ev: SyncEvent) => {
+    queue.push(ev);
+    if (wake) {
+      const w = wake;
+      wake = null;
+      woken = null;
+      w();
+    }
+  };
+  const queued = (): Promise<void> => (woken ??= new Promise<void>((resolve) => (wake = resolve)));
+  const log = (level: LogLevel, message: string) => enqueue({ type: 'log', level, message });
   function* drain(): Generator<SyncEvent> {
     while (queue.length > 0) yield queue.shift()!;
+  }
+  /**
+   * Awaits p while yielding queued events as they arrive. Without it, the STATE that records an
+   * export just created would wait until the export completes (minutes to hours), and a run
+   * killed meanwhile would leave no trace of it: the next run would queue a duplicate in Pardot.
+   */
+  async function* flushWhile<T>(p: Promise<T>): AsyncGenerator<SyncEvent, T> {
+    let settled = false;
+    const done = p.then(
+      () => void (settled = true),
+      () => void (settled = true),
+    );
+    for (;;) {
+      yield* drain();
+      if (settled) return await p;
+      await Promise.race([done, queued()]);
+    }
   }
 
   // A window's files download in parallel, leaving one request slot for polling the next export.
@@ -126,7 +157,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     const onOuterAbort = () => streamAbort.abort();
     o.signal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      for await (const ev of readStream(cs, streamAbort.signal, summary)) {
+      for await (const ev of readStream(cs, streamAbort, summary)) {
         yield* drain();
         yield ev;
       }
@@ -170,8 +201,9 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     });
   }
 
-  async function* readStream(cs: ConfiguredStream, signal: AbortSignal, summary: StreamSummary): AsyncGenerator<SyncEvent> {
+  async function* readStream(cs: ConfiguredStream, abort: AbortController, summary: StreamSummary): AsyncGenerator<SyncEvent> {
     const { stream } = cs;
+    const { signal } = abort;
     const prior = o.state.get(stream.name) ?? { cursor: null, inFlight: [] };
     const incremental = cs.syncMode === 'incremental';
     const from = incremental && prior.cursor !== null ? Math.max(prior.cursor, config.startDate) : config.startDate;
@@ -206,17 +238,21 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
       state.inFlight.push({ id, start: toCursor(w.start), end: toCursor(w.end), createdAt: createdAt ?? '' });
       state.inFlight.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       summary.exports++;
-      queue.push(stateEvent());
+      enqueue(stateEvent());
     };
     const startJob = (w: PlannedWindow, resumeId?: string): Promise<JobSnapshot> => {
       if (api.apiCallsTotal() + EST_CALLS_PER_WINDOW > ceiling) {
-        throw new ConnectorError(
+        // Rejected, not thrown: a window queued while the one before it downloads must not stop
+        // that download; the refusal surfaces in window order, after the earlier STATE.
+        const refused = Promise.reject(new ConnectorError(
           'API_CALL_CEILING',
           `Not starting ${stream.name} window ${describeWindow(w)}: it may need ${EST_CALLS_PER_WINDOW} API calls and only ` +
             `${Math.max(0, ceiling - api.apiCallsTotal())} remain under the ceiling (max_api_calls or today's Pardot budget). ` +
             `State up to the last finished window is saved; run again later or raise max_api_calls.`,
           { failureType: 'transient_error', context: { stream: stream.name, window: { start: toCursor(w.start), end: toCursor(w.end) } } },
-        );
+        ));
+        refused.catch(() => undefined);
+        return refused;
       }
       const p = waitForJob({
         port: o.port,
@@ -244,54 +280,76 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     startNext();
     let rowsTotal = 0;
     const t0 = clock.now();
-    while (pending.length > 0) {
-      const head = pending[0]!;
-      let snap = await head.job;
-      yield* drain();
-      // The head export is complete: queue the next window's export while this one downloads.
-      while (next < windows.length && pending.length < config.pipelineDepth) startNext();
-      let recreated = 0;
-      let rows = 0;
-      for (;;) {
-        try {
-          checkTimezone(snap.createdAt, config.timezone, { stream: stream.name, exportId: snap.id });
-          const job = snap;
-          const files = job.files.map((url) => () => readFile(cs, job.id, url, signal));
-          for await (const ev of mergeBounded(files, downloadConcurrency)) {
-            rows += ev.lines.length;
-            sinceLastState += ev.lines.length;
-            yield ev;
-          }
-          break;
-        } catch (err) {
-          if (!(isConnectorError(err) && err.code === 'PARDOT_EXPORT_EXPIRED') || recreated >= MAX_EXPIRED_RECREATES) throw err;
-          recreated++;
-          log(
-            'WARN',
-            `${stream.name}: export ${snap.id} for ${describeWindow(head.w)} expired before it was downloaded; re-creating it. ` +
-              `${rows} row(s) of this window already emitted will be emitted again (de-duplicate on the primary key).`,
-          );
-          snap = await startJob(head.w);
-        }
+    try {
+      yield* drive();
+    } finally {
+      if (pending.length > 0) {
+        // Stopped early (an error, a signal, or the consumer stopped): cancel this stream's exports
+        // still waiting or processing (Pardot runs an account's exports one at a time, so one left
+        // queued delays every other export), and wait for those cancels, each bounded by
+        // CANCEL_TIMEOUT_MS, so that none is cut off by the process exiting.
+        abort.abort();
+        await Promise.allSettled(pending.map((p) => p.job));
       }
-      pending.shift();
-      state.inFlight = state.inFlight.filter((f) => Date.parse(f.start) !== head.w.start);
-      state.cursor = head.w.end;
-      rowsTotal += rows;
-      summary.rows = rowsTotal;
-      summary.windows++;
-      yield* drain();
-      yield stateEvent();
-      const secs = Math.max((clock.now() - t0) / 1000, 1e-3);
-      yield {
-        type: 'progress',
-        stream: stream.name,
-        windowsDone: summary.windows,
-        windowsPlanned: windows.length,
-        rows: rowsTotal,
-        rowsPerSecond: rowsTotal / secs,
-        apiCalls: api.apiCallsTotal(),
-      };
+    }
+
+    async function* drive(): AsyncGenerator<SyncEvent> {
+      while (pending.length > 0) {
+        const head = pending[0]!;
+        let snap = yield* flushWhile(head.job);
+        // The head export is complete: queue the next window's export while this one downloads.
+        while (next < windows.length && pending.length < config.pipelineDepth) startNext();
+        let recreated = 0;
+        let rows = 0;
+        for (;;) {
+          try {
+            checkTimezone(snap.createdAt, config.timezone, { stream: stream.name, exportId: snap.id });
+            const job = snap;
+            const files = job.files.map((url) => () => readFile(cs, job.id, url, signal));
+            const merged = mergeBounded(files, downloadConcurrency);
+            try {
+              // Once per batch (not per row): queued events also come out while a download stalls.
+              for (;;) {
+                const r = yield* flushWhile(merged.next());
+                if (r.done) break;
+                rows += r.value.lines.length;
+                sinceLastState += r.value.lines.length;
+                yield r.value;
+              }
+            } finally {
+              await merged.return(undefined);
+            }
+            break;
+          } catch (err) {
+            if (!(isConnectorError(err) && err.code === 'PARDOT_EXPORT_EXPIRED') || recreated >= MAX_EXPIRED_RECREATES) throw err;
+            recreated++;
+            log(
+              'WARN',
+              `${stream.name}: export ${snap.id} for ${describeWindow(head.w)} expired before it was downloaded; re-creating it. ` +
+                `${rows} row(s) of this window already emitted will be emitted again (de-duplicate on the primary key).`,
+            );
+            snap = yield* flushWhile(startJob(head.w));
+          }
+        }
+        pending.shift();
+        state.inFlight = state.inFlight.filter((f) => Date.parse(f.start) !== head.w.start);
+        state.cursor = head.w.end;
+        rowsTotal += rows;
+        summary.rows = rowsTotal;
+        summary.windows++;
+        yield* drain();
+        yield stateEvent();
+        const secs = Math.max((clock.now() - t0) / 1000, 1e-3);
+        yield {
+          type: 'progress',
+          stream: stream.name,
+          windowsDone: summary.windows,
+          windowsPlanned: windows.length,
+          rows: rowsTotal,
+          rowsPerSecond: rowsTotal / secs,
+          apiCalls: api.apiCallsTotal(),
+        };
+      }
     }
   }
 

@@ -1,0 +1,255 @@
+/**
+ * Resumption through the BUILT executable against the fake: a run killed with SIGKILL mid-window,
+ * stopped with SIGTERM, or stopped by the daily limit or the call ceiling, and a second run from
+ * the last STATE the first one printed. Rows are counted over the union of both runs.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { FakePardot, Row } from './fake-pardot/index.js';
+import {
+  catalog,
+  config,
+  errorTrace,
+  expectedIds,
+  lastStates,
+  logs,
+  parseLines,
+  read,
+  recordIds,
+  smallData,
+  startFake,
+  states,
+  tally,
+  waitFor,
+  type Msg,
+} from './helpers/scenario.js';
+
+const CAT = catalog(['prospects'], 'incremental', ['email']);
+
+/** Exports per window (by the `updated_after` argument): a window with two exports was created twice. */
+function exportsPerWindow(fake: FakePardot): number[] {
+  const by = new Map<string, number>();
+  for (const e of fake.exports) {
+    const k = String(e.procedure.arguments['updated_after']);
+    by.set(k, (by.get(k) ?? 0) + 1);
+  }
+  return [...by.values()];
+}
+
+const inFlightOf = (msgs: Msg[]) => (lastStates(msgs)[0]?.stream.stream_state.in_flight ?? []) as Array<{ id: string; start: string }>;
+
+function allOnce(data: Record<string, Row[]>, start: Date, runs: Msg[][]) {
+  const t = tally(expectedIds(data, Math.floor(start.getTime() / 1000) * 1000), runs.flatMap((m) => recordIds(m)));
+  expect(t.lost, 'rows lost').toBe(0);
+  expect(t.unexpected).toBe(0);
+  return t;
+}
+
+describe('a run killed with SIGKILL resumes its export instead of creating another', () => {
+  it('still processing: the restart keeps polling the same export', async () => {
+    const { start, data } = smallData();
+    const fake = await startFake(data, { pollsUntilComplete: 12 });
+    try {
+      const cfg = config(fake, start);
+      let child: ChildProcess | undefined;
+      const r1 = await read(cfg, CAT, undefined, {
+        onSpawn: (c) => (child = c),
+        onLine: (l) => {
+          if (l.includes('"in_flight"')) child!.kill('SIGKILL');
+        },
+      });
+      expect(r1.signal).toBe('SIGKILL');
+      const m1 = parseLines(r1.stdout);
+      const inFlight = inFlightOf(m1);
+      expect(inFlight.length).toBeGreaterThan(0);
+      const saved = fake.exports.find((e) => String(e.id) === inFlight[0]!.id)!;
+      expect(['Waiting', 'Processing']).toContain(saved.state);
+      const createsBefore = fake.stats.calls.create;
+
+      const r2 = await read(cfg, CAT, lastStates(m1));
+      expect(r2.code, JSON.stringify(errorTrace(r2.messages))).toBe(0);
+      expect(logs(r2.messages).join('\n')).toMatch(new RegExp(`Resuming .*job ${saved.id} is (pending|running)`));
+      expect(saved.state).toBe('Complete');
+      expect(saved.downloads).toBeGreaterThan(0);
+      // No window got a second export: the crash left nothing queued twice in Pardot.
+      expect(exportsPerWindow(fake).every((n) => n === 1)).toBe(true);
+      expect(fake.stats.calls.create - createsBefore).toBe(exportsPerWindow(fake).length - inFlight.length);
+      expect(allOnce(data, start, [m1, r2.messages]).duplicated).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('Complete and not expired: the restart downloads it without a create', async () => {
+    const { start, data } = smallData();
+    // The first download hangs: the run is killed with its export Complete and nothing downloaded.
+    const fake = await startFake(data, { faults: [{ on: 'download', kind: 'delay', ms: 8000 }] });
+    try {
+      const cfg = config(fake, start);
+      let child: ChildProcess | undefined;
+      const run = read(cfg, CAT, undefined, { onSpawn: (c) => (child = c) });
+      await waitFor(() => fake.stats.calls.download >= 1);
+      child!.kill('SIGKILL');
+      const r1 = await run;
+      const m1 = parseLines(r1.stdout);
+      expect(recordIds(m1)).toHaveLength(0);
+      const inFlight = inFlightOf(m1);
+      const first = fake.exports.find((e) => String(e.id) === inFlight[0]!.id)!;
+      expect(first.state).toBe('Complete');
+      const createsBefore = fake.stats.calls.create;
+
+      const r2 = await read(cfg, CAT, lastStates(m1));
+      expect(r2.code, JSON.stringify(errorTrace(r2.messages))).toBe(0);
+      expect(logs(r2.messages).join('\n')).toMatch(new RegExp(`Resuming .*job ${first.id} is already complete`));
+      expect(first.downloads).toBeGreaterThan(0);
+      expect(exportsPerWindow(fake).every((n) => n === 1)).toBe(true);
+      expect(fake.stats.calls.create - createsBefore).toBe(exportsPerWindow(fake).length - inFlight.length);
+      expect(allOnce(data, start, [m1, r2.messages]).duplicated).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('SIGTERM', () => {
+  it('mid-poll: exits non-zero within 5 s, cancels the export, and the last STATE resumes cleanly', async () => {
+    const { start, data } = smallData({ days: 200 });
+    const fake = await startFake(data, { pollsUntilComplete: 30 });
+    try {
+      const cfg = config(fake, start);
+      let child: ChildProcess | undefined;
+      let sentAt = 0;
+      const r1 = await read(cfg, CAT, undefined, {
+        onSpawn: (c) => (child = c),
+        onLine: (l) => {
+          if (!sentAt && l.includes('"in_flight"')) {
+            sentAt = Date.now();
+            child!.kill('SIGTERM');
+          }
+        },
+      });
+      const took = Date.now() - sentAt;
+      expect(took).toBeLessThan(5000);
+      expect(r1.code).not.toBe(0);
+      expect(r1.code).not.toBeNull();
+      expect(fake.stats.calls.cancel).toBe(1);
+      expect(fake.exports[0]!.state).toBe('Canceled');
+      const trace = errorTrace(r1.messages);
+      expect(trace?.failure_type).toBe('transient_error');
+      expect(r1.stderr).toMatch(/SIGTERM received/);
+
+      const r2 = await read(cfg, CAT, lastStates(r1.messages));
+      expect(r2.code, JSON.stringify(errorTrace(r2.messages))).toBe(0);
+      expect(allOnce(data, start, [r1.messages, r2.messages]).duplicated).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('while one export downloads and the next is processing: only the processing one is canceled', async () => {
+    const { start, data } = smallData({ days: 200 });
+    const fake = await startFake(data, { pollsUntilComplete: 30, faults: [{ on: 'download', kind: 'delay', ms: 8000 }] });
+    try {
+      const cfg = config(fake, start);
+      let child: ChildProcess | undefined;
+      const run = read(cfg, CAT, undefined, { onSpawn: (c) => (child = c) });
+      await waitFor(() => fake.stats.calls.download >= 1 && fake.exports.length >= 2);
+      const sentAt = Date.now();
+      child!.kill('SIGTERM');
+      const r1 = await run;
+      expect(Date.now() - sentAt).toBeLessThan(5000);
+      expect(r1.code).not.toBe(0);
+      expect(fake.exports.map((e) => e.state)).toEqual(['Complete', 'Canceled']);
+      expect(fake.stats.calls.cancel).toBe(1);
+
+      const [complete, canceled] = fake.exports.map((e) => String(e.procedure.arguments['updated_after']));
+      const r2 = await read(cfg, CAT, lastStates(r1.messages));
+      expect(r2.code, JSON.stringify(errorTrace(r2.messages))).toBe(0);
+      // The complete export was downloaded without a new create; the canceled one was replaced.
+      const per = (after: string) => fake.exports.filter((e) => e.procedure.arguments['updated_after'] === after);
+      expect(per(complete!)).toHaveLength(1);
+      expect(per(complete!)[0]!.downloads).toBeGreaterThan(0);
+      expect(per(canceled!).map((e) => e.state)).toEqual(['Canceled', 'Complete']);
+      // Rows of the window that was downloading when the signal came (files already out) come
+      // again in run 2: the crash boundary lies inside that unfinished window. Nothing else repeats.
+      const t = allOnce(data, start, [r1.messages, r2.messages]);
+      expect(t.duplicated).toBe(recordIds(r1.messages).length);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('the daily budget', () => {
+  it.each([
+    ['on a poll', { on: 'read' as const, kind: 'dailyLimit' as const, nth: 4 }],
+    ['on a download', { on: 'download' as const, kind: 'dailyLimit' as const, nth: 3 }],
+  ])('code 122 %s: TRACE transient_error saying when it resets, exit 1, then a second run loses and repeats nothing', async (_n, fault) => {
+    const { start, data } = smallData();
+    // One file per window: a 122 on a download comes before any row of its window.
+    const fake = await startFake(data, { rowsPerFile: 1000, faults: [fault] });
+    try {
+      const cfg = config(fake, start);
+      const r1 = await read(cfg, CAT);
+      expect(r1.code).toBe(1);
+      const trace = errorTrace(r1.messages)!;
+      expect(trace.failure_type).toBe('transient_error');
+      expect(trace.internal_message).toMatch(/PARDOT_DAILY_LIMIT.*code 122/);
+      expect(trace.message).toMatch(/daily API call limit/);
+      expect(trace.message).toMatch(/run again after the budget resets \(at midnight in the account's timezone, about \d{4}-\d{2}-\d{2} 00:00 America\/Los_Angeles/);
+      // Some windows finished before the limit: their STATE is out, and it is where run 2 starts.
+      const done = states(r1.messages).filter((s) => s.state.sourceStats.recordCount > 0);
+      expect(done.length).toBeGreaterThan(0);
+      expect(recordIds(r1.messages).length).toBeGreaterThan(0);
+
+      const createsBefore = fake.stats.calls.create;
+      const inFlight = inFlightOf(r1.messages);
+      const r2 = await read(cfg, CAT, lastStates(r1.messages));
+      expect(r2.code, JSON.stringify(errorTrace(r2.messages))).toBe(0);
+      expect(allOnce(data, start, [r1.messages, r2.messages]).duplicated).toBe(0);
+      // The exports in flight at the stop were resumed or, if canceled, replaced: never duplicated alive.
+      expect(fake.stats.calls.create - createsBefore).toBeLessThanOrEqual(exportsPerWindow(fake).length - states(r1.messages).filter((s) => s.state.sourceStats.recordCount > 0).length);
+      expect(inFlight.length).toBeGreaterThan(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('reads the budget at start, logs it, and does not start a window it cannot finish under max_api_calls', async () => {
+    const { start, data } = smallData();
+    const fake = await startFake(data, { dailyLimit: 1000, apiCallsUsedAtStart: 400 });
+    try {
+      const r1 = await read(config(fake, start, { max_api_calls: 22 }), CAT);
+      expect(logs(r1.messages).join('\n')).toMatch(/Pardot API budget today: 40[01] of 1000 calls used, (600|599) left/);
+      expect(r1.code).toBe(1);
+      const trace = errorTrace(r1.messages)!;
+      expect(trace.internal_message).toMatch(/API_CALL_CEILING/);
+      expect(trace.failure_type).toBe('transient_error');
+      expect(trace.message).toMatch(/raise max_api_calls/);
+      // Every export the run created was finished and downloaded: none was started in vain.
+      expect(fake.exports.length).toBeGreaterThan(0);
+      for (const e of fake.exports) expect(e.downloads, `export ${e.id}`).toBeGreaterThan(0);
+      expect(inFlightOf(r1.messages)).toEqual([]);
+      expect(fake.stats.totalApiCalls).toBeLessThanOrEqual(22);
+
+      const r2 = await read(config(fake, start), CAT, lastStates(r1.messages));
+      expect(r2.code).toBe(0);
+      expect(allOnce(data, start, [r1.messages, r2.messages]).duplicated).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("today's budget alone (no max_api_calls) stops the run before Pardot answers 122", async () => {
+    const { start, data } = smallData();
+    const fake = await startFake(data, { dailyLimit: 1000, apiCallsUsedAtStart: 975 });
+    try {
+      const r1 = await read(config(fake, start), CAT);
+      expect(r1.code).toBe(1);
+      expect(errorTrace(r1.messages)!.internal_message).toMatch(/API_CALL_CEILING/);
+      expect(fake.stats.rejected.dailyLimit).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+});
