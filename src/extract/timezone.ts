@@ -21,10 +21,12 @@
  * The code assumes at most one offset change within ±24 hours of a wall time (true of every
  * zone in the tz database since 1970 as far as ICU reports).
  *
- * Performance: this is the per-row path (~10 DateTime cells per prospect row). The offset is
- * cached per wall-clock HOUR (a numeric key built while the digits are checked); an hour in
- * which the offset changes (the wall-clock hour that holds `transition + max(old, new)`) is
- * cached as "slow" and each value in it is resolved exactly to the millisecond.
+ * Performance: this is the per-row path (~10 DateTime cells per prospect row). Offsets are
+ * cached per zone (shared by all converters of the zone) per wall-clock DAY, under a numeric key
+ * built while the digits are checked: a day with one offset is one entry; a day in which the
+ * offset changes holds 24 per-HOUR entries, and the hour in which it changes (the wall-clock hour
+ * that holds `transition + max(old, new)`) is marked "slow": each value in it is resolved exactly,
+ * to the second. The cache is cleared when it reaches 100,000 days.
  */
 
 const DAY_MS = 86_400_000;
@@ -151,8 +153,60 @@ function two(s: string, i: number): number {
 }
 
 const CACHE_LIMIT = 100_000;
-/** Cache value for an hour whose offset changes inside it. */
+/** Per-hour cache value for an hour whose offset changes inside it. */
 const SLOW = '';
+
+/**
+ * Offset cache per zone, shared by all converters of the zone (a sync reads many files in the
+ * same zone): day key -> offset text for the whole day ('-05:00'), or, on a day with a change,
+ * 24 per-hour entries (offset text, or SLOW for the hour holding the change).
+ */
+const zoneCaches = new Map<string, Map<number, string | string[]>>();
+
+function dayEntry(f: Intl.DateTimeFormat, y: number, mo: number, d: number): string | string[] {
+  const day0 = wallToMs(y, mo, d, 0, 0, 0);
+  const o0 = resolveOffsetMs(f, day0);
+  const o1 = resolveOffsetMs(f, day0 + DAY_MS - 1);
+  // The resolved offset is a step function of wall time, so equal ends = one offset all day.
+  if (o0 === o1) return formatOffset(o0);
+  const hours: string[] = [];
+  for (let h = 0; h < 24; h++) {
+    const a = resolveOffsetMs(f, day0 + h * HOUR_MS);
+    const b = resolveOffsetMs(f, day0 + (h + 1) * HOUR_MS - 1);
+    hours.push(a === b ? formatOffset(a) : SLOW);
+  }
+  return hours;
+}
+
+/**
+ * The offset lookup behind the converters, for callers that have already checked the digits and
+ * ranges of the wall time themselves (the byte-level CSV encoder): given year, month (1-12), day,
+ * hour, minute and second, returns the offset text (`-05:00`) under the DST rule above, or null
+ * when the day does not exist in that month. Throws a RangeError for an unknown zone.
+ */
+export function createOffsetLookup(tz: string): (y: number, mo: number, d: number, h: number, mi: number, s: number) => string | null {
+  const f = formatterFor(tz); // throws RangeError for an unknown zone
+  let days = zoneCaches.get(tz);
+  if (days === undefined) {
+    days = new Map();
+    zoneCaches.set(tz, days);
+  }
+  const cache = days;
+  return function offsetFor(y, mo, d, h, mi, s) {
+    const key = (y * 12 + mo - 1) * 31 + d - 1;
+    let entry = cache.get(key);
+    if (entry === undefined) {
+      // First sight of this day: check the day against the month, then compute.
+      if (d > daysInMonth(y, mo)) return null;
+      entry = dayEntry(f, y, mo, d);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(key, entry);
+    }
+    const off = typeof entry === 'string' ? entry : (entry[h] as string);
+    // The hour holding an offset change: resolve this exact wall time.
+    return off === SLOW ? formatOffset(resolveOffsetMs(f, wallToMs(y, mo, d, h, mi, s))) : off;
+  };
+}
 
 /**
  * Returns a converter from Pardot wall time (`YYYY-MM-DD HH:mm:ss`, optionally with a fraction
@@ -162,20 +216,7 @@ const SLOW = '';
  * error. Throws a RangeError at creation for an unknown zone (check with isValidTimeZone first).
  */
 export function createWallTimeConverter(tz: string): (wall: string) => string | null {
-  const f = formatterFor(tz); // throws RangeError for an unknown zone
-  // hour key -> offset text ('-05:00'), or SLOW for an hour where the offset changes.
-  const cache = new Map<number, string>();
-
-  function hourOffset(key: number, y: number, mo: number, d: number, h: number): string {
-    const wall0 = wallToMs(y, mo, d, h, 0, 0);
-    const o0 = resolveOffsetMs(f, wall0);
-    const o1 = resolveOffsetMs(f, wall0 + HOUR_MS - 1);
-    // The resolved offset is a step function of wall time, so equal ends = one offset all hour.
-    const v = o0 === o1 ? formatOffset(o0) : SLOW;
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, v);
-    return v;
-  }
+  const offsetFor = createOffsetLookup(tz);
 
   return function convert(wall: string): string | null {
     const len = wall.length;
@@ -190,13 +231,13 @@ export function createWallTimeConverter(tz: string): (wall: string) => string | 
     const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
     const mo = two(wall, 5);
     const d = two(wall, 8);
-    if (mo < 1 || mo > 12 || d < 1) return null;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
     let h = 0;
     let mi = 0;
     let s = 0;
-    let rest: string; // "HH:mm:ss[.fff]"
+    let head: string; // "YYYY-MM-DDTHH:mm:ss[.fff]"
     if (len === 10) {
-      rest = '00:00:00';
+      head = `${wall}T00:00:00`;
     } else {
       const sep = wall.charCodeAt(10);
       if (sep !== 32 /* space */ && sep !== 84 /* T */) return null;
@@ -212,20 +253,10 @@ export function createWallTimeConverter(tz: string): (wall: string) => string | 
           if (c < 48 || c > 57) return null;
         }
       }
-      rest = wall.slice(11);
+      head = sep === 84 ? wall : `${wall.slice(0, 10)}T${wall.slice(11)}`;
     }
-    const key = ((y * 12 + mo - 1) * 31 + d - 1) * 24 + h;
-    let off = cache.get(key);
-    if (off === undefined) {
-      // First sight of this hour: check the day against the month, then compute.
-      if (d > daysInMonth(y, mo)) return null;
-      off = hourOffset(key, y, mo, d, h);
-    }
-    if (off === SLOW) {
-      // Transition hour: resolve this exact wall time.
-      off = formatOffset(resolveOffsetMs(f, wallToMs(y, mo, d, h, mi, s)));
-    }
-    return `${wall.slice(0, 10)}T${rest}${off}`;
+    const off = offsetFor(y, mo, d, h, mi, s);
+    return off === null ? null : head + off;
   };
 }
 

@@ -1,0 +1,609 @@
+/**
+ * Byte-level CSV parser fused with the row encoder: reads the UTF-8 bytes of the download and
+ * writes each row's JSON object text straight into a reusable output buffer, one pass, no cell
+ * strings. Only the finished line becomes a string (Buffer#toString, UTF-8). This is the path
+ * extractCsv uses; see csv.ts for the measurements that chose it.
+ *
+ * Same rules as the string path (CsvScanner + compileRowEncoder, kept as the readable reference
+ * and checked against this one by a differential test):
+ *   - RFC 4180: quoted cells with commas, doubled quotes, LF/CR/CRLF inside; rows end in LF or
+ *     CRLF; last row may lack a newline; UTF-8 BOM stripped; blank lines skipped.
+ *   - Empty cell (or "") → null. Integer `-?\d+` (leading zeros stripped, big values kept
+ *     exact), Boolean true/false/1/0 any case, DateTime via the zone's offset lookup, String
+ *     JSON-escaped (", \, control characters; every other byte, UTF-8 included, copied as is).
+ * Invalid UTF-8 in the input becomes U+FFFD when the line is turned into a string, as a
+ * non-fatal TextDecoder would do.
+ *
+ * Incomplete rows: when a row's end is not in the buffer yet, the row is abandoned and parsed
+ * again from its start once more bytes have come (the caller makes re-scans of long rows rare).
+ */
+import type { FieldDef, PardotType } from '../streams.js';
+import {
+  badValueError,
+  columnCountError,
+  invalidClosingQuoteError,
+  planHeader,
+  unterminatedQuoteError,
+} from './messages.js';
+import { createOffsetLookup } from './timezone.js';
+import type { CsvSource } from './types.js';
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const BSL = 0x5c;
+
+const K_SKIP = 0;
+const K_STRING = 1;
+const K_INTEGER = 2;
+const K_BOOLEAN = 3;
+const K_DATETIME = 4;
+
+const HEX = '0123456789abcdef';
+const NULL = Buffer.from('null');
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const EMPTY = Buffer.alloc(0);
+
+/** Outcome of scanning one row. */
+const NEED_MORE = -1;
+
+export class ByteCsvEncoder {
+  /** Line number (1-based, header = 1) where the next row starts. */
+  private line = 1;
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  private eof = false;
+  private bomChecked = false;
+  private out: Buffer = Buffer.allocUnsafe(1 << 16);
+  // Plan, set from the header.
+  private header: string[] | null = null;
+  private ncol = 0;
+  private kinds: Uint8Array = new Uint8Array(0);
+  private prefixes: Buffer[] = [];
+  private names: string[] = [];
+  private types: (PardotType | undefined)[] = [];
+  private offsetFor: ((y: number, mo: number, d: number, h: number, mi: number, s: number) => string | null) | null = null;
+  /** Line where the row being scanned starts. */
+  private rowLine = 0;
+  private skip: number;
+
+  constructor(
+    private readonly fields: readonly FieldDef[],
+    private readonly tz: string,
+    private readonly src: CsvSource,
+    skipRows: number,
+  ) {
+    this.skip = skipRows;
+  }
+
+  /** Bytes not consumed yet (a partial row). */
+  get pendingLength(): number {
+    return this.buf.length - this.pos;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.buf = this.pos >= this.buf.length ? chunk : Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    this.pos = 0;
+  }
+
+  end(): void {
+    this.eof = true;
+  }
+
+  /**
+   * Converts rows into `lines` until it holds `max` lines (returns true) or the buffer holds no
+   * complete row (returns false).
+   */
+  fill(lines: string[], max: number): boolean {
+    if (!this.bomChecked) {
+      const b = this.buf;
+      if (b.length - this.pos < 3 && !this.eof) return false;
+      this.bomChecked = true;
+      if (b.length - this.pos >= 3 && b[this.pos] === 0xef && b[this.pos + 1] === 0xbb && b[this.pos + 2] === 0xbf) this.pos += 3;
+    }
+    const b = this.buf;
+    const len = b.length;
+    // Output bound for any row in the buffer: 6 bytes per input byte (\u00XX), plus per column
+    // its key prefix and at most 40 more (quotes, null, date expansion with offset).
+    const need = 6 * (len - this.pos) + this.prefixBytes + 40 * this.ncol + 64;
+    if (this.out.length < need) this.out = Buffer.allocUnsafe(need);
+    let p = this.pos;
+    for (;;) {
+      // Skip blank lines.
+      if (p >= len) break;
+      const c = b[p];
+      if (c === LF) {
+        p++;
+        this.line++;
+        continue;
+      }
+      if (c === CR) {
+        if (p + 1 < len) {
+          if (b[p + 1] === LF) {
+            p += 2;
+            this.line++;
+            continue;
+          }
+        } else if (!this.eof) {
+          break;
+        } else {
+          p++;
+          continue;
+        }
+      }
+      if (this.header === null) {
+        const r = this.headerRow(p);
+        if (r === NEED_MORE) break;
+        p = r;
+        const needed = 6 * (len - p) + this.prefixBytes + 40 * this.ncol + 64;
+        if (this.out.length < needed) this.out = Buffer.allocUnsafe(needed);
+        continue;
+      }
+      this.rowLine = this.line;
+      const r = this.row(p);
+      if (r === NEED_MORE) break;
+      p = r;
+      if (this.skip > 0) {
+        this.skip--;
+        continue;
+      }
+      lines.push(this.out.toString('utf8', 0, this.outLen));
+      if (lines.length >= max) {
+        this.pos = p;
+        return true;
+      }
+    }
+    this.pos = p;
+    return false;
+  }
+
+  private outLen = 0;
+  private prefixBytes = 0;
+
+  /** Parses the header row (cells as strings) and prepares the plan. */
+  private headerRow(p0: number): number {
+    const cells: string[] = [];
+    const r = this.genericRow(p0, cells);
+    if (r === NEED_MORE) return NEED_MORE;
+    const header = cells;
+    const types = planHeader(this.fields, header, this.src);
+    this.types = types;
+    this.names = header;
+    this.ncol = header.length;
+    this.kinds = new Uint8Array(types.map((t) => (t === undefined ? K_SKIP : t === 'String' ? K_STRING : t === 'Integer' ? K_INTEGER : t === 'Boolean' ? K_BOOLEAN : K_DATETIME)));
+    let first = true;
+    this.prefixes = header.map((h, i) => {
+      if (types[i] === undefined) return EMPTY;
+      const pre = Buffer.from(`${first ? '' : ','}${JSON.stringify(h)}:`, 'utf8');
+      first = false;
+      return pre;
+    });
+    this.prefixBytes = this.prefixes.reduce((a, x) => a + x.length, 0);
+    if (types.includes('DateTime')) this.offsetFor = createOffsetLookup(this.tz);
+    this.header = header;
+    return r;
+  }
+
+  /**
+   * Scans one row into string cells (header, and counting cells for errors). Returns the
+   * position after the row or NEED_MORE. Counts line breaks inside quotes into this.line.
+   */
+  private genericRow(p0: number, cells: string[]): number {
+    const b = this.buf;
+    const len = b.length;
+    const eof = this.eof;
+    let p = p0;
+    let breaks = 0;
+    for (;;) {
+      if (b[p] === QUOTE && p < len) {
+        p++;
+        let val = '';
+        let seg = p;
+        for (;;) {
+          if (p >= len) {
+            if (eof) throw unterminatedQuoteError(this.src, this.line, cells.length + 1);
+            return NEED_MORE;
+          }
+          const c = b[p];
+          if (c === QUOTE) {
+            if (p + 1 >= len && !eof) return NEED_MORE;
+            if (b[p + 1] === QUOTE) {
+              val += b.toString('utf8', seg, p + 1);
+              p += 2;
+              seg = p;
+              continue;
+            }
+            val += b.toString('utf8', seg, p);
+            p++;
+            break;
+          }
+          if (c === LF) breaks++;
+          else if (c === CR) {
+            if (p + 1 >= len && !eof) return NEED_MORE;
+            if (b[p + 1] !== LF) breaks++;
+          }
+          p++;
+        }
+        cells.push(val);
+        if (p >= len) {
+          if (!eof) return NEED_MORE;
+          break;
+        }
+        const c = b[p];
+        if (c === COMMA) {
+          p++;
+          continue;
+        }
+        if (c === LF) {
+          p++;
+          break;
+        }
+        if (c === CR) {
+          if (p + 1 >= len) {
+            if (!eof) return NEED_MORE;
+            p++;
+            break;
+          }
+          if (b[p + 1] === LF) {
+            p += 2;
+            break;
+          }
+        }
+        throw invalidClosingQuoteError(this.src, this.line, cells.length, b.toString('utf8', p, Math.min(len, p + 20)));
+      }
+      const s = p;
+      let end = -1;
+      while (p < len) {
+        const c = b[p];
+        if (c === COMMA || c === LF) {
+          end = p;
+          break;
+        }
+        if (c === CR) {
+          if (p + 1 >= len) {
+            if (!eof) return NEED_MORE;
+          } else if (b[p + 1] === LF) {
+            end = p;
+            break;
+          }
+        }
+        p++;
+      }
+      if (end === -1) {
+        if (!eof) return NEED_MORE;
+        let e = len;
+        if (e > s && b[e - 1] === CR) e--;
+        cells.push(b.toString('utf8', s, e));
+        p = len;
+        break;
+      }
+      cells.push(b.toString('utf8', s, end));
+      const c = b[p];
+      if (c === COMMA) {
+        p++;
+        continue;
+      }
+      p += c === CR ? 2 : 1;
+      break;
+    }
+    this.line += 1 + breaks;
+    return p;
+  }
+
+  /**
+   * Scans and encodes one data row into this.out[0..outLen). Returns the position after the row
+   * or NEED_MORE (nothing consumed).
+   */
+  private row(p0: number): number {
+    const b = this.buf;
+    const len = b.length;
+    const eof = this.eof;
+    const out = this.out;
+    const kinds = this.kinds;
+    const prefixes = this.prefixes;
+    const ncol = this.ncol;
+    let p = p0;
+    let o = 0;
+    let breaks = 0;
+    let col = 0;
+    out[o++] = 0x7b; // {
+    for (;;) {
+      if (col >= ncol) {
+        // More cells than the header: count them for the message.
+        const cells: string[] = [];
+        const saveLine = this.line;
+        const r = this.genericRow(p0, cells);
+        this.line = saveLine;
+        if (r === NEED_MORE) return NEED_MORE;
+        throw columnCountError(this.src, this.rowLine, ncol, cells.length);
+      }
+      const k = kinds[col] as number;
+      if (k !== K_SKIP) {
+        const pre = prefixes[col] as Buffer;
+        for (let i = 0; i < pre.length; i++) out[o++] = pre[i] as number;
+      }
+      const oCell = o;
+      let vs: number; // value bytes [vs, ve) for non-string kinds
+      let ve: number;
+      let doubled = false;
+      if (b[p] === QUOTE && p < len) {
+        p++;
+        vs = p;
+        if (k === K_STRING) out[o++] = QUOTE;
+        for (;;) {
+          if (p >= len) {
+            if (eof) throw unterminatedQuoteError(this.src, this.rowLine, col + 1);
+            return NEED_MORE;
+          }
+          const c = b[p] as number;
+          if (c >= 0x20 && c !== QUOTE && c !== BSL) {
+            if (k === K_STRING) out[o++] = c;
+            p++;
+            continue;
+          }
+          if (c === QUOTE) {
+            if (p + 1 >= len && !eof) return NEED_MORE;
+            if (b[p + 1] === QUOTE) {
+              doubled = true;
+              if (k === K_STRING) {
+                out[o++] = BSL;
+                out[o++] = QUOTE;
+              }
+              p += 2;
+              continue;
+            }
+            break;
+          }
+          if (c === LF) breaks++;
+          else if (c === CR) {
+            if (p + 1 >= len && !eof) return NEED_MORE;
+            if (b[p + 1] !== LF) breaks++;
+          }
+          if (k === K_STRING) o = escapeByte(out, o, c);
+          p++;
+        }
+        ve = p;
+        p++; // closing quote
+        if (k === K_STRING) {
+          if (ve === vs) {
+            o = writeBytes(out, oCell, NULL);
+          } else {
+            out[o++] = QUOTE;
+          }
+        } else if (k !== K_SKIP) {
+          if (doubled) this.bad(col, vs, ve);
+          o = this.value(k, col, vs, ve, o);
+        }
+        // After the closing quote: a comma, a row end, or the end of the file.
+        if (p >= len) {
+          if (!eof) return NEED_MORE;
+          break;
+        }
+        const c = b[p];
+        if (c === COMMA) {
+          p++;
+          col++;
+          continue;
+        }
+        if (c === LF) {
+          p++;
+          break;
+        }
+        if (c === CR) {
+          if (p + 1 >= len) {
+            if (!eof) return NEED_MORE;
+            p++;
+            break;
+          }
+          if (b[p + 1] === LF) {
+            p += 2;
+            break;
+          }
+        }
+        throw invalidClosingQuoteError(this.src, this.rowLine, col + 1, b.toString('utf8', p, Math.min(len, p + 20)));
+      }
+      // Unquoted cell: up to a comma, LF or CRLF (a lone CR is data).
+      vs = p;
+      let endsRow = false;
+      let atEnd = false;
+      if (k === K_STRING) out[o++] = QUOTE;
+      for (;;) {
+        if (p >= len) {
+          if (!eof) return NEED_MORE;
+          atEnd = true;
+          break;
+        }
+        const c = b[p] as number;
+        if (c >= 0x20 && c !== QUOTE && c !== BSL && c !== COMMA) {
+          if (k === K_STRING) out[o++] = c;
+          p++;
+          continue;
+        }
+        if (c === COMMA) break;
+        if (c === LF) {
+          endsRow = true;
+          break;
+        }
+        if (c === CR) {
+          if (p + 1 >= len) {
+            if (!eof) return NEED_MORE;
+            // A CR ending the file ends the row.
+            endsRow = true;
+            break;
+          }
+          if (b[p + 1] === LF) {
+            endsRow = true;
+            break;
+          }
+        }
+        if (k === K_STRING) o = escapeByte(out, o, c);
+        p++;
+      }
+      ve = p;
+      if (k === K_STRING) {
+        if (ve === vs) o = writeBytes(out, oCell, NULL);
+        else out[o++] = QUOTE;
+      } else if (k !== K_SKIP) {
+        o = this.value(k, col, vs, ve, o);
+      }
+      if (atEnd) break;
+      if (!endsRow) {
+        p++; // comma
+        col++;
+        continue;
+      }
+      p += b[p] === CR ? (p + 1 < len ? 2 : 1) : 1;
+      break;
+    }
+    if (col + 1 !== ncol) throw columnCountError(this.src, this.rowLine, ncol, col + 1);
+    out[o++] = 0x7d; // }
+    this.outLen = o;
+    this.line += 1 + breaks;
+    return p;
+  }
+
+  /** Writes a non-string value from bytes [s, e) at o; returns the new o. */
+  private value(k: number, col: number, s: number, e: number, o: number): number {
+    const b = this.buf;
+    const out = this.out;
+    if (s === e) return writeBytes(out, o, NULL);
+    if (k === K_INTEGER) {
+      let i = s;
+      const neg = b[i] === 0x2d;
+      if (neg) i++;
+      if (i === e) this.bad(col, s, e);
+      for (let j = i; j < e; j++) {
+        const c = b[j] as number;
+        if (c < 0x30 || c > 0x39) this.bad(col, s, e);
+      }
+      while (i < e - 1 && b[i] === 0x30) i++;
+      if (neg && !(e - i === 1 && b[i] === 0x30)) out[o++] = 0x2d;
+      for (; i < e; i++) out[o++] = b[i] as number;
+      return o;
+    }
+    if (k === K_BOOLEAN) {
+      const n = e - s;
+      if (n === 1) {
+        if (b[s] === 0x31) return writeBytes(out, o, TRUE);
+        if (b[s] === 0x30) return writeBytes(out, o, FALSE);
+      } else if (n === 4) {
+        if ((b[s]! | 0x20) === 0x74 && (b[s + 1]! | 0x20) === 0x72 && (b[s + 2]! | 0x20) === 0x75 && (b[s + 3]! | 0x20) === 0x65) {
+          return writeBytes(out, o, TRUE);
+        }
+      } else if (n === 5) {
+        if (
+          (b[s]! | 0x20) === 0x66 &&
+          (b[s + 1]! | 0x20) === 0x61 &&
+          (b[s + 2]! | 0x20) === 0x6c &&
+          (b[s + 3]! | 0x20) === 0x73 &&
+          (b[s + 4]! | 0x20) === 0x65
+        ) {
+          return writeBytes(out, o, FALSE);
+        }
+      }
+      return this.bad(col, s, e);
+    }
+    // DateTime: YYYY-MM-DD[( |T)HH:mm:ss[.f+]]
+    const n = e - s;
+    if (n !== 10 && n !== 19 && n < 21) return this.bad(col, s, e);
+    const y = digit4(b, s);
+    const mo = digit2(b, s + 5);
+    const d = digit2(b, s + 8);
+    if (y < 0 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || mo < 1 || mo > 12 || d < 1 || d > 31) return this.bad(col, s, e);
+    let h = 0;
+    let mi = 0;
+    let sec = 0;
+    if (n > 10) {
+      const sep = b[s + 10];
+      h = digit2(b, s + 11);
+      mi = digit2(b, s + 14);
+      sec = digit2(b, s + 17);
+      if ((sep !== 0x20 && sep !== 0x54) || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) {
+        return this.bad(col, s, e);
+      }
+      if (n > 19) {
+        if (b[s + 19] !== 0x2e) return this.bad(col, s, e);
+        for (let j = s + 20; j < e; j++) {
+          const c = b[j] as number;
+          if (c < 0x30 || c > 0x39) return this.bad(col, s, e);
+        }
+      }
+    }
+    const off = (this.offsetFor as NonNullable<typeof this.offsetFor>)(y, mo, d, h, mi, sec);
+    if (off === null) return this.bad(col, s, e);
+    out[o++] = QUOTE;
+    for (let j = s; j < s + 10; j++) out[o++] = b[j] as number;
+    out[o++] = 0x54; // T
+    if (n === 10) {
+      o += out.write('00:00:00', o, 'latin1');
+    } else {
+      for (let j = s + 11; j < e; j++) out[o++] = b[j] as number;
+    }
+    for (let j = 0; j < off.length; j++) out[o++] = off.charCodeAt(j);
+    out[o++] = QUOTE;
+    return o;
+  }
+
+  private bad(col: number, s: number, e: number): never {
+    let raw = this.buf.toString('utf8', s, e);
+    if (raw.includes('""')) raw = raw.replace(/""/g, '"');
+    throw badValueError(this.src, this.tz, this.rowLine, this.names[col] as string, this.types[col] as PardotType, raw);
+  }
+}
+
+function writeBytes(out: Buffer, o: number, bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; i++) out[o++] = bytes[i] as number;
+  return o;
+}
+
+/** JSON escape of a byte that needs it (", \, control characters). */
+function escapeByte(out: Buffer, o: number, c: number): number {
+  out[o++] = BSL;
+  switch (c) {
+    case QUOTE:
+      out[o++] = QUOTE;
+      break;
+    case BSL:
+      out[o++] = BSL;
+      break;
+    case LF:
+      out[o++] = 0x6e; // n
+      break;
+    case CR:
+      out[o++] = 0x72; // r
+      break;
+    case 0x09:
+      out[o++] = 0x74; // t
+      break;
+    case 0x08:
+      out[o++] = 0x62; // b
+      break;
+    case 0x0c:
+      out[o++] = 0x66; // f
+      break;
+    default:
+      out[o++] = 0x75; // u
+      out[o++] = 0x30;
+      out[o++] = 0x30;
+      out[o++] = HEX.charCodeAt(c >> 4);
+      out[o++] = HEX.charCodeAt(c & 15);
+  }
+  return o;
+}
+
+function digit2(b: Buffer, i: number): number {
+  const x = (b[i] as number) - 0x30;
+  const y = (b[i + 1] as number) - 0x30;
+  if (x < 0 || x > 9 || y < 0 || y > 9) return -1;
+  return x * 10 + y;
+}
+
+function digit4(b: Buffer, i: number): number {
+  const x = digit2(b, i);
+  const y = digit2(b, i + 2);
+  if (x < 0 || y < 0) return -1;
+  return x * 100 + y;
+}

@@ -1,0 +1,4 @@
+export { extractCsv } from './csv.js';
+export { compileRowEncoder, type RowEncoder } from './encode.js';
+export { createWallTimeConverter, isValidTimeZone, offsetMinutesAt } from './timezone.js';
+export type { CsvSource, ExtractOptions, RowBatch } from './types.js';

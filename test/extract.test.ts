@@ -1,0 +1,349 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectorError } from '../src/errors.js';
+import { compileRowEncoder, extractCsv, type ExtractOptions, type RowBatch } from '../src/extract/index.js';
+import type { FieldDef } from '../src/streams.js';
+
+const SRC = { stream: 'prospects', exportId: 'exp-1', file: 'file-0' };
+
+function opts(fields: FieldDef[], extra: Partial<ExtractOptions> = {}): ExtractOptions {
+  return { ...SRC, fields, timezone: 'America/New_York', ...extra };
+}
+
+const S = (name: string): FieldDef => ({ name, type: 'String' });
+const I = (name: string): FieldDef => ({ name, type: 'Integer' });
+const B = (name: string): FieldDef => ({ name, type: 'Boolean' });
+const D = (name: string): FieldDef => ({ name, type: 'DateTime' });
+
+async function* chunksOf(data: string | Buffer, size = Infinity): AsyncGenerator<Buffer> {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (size === Infinity) {
+    yield buf;
+    return;
+  }
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+async function collect(gen: AsyncIterable<RowBatch>): Promise<RowBatch[]> {
+  const out: RowBatch[] = [];
+  for await (const b of gen) out.push(b);
+  return out;
+}
+
+async function rows(csv: string | Buffer, fields: FieldDef[], extra: Partial<ExtractOptions> = {}, chunk = Infinity): Promise<unknown[]> {
+  const batches = await collect(extractCsv(chunksOf(csv, chunk), opts(fields, extra)));
+  return batches.flatMap((b) => b.lines.map((l) => JSON.parse(l) as unknown));
+}
+
+async function failure(p: Promise<unknown>): Promise<ConnectorError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConnectorError);
+    return e as ConnectorError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('extractCsv: CSV syntax', () => {
+  it('keeps commas, doubled quotes and LF/CRLF/CR line breaks inside quoted cells', async () => {
+    const csv = 'id,a,b\n1,"x, y","say ""hi"""\n2,"line1\nline2","crlf\r\nend"\n3,"cr\ronly",""\n';
+    expect(await rows(csv, [I('id'), S('a'), S('b')])).toEqual([
+      { id: 1, a: 'x, y', b: 'say "hi"' },
+      { id: 2, a: 'line1\nline2', b: 'crlf\r\nend' },
+      { id: 3, a: 'cr\ronly', b: null },
+    ]);
+  });
+
+  it('reads CRLF row endings without keeping the CR', async () => {
+    expect(await rows('id,a\r\n1,x\r\n2,"q"\r\n3,\r\n', [I('id'), S('a')])).toEqual([
+      { id: 1, a: 'x' },
+      { id: 2, a: 'q' },
+      { id: 3, a: null },
+    ]);
+  });
+
+  it('strips a UTF-8 BOM before the header', async () => {
+    const csv = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,a\n1,x\n')]);
+    expect(await rows(csv, [I('id'), S('a')])).toEqual([{ id: 1, a: 'x' }]);
+    expect(await rows(csv, [I('id'), S('a')], {}, 1)).toEqual([{ id: 1, a: 'x' }]);
+    expect(await rows('\uFEFFid\n5\n', [I('id')])).toEqual([{ id: 5 }]);
+  });
+
+  it('reads a final row without a trailing newline (plain, quoted, empty last cell, CRLF file)', async () => {
+    expect(await rows('id,a\n1,x', [I('id'), S('a')])).toEqual([{ id: 1, a: 'x' }]);
+    expect(await rows('id,a\n1,"x"', [I('id'), S('a')])).toEqual([{ id: 1, a: 'x' }]);
+    expect(await rows('id,a\n1,', [I('id'), S('a')])).toEqual([{ id: 1, a: null }]);
+    expect(await rows('id,a\r\n1,x\r\n2,y', [I('id'), S('a')])).toEqual([
+      { id: 1, a: 'x' },
+      { id: 2, a: 'y' },
+    ]);
+  });
+
+  it('decodes multi-byte UTF-8 split across chunks when the body comes 1 byte at a time', async () => {
+    const text = 'héllo, wörld — 日本語 🎉 "quoted"\nnext';
+    const csv = `id,a,b\n1,"${text.replace(/"/g, '""')}",Ω\r\n2,😀,"😀,😀"\n`;
+    const expected = [
+      { id: 1, a: text, b: 'Ω' },
+      { id: 2, a: '😀', b: '😀,😀' },
+    ];
+    expect(await rows(csv, [I('id'), S('a'), S('b')], {}, 1)).toEqual(expected);
+    for (const size of [2, 3, 5, 7, 64]) expect(await rows(csv, [I('id'), S('a'), S('b')], {}, size)).toEqual(expected);
+  });
+
+  it('accepts string chunks as the body', async () => {
+    async function* body(): AsyncGenerator<string> {
+      yield 'id,a\n1,"x';
+      yield '""y"\n2,z\n';
+    }
+    const out = await collect(extractCsv(body(), opts([I('id'), S('a')])));
+    expect(out.flatMap((b) => b.lines)).toEqual(['{"id":1,"a":"x\\"y"}', '{"id":2,"a":"z"}']);
+  });
+
+  it('treats an empty body, a header-only file and blank lines leniently', async () => {
+    expect(await rows('', [I('id')])).toEqual([]);
+    expect(await rows('id,a\n', [I('id'), S('a')])).toEqual([]);
+    expect(await rows('id,a', [I('id'), S('a')])).toEqual([]);
+    expect(await rows('id,a\n1,x\n\n2,y\r\n\r\n', [I('id'), S('a')])).toEqual([
+      { id: 1, a: 'x' },
+      { id: 2, a: 'y' },
+    ]);
+  });
+
+  it('raises CSV_COLUMN_COUNT with the line, expected and got', async () => {
+    const e = await failure(rows('id,a\n1,x\n2,"multi\nline"\n3,x,extra\n', [I('id'), S('a')]));
+    expect(e.code).toBe('CSV_COLUMN_COUNT');
+    expect(e.context).toMatchObject({ ...SRC, line: 5, expected: 2, got: 3 });
+    const short = await failure(rows('id,a\n1\n', [I('id'), S('a')]));
+    expect(short.context).toMatchObject({ line: 2, expected: 2, got: 1 });
+  });
+
+  it('raises CSV_UNTERMINATED_QUOTE when a quote is still open at end of file', async () => {
+    const e = await failure(rows('id,a\n1,x\n2,"never closed\nmore\n', [I('id'), S('a')]));
+    expect(e.code).toBe('CSV_UNTERMINATED_QUOTE');
+    expect(e.context).toMatchObject({ ...SRC, line: 3 });
+  });
+
+  it('raises CSV_INVALID_CLOSING_QUOTE for text after a closing quote', async () => {
+    const e = await failure(rows('id,a\n1,"x"y\n', [I('id'), S('a')]));
+    expect(e.code).toBe('CSV_INVALID_CLOSING_QUOTE');
+    expect(e.context).toMatchObject({ line: 2 });
+  });
+
+  it('parses the same rows whatever the chunk size', async () => {
+    let csv = 'id,a,b,c\r\n';
+    const expected: unknown[] = [];
+    for (let i = 0; i < 300; i++) {
+      const a = i % 3 === 0 ? `"q""${i}\r\n,x"` : `v${i}`;
+      csv += `${i},${a},${i % 5 === 0 ? '' : '"b"'},é${i}\r\n`;
+      expected.push({ id: i, a: i % 3 === 0 ? `q"${i}\r\n,x` : `v${i}`, b: i % 5 === 0 ? null : 'b', c: `é${i}` });
+    }
+    for (const size of [1, 2, 3, 10, 97, 1024, Infinity]) {
+      expect(await rows(csv, [I('id'), S('a'), S('b'), S('c')], {}, size)).toEqual(expected);
+    }
+  });
+
+  it('handles a quoted cell much longer than the chunks', async () => {
+    const big = 'x'.repeat(500_000) + '"",\n' + 'y'.repeat(300_000);
+    const csv = `id,a\n1,"${big.replace(/"/g, '""')}"\n2,z\n`;
+    const out = (await rows(csv, [I('id'), S('a')], {}, 4096)) as { id: number; a: string }[];
+    expect(out.map((r) => r.id)).toEqual([1, 2]);
+    expect(out[0]!.a === big).toBe(true);
+    expect(out[1]!.a).toBe('z');
+  });
+});
+
+describe('extractCsv: values', () => {
+  const fields = [I('id'), S('s'), B('b'), D('d')];
+
+  it('writes null for an empty cell of every type', async () => {
+    expect(await rows('id,s,b,d\n,,,\n""," ","",""\n', fields)).toEqual([
+      { id: null, s: null, b: null, d: null },
+      { id: null, s: ' ', b: null, d: null },
+    ]);
+  });
+
+  it('writes integers as JSON numbers, stripping leading zeros and keeping big values exact', async () => {
+    const out = await collect(
+      extractCsv(chunksOf('id\n0\n-0\n42\n-17\n007\n-0008\n00\n123456789012345678901234567890\n'), opts([I('id')])),
+    );
+    expect(out.flatMap((b) => b.lines)).toEqual([
+      '{"id":0}',
+      '{"id":0}',
+      '{"id":42}',
+      '{"id":-17}',
+      '{"id":7}',
+      '{"id":-8}',
+      '{"id":0}',
+      '{"id":123456789012345678901234567890}',
+    ]);
+  });
+
+  it('writes booleans from true/false/1/0 in any case', async () => {
+    expect(await rows('b\ntrue\nFALSE\n1\n0\nTrue\nfalse\n', [B('b')])).toEqual(
+      [true, false, true, false, true, false].map((b) => ({ b })),
+    );
+  });
+
+  it('writes DateTime cells as RFC 3339 with the zone offset (date-only → midnight)', async () => {
+    expect(await rows('d\n2024-07-01 08:30:00\n2024-01-15\n2024-03-10 02:30:00\n', [D('d')])).toEqual([
+      { d: '2024-07-01T08:30:00-04:00' },
+      { d: '2024-01-15T00:00:00-05:00' },
+      { d: '2024-03-10T02:30:00-05:00' },
+    ]);
+    expect(await rows('d\n2024-07-01 08:30:00\n', [D('d')], { timezone: 'Asia/Kolkata' })).toEqual([
+      { d: '2024-07-01T08:30:00+05:30' },
+    ]);
+  });
+
+  it('keeps String text exact: quotes, backslashes, control characters, Unicode', async () => {
+    const text = 'a\\b "c" \t\u0001 ☃ 𝄞 </script>';
+    const out = await rows(`s\n"${text.replace(/"/g, '""')}"\n`, [S('s')]);
+    expect(out).toEqual([{ s: text }]);
+  });
+
+  for (const [type, field, value] of [
+    ['Integer', I('id'), '12a'],
+    ['Integer', I('id'), '1.5'],
+    ['Integer', I('id'), '-'],
+    ['Boolean', B('b'), 'yes'],
+    ['DateTime', D('d'), '2024-02-30 10:00:00'],
+    ['DateTime', D('d'), '07/01/2024'],
+  ] as const) {
+    it(`raises CSV_BAD_VALUE with line and column for a bad ${type} value ${JSON.stringify(value)}`, async () => {
+      const csv = `id,s,b,d\n1,"multi\nline",true,2024-01-01 00:00:00\n${field.name === 'id' ? value : '2'},x,${field.name === 'b' ? value : 'false'},${field.name === 'd' ? value : ''}\n`;
+      const e = await failure(rows(csv, fields));
+      expect(e.code).toBe('CSV_BAD_VALUE');
+      expect(e.context).toMatchObject({ ...SRC, line: 4, column: field.name, value });
+      expect(e.message).toContain(field.name);
+      expect(e.message).toContain('line 4');
+      if (type === 'DateTime') expect(e.message).toMatch(/timezone/);
+      else expect(e.message).toMatch(/report/);
+    });
+  }
+
+  it('truncates the offending value to 100 characters in the error', async () => {
+    const e = await failure(rows(`id\n${'9'.repeat(150)}x\n`, [I('id')]));
+    expect((e.context.value as string).length).toBeLessThanOrEqual(101);
+    expect(e.message.length).toBeLessThan(700);
+  });
+});
+
+describe('extractCsv: header', () => {
+  it('raises CSV_HEADER_MISSING_FIELD naming the missing fields and the file', async () => {
+    const e = await failure(rows('id,email\n1,a@b\n', [I('id'), S('email'), S('phone'), D('createdAt')]));
+    expect(e.code).toBe('CSV_HEADER_MISSING_FIELD');
+    expect(e.message).toContain('phone');
+    expect(e.message).toContain('createdAt');
+    expect(e.message).toContain('file-0');
+    expect(e.context).toMatchObject({ ...SRC, line: 1, column: 'phone' });
+  });
+
+  it('raises CSV_HEADER_DUPLICATE for a column named twice', async () => {
+    const e = await failure(rows('id,a,a\n1,x,y\n', [I('id'), S('a')]));
+    expect(e.code).toBe('CSV_HEADER_DUPLICATE');
+  });
+
+  it('ignores header columns that were not requested and keeps header order for keys', async () => {
+    const out = await collect(extractCsv(chunksOf('x,b,id,y,a\n1,true,5,"z,z",q\n'), opts([I('id'), S('a'), B('b')])));
+    expect(out.flatMap((b) => b.lines)).toEqual(['{"b":true,"id":5,"a":"q"}']);
+  });
+
+  it('compileRowEncoder JSON-escapes field names once', () => {
+    const enc = compileRowEncoder([S('we"ird')], ['we"ird'], 'UTC', SRC);
+    expect(JSON.parse(enc(['v'], 2))).toEqual({ 'we"ird': 'v' });
+  });
+});
+
+describe('extractCsv: streaming', () => {
+  function numbered(n: number): string {
+    let s = 'id,a\n';
+    for (let i = 1; i <= n; i++) s += `${i},"r${i}"\n`;
+    return s;
+  }
+
+  it('skips skipRows data rows before emitting (resuming a cut download)', async () => {
+    const out = await rows(numbered(10), [I('id'), S('a')], { skipRows: 7 }, 5);
+    expect(out).toEqual([8, 9, 10].map((id) => ({ id, a: `r${id}` })));
+    expect(await rows(numbered(3), [I('id')], { skipRows: 5 })).toEqual([]);
+  });
+
+  it('never emits a batch larger than batchSize, and loses no row', async () => {
+    const batches = await collect(extractCsv(chunksOf(numbered(2_345), 1000), opts([I('id')], { batchSize: 100 })));
+    expect(batches.every((b) => b.lines.length <= 100 && b.lines.length > 0)).toBe(true);
+    expect(batches.flatMap((b) => b.lines)).toHaveLength(2_345);
+    const one = await collect(extractCsv(chunksOf(numbered(5)), opts([I('id')], { batchSize: 1 })));
+    expect(one.map((b) => b.lines.length)).toEqual([1, 1, 1, 1, 1]);
+    const dflt = await collect(extractCsv(chunksOf(numbered(2_500)), opts([I('id')])));
+    expect(dflt.map((b) => b.lines.length)).toEqual([1000, 1000, 500]);
+  });
+
+  it('propagates an error raised by the body unchanged (same object) after batches were yielded', async () => {
+    const netErr = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.from(numbered(50));
+      throw netErr;
+    }
+    const seen: number[] = [];
+    let caught: unknown;
+    try {
+      for await (const b of extractCsv(body(), opts([I('id')], { batchSize: 10 }))) seen.push(b.lines.length);
+    } catch (e) {
+      caught = e;
+    }
+    expect(seen).toEqual([10, 10, 10, 10, 10]);
+    expect(caught).toBe(netErr);
+  });
+
+  it('closes the body when the consumer stops early', async () => {
+    let closed = false;
+    async function* body(): AsyncGenerator<Buffer> {
+      try {
+        for (;;) yield Buffer.from('1\n2\n3\n');
+      } finally {
+        closed = true;
+      }
+    }
+    async function* withHeader(): AsyncGenerator<Buffer> {
+      yield Buffer.from('id\n');
+      yield* body();
+    }
+    for await (const b of extractCsv(withHeader(), opts([I('id')], { batchSize: 2 }))) {
+      expect(b.lines).toHaveLength(2);
+      break;
+    }
+    expect(closed).toBe(true);
+  });
+
+  it('keeps memory flat over 1,000,000 rows generated lazily', async () => {
+    const fields = [I('id'), S('email'), S('notes'), B('optedOut'), D('updatedAt'), I('score')];
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.from('id,email,notes,optedOut,updatedAt,score\n');
+      const per = 2000;
+      for (let start = 0; start < 1_000_000; start += per) {
+        let s = '';
+        for (let i = start; i < start + per; i++) {
+          s += `${i},user${i}@example.com,"note, with ""quotes""\nand a line",${i % 2 ? 'true' : 'false'},2024-0${(i % 9) + 1}-1${i % 10} 1${i % 10}:00:00,${i % 100}\n`;
+        }
+        yield Buffer.from(s);
+      }
+    }
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const before = gc ? process.memoryUsage().heapUsed : process.memoryUsage().rss;
+    let peak = before;
+    let count = 0;
+    let batchesSeen = 0;
+    for await (const b of extractCsv(body(), opts(fields))) {
+      count += b.lines.length;
+      if (++batchesSeen % 100 === 0) {
+        gc?.();
+        const now = gc ? process.memoryUsage().heapUsed : process.memoryUsage().rss;
+        if (now > peak) peak = now;
+      }
+    }
+    expect(count).toBe(1_000_000);
+    // heapUsed after GC must stay well below what holding the rows would need (~170 MB);
+    // without --expose-gc, RSS is checked loosely.
+    expect(peak - before).toBeLessThan(gc ? 60e6 : 150e6);
+  });
+});
