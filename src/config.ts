@@ -54,8 +54,22 @@ function describeAjvError(e: { instancePath: string; message?: string; params: R
   const field =
     e.instancePath.replace(/^\//, '').replace(/\//g, '.') || (typeof e.params.missingProperty === 'string' ? e.params.missingProperty : '');
   const what = e.params.missingProperty ? 'is missing' : (e.message ?? 'is invalid');
-  const fix = FIXES[field.split('.')[0] ?? ''];
+  const key = field.split('.')[0] ?? '';
+  const fix = FIXES[key] ?? specHint(key);
   return `config field '${field || '(root)'}' ${what}${fix ? `: ${fix}` : ''}`;
+}
+
+type PropSpec = { title?: string; type?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number };
+
+/** The fix for a field without a hand-written one, from spec.json: its type, range and title. */
+function specHint(key: string): string | undefined {
+  const p = (SPEC.connectionSpecification.properties as Record<string, PropSpec>)[key];
+  if (!p) return undefined;
+  const kind = { integer: 'an integer', number: 'a number', boolean: 'true or false (without quotes)', string: 'a string' }[p.type ?? ''];
+  if (!kind) return undefined;
+  const low = p.minimum !== undefined ? `from ${p.minimum}` : p.exclusiveMinimum !== undefined ? `above ${p.exclusiveMinimum}` : '';
+  const high = p.maximum !== undefined ? `${low ? ' ' : ''}${low ? 'to' : 'up to'} ${p.maximum}` : '';
+  return `give ${kind}${low || high ? ` ${low}${high}` : ''}${p.title ? ` (${p.title})` : ''}`;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);

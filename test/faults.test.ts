@@ -137,7 +137,12 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'access token expired mid-sync (401 code 184)',
     faults: [{ on: 'read', kind: 'tokenExpired', nth: 3 }, { on: 'download', kind: 'tokenExpired', nth: 2 }],
-    check: (fake) => expect(fake.stats.calls.token).toBe(3),
+    // One grant at start, then one refresh per rejected token (two rejections of the same token,
+    // when they overlap, share one refresh).
+    check: (fake) => {
+      expect(fake.stats.calls.token).toBeGreaterThanOrEqual(2);
+      expect(fake.stats.calls.token).toBeLessThanOrEqual(3);
+    },
   },
   {
     name: 'HTTP 500 exhausted on create: stops, then resumed',
@@ -152,6 +157,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 interface Figures {
+  index: number;
   name: string;
   injected: Record<string, number>;
   runs: number;
@@ -164,7 +170,8 @@ interface Figures {
 const figures: Figures[] = [];
 
 describe('fault injection through the CLI against the fake', () => {
-  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, sc) => {
+  // Each scenario has its own fake and its own process: they run side by side.
+  it.concurrent.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))('%s', async (_name, sc, index) => {
     const { start, data } = smallData(sc.data);
     const fake = await startFake(data as Record<string, Row[]>, { faults: sc.faults, ...sc.fake });
     try {
@@ -195,7 +202,7 @@ describe('fault injection through the CLI against the fake', () => {
         .flatMap((m) => logs(m, 'WARN'))
         .map((l) => /(\d+) row\(s\) of this window already emitted will be emitted again/.exec(l))
         .reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
-      figures.push({ name: sc.name, injected: { ...fake.stats.faultsInjected }, runs: runs.length, ...t, logged });
+      figures.push({ index, name: sc.name, injected: { ...fake.stats.faultsInjected }, runs: runs.length, ...t, logged });
 
       expect(t.lost, 'rows lost').toBe(0);
       expect(t.unexpected, 'rows outside the windows').toBe(0);
@@ -218,6 +225,7 @@ describe('fault injection through the CLI against the fake', () => {
 
   afterAll(() => {
     if (figures.length === 0) return;
+    figures.sort((a, b) => a.index - b.index);
     const byKind: Record<string, number> = {};
     for (const f of figures) for (const [k, n] of Object.entries(f.injected)) byKind[k] = (byKind[k] ?? 0) + n;
     const pad = (s: string | number, n: number) => String(s).padEnd(n);
