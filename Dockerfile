@@ -1,35 +1,47 @@
 # syntax=docker/dockerfile:1
-# Multi-stage: build with dev dependencies, ship production dependencies only, run as non-root.
-# BASE is any Node 20 image (public images cannot be pulled on this project's build machines,
-# so scripts/docker-smoke.sh passes a locally made one).
+# source-pardot-export: one image for Airbyte (spec/check/discover/read) and Singer (--discover, --catalog).
+#
+# Multi-stage: compile with dev dependencies, ship the compiled connector with production
+# dependencies only, run as a non-root user. BASE is any Node 20 image with npm (the official
+# node:20-bookworm-slim by default); scripts/docker-smoke.sh passes a locally made one because
+# public images cannot be pulled on this project's build machines.
+#
+#   docker build -t source-pardot-export:dev .
+#   docker run --rm source-pardot-export:dev spec
+#   docker run --rm -v "$PWD/secrets:/secrets" source-pardot-export:dev read --config /secrets/config.json --catalog /secrets/catalog.json
 ARG BASE=node:20-bookworm-slim
 
 FROM ${BASE} AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json ./
-COPY src ./src
-COPY scripts ./scripts
+# Dependencies first: this layer is reused until the lockfile changes. --ignore-scripts: the
+# package's `prepare` (a build) must not run before the sources are in.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json spec.json ./
 COPY schemas ./schemas
-COPY spec.json ./
-COPY test/fake-pardot ./test/fake-pardot
-COPY bench ./bench
-RUN npm ci --ignore-scripts --no-audit --no-fund && npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY src ./src
+# Compile the connector only (not the tests, the fake or the benchmarks), into dist/src as bin/ expects.
+RUN printf '{"extends":"./tsconfig.json","compilerOptions":{"sourceMap":false},"include":["src/**/*.ts"]}' > tsconfig.image.json \
+ && npx tsc -p tsconfig.image.json \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
 
 FROM ${BASE}
 ARG VERSION=0.1.0
 LABEL io.airbyte.name="source-pardot-export" \
       io.airbyte.version="${VERSION}" \
       org.opencontainers.image.title="source-pardot-export" \
-      org.opencontainers.image.description="Airbyte and Singer source for Salesforce Account Engagement (Pardot) through its Export API"
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.description="Airbyte source and Singer tap for Salesforce Account Engagement (Pardot) through its bulk Export API"
+# Airbyte runs the connector with this entrypoint; NODE_ENV keeps libraries on their production paths.
 ENV NODE_ENV=production \
     AIRBYTE_ENTRYPOINT="/app/bin/source-pardot-export"
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY --from=build /app/package.json ./
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json spec.json ./
 COPY bin ./bin
-COPY schemas ./schemas
-COPY spec.json ./
-# A numeric non-root user works on any base, with or without a "node" account.
+# A numeric non-root user works on any base, with or without a "node" account (node images: uid 1000).
 USER 1000:1000
 ENTRYPOINT ["/app/bin/source-pardot-export"]
