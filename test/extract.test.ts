@@ -228,6 +228,20 @@ describe('extractCsv: values', () => {
   });
 });
 
+describe('extractCsv: timezone setting', () => {
+  it('raises CSV_BAD_TIMEZONE (a config error) for an unknown zone when DateTime fields are requested', async () => {
+    const e = await failure(rows('id,d\n1,2024-01-01\n', [I('id'), D('d')], { timezone: 'Mars/Base' }));
+    expect(e.code).toBe('CSV_BAD_TIMEZONE');
+    expect(e.failureType).toBe('config_error');
+    expect(e.message).toContain('Mars/Base');
+    expect(() => compileRowEncoder([D('d')], ['d'], 'Mars/Base', SRC)).toThrow(ConnectorError);
+  });
+
+  it('does not need a valid zone when no DateTime field is requested', async () => {
+    expect(await rows('id,d\n1,2024-01-01\n', [I('id')], { timezone: 'Mars/Base' })).toEqual([{ id: 1 }]);
+  });
+});
+
 describe('extractCsv: header', () => {
   it('raises CSV_HEADER_MISSING_FIELD naming the missing fields and the file', async () => {
     const e = await failure(rows('id,email\n1,a@b\n', [I('id'), S('email'), S('phone'), D('createdAt')]));
@@ -345,5 +359,80 @@ describe('extractCsv: streaming', () => {
     // heapUsed after GC must stay well below what holding the rows would need (~170 MB);
     // without --expose-gc, RSS is checked loosely.
     expect(peak - before).toBeLessThan(gc ? 60e6 : 150e6);
+  });
+});
+
+describe('extractCsv: byte path agrees with the string reference path', () => {
+  it('gives identical lines and identical errors on random CSV fed in random chunk sizes', async () => {
+    const { extractCsvStrings } = await import('../src/extract/csv.js');
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pieces = ['a', 'Z', ' ', ',', '"', '\n', '\r', '\r\n', '\\', '\t', '\u0001', 'é', '日', '😀', '\u2028', '0', '1', '-'];
+    const typed: Record<string, string[]> = {
+      Integer: ['0', '42', '-7', '007', '99999999999999999999', '1.5', 'x'],
+      Boolean: ['true', 'FALSE', '1', '0', 'True', 'yes'],
+      DateTime: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-01-01', '2024-02-30', '2024-06-01 12:00:00.5', 'nope'],
+    };
+    const types = ['String', 'Integer', 'Boolean', 'DateTime'] as const;
+    let compared = 0;
+    let clean = 0;
+    const errors = new Set<string>();
+    for (let file = 0; file < 600; file++) {
+      const ncol = 1 + rnd(6);
+      const fields: FieldDef[] = [];
+      const header: string[] = [];
+      for (let c = 0; c < ncol; c++) {
+        const name = `f${c}`;
+        header.push(name);
+        if (rnd(5) > 0) fields.push({ name, type: types[rnd(4)]! });
+      }
+      const typeOf = new Map(fields.map((f) => [f.name, f.type]));
+      const bad = rnd(4) === 0; // some files may hold a bad value
+      let csv = (rnd(10) === 0 ? '\uFEFF' : '') + header.join(',') + (rnd(2) ? '\r\n' : '\n');
+      const nrows = rnd(30);
+      for (let r = 0; r < nrows; r++) {
+        const cells = header.map((h) => {
+          const t = typeOf.get(h) ?? 'String';
+          if (rnd(5) === 0) return rnd(2) ? '' : '""';
+          let v: string;
+          if (t === 'String') {
+            v = '';
+            const k = rnd(8);
+            for (let i = 0; i < k; i++) v += pieces[rnd(pieces.length)];
+          } else {
+            const opts = typed[t]!;
+            v = opts[rnd(bad ? opts.length : opts.length - (t === 'DateTime' ? 2 : t === 'Integer' ? 2 : 1))]!;
+          }
+          return /[",\r\n]/.test(v) || rnd(4) === 0 ? `"${v.replace(/"/g, '""')}"` : v;
+        });
+        csv += cells.join(',') + (r === nrows - 1 && rnd(3) === 0 ? '' : rnd(2) ? '\r\n' : '\n');
+      }
+      if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1)); // cut short: open quotes, short rows
+      const size = 1 + rnd(40);
+      const o = { ...SRC, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5) };
+      const run = async (f: typeof extractCsv): Promise<{ lines: string[]; err?: { code: string; line: unknown; column: unknown } }> => {
+        const lines: string[] = [];
+        try {
+          for await (const b of f(chunksOf(csv, size), o)) lines.push(...b.lines);
+        } catch (e) {
+          const ce = e as ConnectorError;
+          return { lines, err: { code: ce.code, line: ce.context.line, column: ce.context.column } };
+        }
+        return { lines };
+      };
+      const fast = await run(extractCsv);
+      const ref = await run(extractCsvStrings);
+      expect(fast, `file ${file}: ${JSON.stringify(csv)}`).toEqual(ref);
+      compared += ref.lines.length;
+      if (ref.err) errors.add(ref.err.code);
+      else clean++;
+    }
+    expect(compared).toBeGreaterThan(1000);
+    expect(clean).toBeGreaterThan(100);
+    expect(errors.has('CSV_BAD_VALUE')).toBe(true);
+    for (const code of errors) expect(['CSV_BAD_VALUE', 'CSV_UNTERMINATED_QUOTE', 'CSV_COLUMN_COUNT', 'CSV_HEADER_MISSING_FIELD']).toContain(code);
   });
 });

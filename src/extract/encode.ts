@@ -15,14 +15,15 @@
  * - String: the exact text, JSON-escaped (JSON.stringify).
  * A cell that does not parse raises ConnectorError CSV_BAD_VALUE.
  *
- * Measured (bench/parsers.ts, 70 prospect columns): a per-column kind loop and a `new Function`
- * generated (unrolled) encoder ran within a few percent of each other, so the plain loop is kept
- * (no code generation, nothing to audit).
+ * This is the STRING path's encoder (cells as strings), the readable reference for the byte path
+ * that extractCsv uses (bytes.ts: same rules, checked by a differential test). Measured in
+ * bench/parsers.ts: a `new Function` unrolled variant was ~1.5x faster than this loop, but the
+ * byte path beats both by more, so no code generation here (nothing to audit).
  */
 import type { ConnectorError } from '../errors.js';
 import type { FieldDef, PardotType } from '../streams.js';
-import { badValueError, planHeader } from './messages.js';
-import { createWallTimeConverter } from './timezone.js';
+import { badTimeZoneError, badValueError, planHeader } from './messages.js';
+import { createWallTimeConverter, isValidTimeZone } from './timezone.js';
 import type { CsvSource } from './types.js';
 
 const K_STRING = 0;
@@ -99,6 +100,7 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
   });
   const n = cols.length;
   const hasDate = kinds.includes(K_DATETIME);
+  if (hasDate && !isValidTimeZone(tz)) throw badTimeZoneError(src, tz);
   const toRfc = hasDate ? createWallTimeConverter(tz) : (_w: string): string | null => null;
 
   const bad = (k: number, cell: string, line: number): ConnectorError =>

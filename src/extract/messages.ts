@@ -89,3 +89,11 @@ export function planHeader(fields: readonly { name: string; type: PardotType }[]
   if (missing.length > 0) throw headerMissingError(src, missing, header.length);
   return header.map((h) => wanted.get(h));
 }
+
+export function badTimeZoneError(src: CsvSource, tz: string): ConnectorError {
+  return new ConnectorError(
+    'CSV_BAD_TIMEZONE',
+    `Cannot read the DateTime cells of export file ${src.file} of stream ${src.stream} (export ${src.exportId}): ${JSON.stringify(tz)} is not a time zone this runtime knows. Set the timezone to an IANA name such as America/New_York (the zone of the Pardot user who creates the exports), then run again.`,
+    { failureType: 'config_error', context: { ...ctx(src), timezone: tz } },
+  );
+}
