@@ -4,14 +4,19 @@
  * records valid for strict targets, STATE, resume, --about, config from the environment, and errors.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AjvModule from 'ajv';
+import { parse as parseYaml } from 'yaml';
 import addFormatsModule from 'ajv-formats';
 import { generateData, startFakePardot, type FakePardot, type Row } from './fake-pardot/index.js';
 import { BIN, runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
 import { STREAMS } from '../src/streams.js';
 import { mergeEnvConfig } from '../src/config-env.js';
+import { ProgressReporter } from '../src/protocol/progress.js';
+import { Redactor } from '../src/redact.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
@@ -367,5 +372,75 @@ describe('config from the environment', () => {
     const r = await runCli(['--config', writeJson(dir, 'no-rt.json', rest), '--discover']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refresh_token/);
+  });
+});
+
+describe('platform files agree with the connector', () => {
+  const repo = join(import.meta.dirname, '..');
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+  const spec = JSON.parse(readFileSync(join(repo, 'spec.json'), 'utf8')) as { connectionSpecification: { properties: Record<string, Msg> } };
+
+  it('metadata.yaml: Airbyte connector metadata with the required fields, image and version', () => {
+    const meta = parseYaml(readFileSync(join(repo, 'metadata.yaml'), 'utf8')) as Msg;
+    expect(meta.metadataSpecVersion).toBeTypeOf('string');
+    for (const k of ['name', 'definitionId', 'connectorType', 'dockerRepository', 'dockerImageTag', 'license', 'documentationUrl', 'githubIssueLabel', 'connectorSubtype', 'releaseStage']) {
+      expect(meta.data[k], k).toBeDefined();
+    }
+    expect(meta.data.definitionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(meta.data.connectorType).toBe('source');
+    expect(meta.data.dockerImageTag).toBe(pkg.version);
+    const dockerfile = readFileSync(join(repo, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`io.airbyte.name="${meta.data.dockerRepository}"`);
+    expect(dockerfile).toMatch(new RegExp(`ARG VERSION=${pkg.version.replace(/\./g, '\\.')}\\b`));
+  });
+
+  it('meltano.yml: the extractor declares the executable, the capabilities and every setting, secrets sensitive', async () => {
+    const project = parseYaml(readFileSync(join(repo, 'meltano.yml'), 'utf8')) as Msg;
+    const tap = project.plugins.extractors.find((p: Msg) => p.name === 'tap-pardot-export');
+    expect(tap.executable).toBe('source-pardot-export');
+    const info = JSON.parse(await about());
+    expect(tap.capabilities).toEqual(info.capabilities);
+    const props = spec.connectionSpecification.properties;
+    expect(tap.settings.map((s: Msg) => s.name).sort()).toEqual(Object.keys(props).sort());
+    for (const s of tap.settings as Msg[]) expect(s.sensitive === true, s.name).toBe(props[s.name]!.airbyte_secret === true);
+  });
+});
+
+describe('stderr progress', () => {
+  function reporter(isTTY: boolean) {
+    let text = '';
+    let t = 0;
+    const r = new ProgressReporter({ isTTY, write: (s) => void (text += s) }, new Redactor(), () => (t += 1000));
+    return { r, text: () => text };
+  }
+  const events = [
+    { type: 'status', stream: 'prospects', status: 'STARTED' },
+    { type: 'records', stream: 'prospects', lines: ['{"id":1}', '{"id":2}'], extractedAt: 0 },
+    { type: 'progress', stream: 'prospects', windowsDone: 1, windowsPlanned: 3, rows: 2, rowsPerSecond: 2, apiCalls: 7 },
+    { type: 'log', level: 'DEBUG', message: 'hidden' },
+    { type: 'status', stream: 'prospects', status: 'COMPLETE' },
+    {
+      type: 'summary',
+      streams: [{ stream: 'prospects', rows: 2, windows: 1, exports: 1, status: 'COMPLETE', seconds: 1 }],
+      apiCalls: { token: 1, account: 1, create: 1, read: 2, download: 1, cancel: 0, query: 0 },
+      seconds: 2,
+    },
+  ] as const;
+
+  it('not a terminal: plain lines only (window progress, summary), no DEBUG', () => {
+    const { r, text } = reporter(false);
+    for (const ev of events) r.event(ev as never);
+    expect(text()).not.toMatch(/\r|\x1b/);
+    expect(text()).toContain('prospects: window 1/3 done, 2 rows, 2 rows/s, 7 API calls so far.');
+    expect(text()).toContain('prospects: COMPLETE, 2 rows, 1 windows, 1 exports, 1.0 s');
+    expect(text()).toContain('API calls: 6 (token 1, account 1, create 1, read 2, download 1, cancel 0, query 0)');
+    expect(text()).not.toContain('hidden');
+  });
+
+  it('a terminal: a live line per stream (windows done / planned, rows, rate), redrawn in place and kept at the end', () => {
+    const { r, text } = reporter(true);
+    for (const ev of events) r.event(ev as never);
+    expect(text()).toMatch(/\r\x1b\[2K {2}prospects: windows 0\/\?, 0 rows/);
+    expect(text()).toMatch(/\r\x1b\[2K {2}prospects: windows 1\/3, 2 rows, \d+ rows\/s\n/);
   });
 });
