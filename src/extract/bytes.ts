@@ -334,6 +334,20 @@ export class ByteCsvEncoder {
         vs = p;
         if (k === K_STRING) out[o++] = QUOTE;
         for (;;) {
+          if (k === K_STRING) {
+            while (p < len) {
+              const c = b[p] as number;
+              if (c < 0x20 || c === QUOTE || c === BSL) break;
+              out[o++] = c;
+              p++;
+            }
+          } else {
+            while (p < len) {
+              const c = b[p] as number;
+              if (c < 0x20 || c === QUOTE || c === BSL) break;
+              p++;
+            }
+          }
           if (p >= len) {
             if (eof) throw unterminatedQuoteError(this.src, this.rowLine, col + 1);
             return NEED_MORE;
@@ -411,6 +425,21 @@ export class ByteCsvEncoder {
       let atEnd = false;
       if (k === K_STRING) out[o++] = QUOTE;
       for (;;) {
+        // Tight runs of plain bytes first (copied for strings, skipped otherwise).
+        if (k === K_STRING) {
+          while (p < len) {
+            const c = b[p] as number;
+            if (c < 0x20 || c === COMMA || c === QUOTE || c === BSL) break;
+            out[o++] = c;
+            p++;
+          }
+        } else {
+          while (p < len) {
+            const c = b[p] as number;
+            if (c < 0x20 || c === COMMA || c === QUOTE || c === BSL) break;
+            p++;
+          }
+        }
         if (p >= len) {
           if (!eof) return NEED_MORE;
           atEnd = true;

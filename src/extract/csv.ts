@@ -7,26 +7,27 @@
  * rows, 64 KiB Buffer chunks; Node 20.20, one process, best of 3, on this 2-core machine while
  * other sessions loaded it (load average 4-6, so absolute figures are low; ratios are what count):
  *
- *   csv-parse columns:false, parse only ..........................  18,900 rows/s   20 MB/s
- *   csv-parse columns:false + our string encoder ..................  12,800 rows/s   14 MB/s
- *   plain baseline: csv-parse columns:true + JSON.stringify .......  15,500 rows/s   16 MB/s
- *   uDSV 0.7.3 stringArrs streaming, parse only ................... 189,700 rows/s  202 MB/s
+ *   csv-parse columns:false, parse only ..........................  18,100 rows/s   19 MB/s
+ *   csv-parse columns:false + our string encoder ..................  15,800 rows/s   17 MB/s
+ *   plain baseline: csv-parse columns:true + JSON.stringify .......  14,400 rows/s   15 MB/s
+ *   uDSV 0.7.3 stringArrs streaming, parse only ................... 187,100 rows/s  199 MB/s
  *   uDSV + our string encoder ..................................... FAILS: splits a CRLF that
  *       falls across two chunks into a row end plus a '\n' at the start of the next cell
- *   own string scanner (CsvScanner), parse only ...................  92,700 rows/s   99 MB/s
- *   own string path (CsvScanner + compileRowEncoder) ..............  43,800 rows/s   47 MB/s
- *   own string scanner + `new Function` unrolled encoder ..........  67,300 rows/s   71 MB/s
- *   own BYTE PATH (ByteCsvEncoder, parse+encode fused) [USED] .....  93,500 rows/s   99 MB/s
- *   own byte path, 5 of the 70 columns requested .................. 227,100 rows/s  241 MB/s
+ *   own string scanner (CsvScanner), parse only ................... 130,400 rows/s  139 MB/s
+ *   own string path (CsvScanner + compileRowEncoder) ..............  44,100 rows/s   47 MB/s
+ *   own string scanner + `new Function` unrolled encoder ..........  79,200 rows/s   84 MB/s
+ *   own BYTE PATH (ByteCsvEncoder, parse+encode fused) [USED] .....  85,300 rows/s   91 MB/s
+ *   own byte path, 5 of the 70 columns requested .................. 308,600 rows/s  328 MB/s
+ * (Runs vary by ±25 % with the machine's load: the byte path measured 85-93k on full rows.)
  *
  * extractCsv uses the hand-written byte path (bytes.ts): on parse + encode, the work the
- * connector actually does, it is 7x csv-parse and 2x our own string path, and uDSV (faster than
- * our string scanner at parse only) is disqualified by the CRLF-across-chunks bug, and would
- * still need a string encoder on top (≈ our string path speed). No CSV dependency is added.
- * The 250,000 rows/s goal for these heavy 1 KB rows was NOT reached on this loaded machine;
- * on a quiet moment the same byte path measured ~100-110k rows/s for 710-byte rows. The cost is
- * per byte (≈ 10 ns/byte here, of which ≈ 3 ns/byte is what a bare JS byte loop costs on this
- * machine), so narrower rows or fewer requested columns go proportionally faster.
+ * connector actually does, it is 5-7x csv-parse and 2x our own string path; uDSV (faster than
+ * our string scanner at parse only) is disqualified by the CRLF-across-chunks bug and would still
+ * need a string encoder on top (then no faster than our string path plus its parse gain). No CSV
+ * dependency is added. The 250,000 rows/s goal for these heavy ~1 KB rows was NOT reached on
+ * this loaded machine (bare JS byte loops run at ~2-3 ns/byte here, the byte path at ~10 ns per
+ * input byte); the cost is per byte, so narrower rows or fewer requested columns go faster
+ * (710-byte rows: ~100-110k rows/s; 5 requested columns: >300k rows/s).
  *
  * The string path (CsvScanner + compileRowEncoder) is kept as the readable reference: a
  * differential test checks that both give identical lines and identical errors.
