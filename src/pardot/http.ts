@@ -14,6 +14,7 @@ import { locationOrigin, parseJson, readLimited, type LogFn, type TokenProvider 
 import { abortReason, type Limiter } from './limiter.js';
 import { backoffDelay, isAbortError, isUnreachableCode, networkErrorCode, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { API_USAGE_REQUEST_HEADER, API_USAGE_RESPONSE_HEADER, BUSINESS_UNIT_HEADER, DAILY_LIMIT_RESET, PARDOT_CODES as C } from './wire.js';
+import { isValidTimeZone, offsetMinutesAt } from '../extract/timezone.js';
 
 export type CallKind = keyof ApiCallCounts;
 
@@ -337,18 +338,14 @@ function fieldNamed(message: string | null, fields: string[] | undefined): strin
 
 /** When the daily budget resets next (DAILY_LIMIT_RESET, UNVERIFIED), and a phrase for it. */
 export function nextDailyReset(now: number, timezone?: string): { at: number; phrase: string } {
-  let zone = timezone ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-  } catch {
-    zone = 'UTC';
-  }
+  const zone = timezone && isValidTimeZone(timezone) ? timezone : 'UTC';
   const p = wallParts(now, zone);
   const resetMinutes = DAILY_LIMIT_RESET.hour * 60 + DAILY_LIMIT_RESET.minute;
   const dayOffset = p.hour * 60 + p.minute >= resetMinutes ? 1 : 0;
   const wall = Date.UTC(p.year, p.month - 1, p.day + dayOffset, DAILY_LIMIT_RESET.hour, DAILY_LIMIT_RESET.minute);
-  let at = wall - offsetAt(wall, zone);
-  at = wall - offsetAt(at, zone);
+  // Two passes: the offset at the guessed instant, then at the corrected one (a DST change near midnight).
+  let at = wall - offsetMinutesAt(zone, wall) * 60_000;
+  at = wall - offsetMinutesAt(zone, at) * 60_000;
   const w = wallParts(at, zone);
   const pad = (n: number) => String(n).padStart(2, '0');
   const local = `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)} ${zone}`;
@@ -368,10 +365,4 @@ function wallParts(ms: number, timeZone: string) {
   }).formatToParts(new Date(ms));
   const get = (t: string) => Number(parts.find((x) => x.type === t)?.value ?? 0);
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
-}
-
-function offsetAt(ms: number, zone: string): number {
-  const p = wallParts(ms, zone);
-  const floored = ms - (((ms % 60_000) + 60_000) % 60_000);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - floored;
 }
