@@ -50,8 +50,7 @@ async function readJsonFile(flag: string, path: string | undefined, required: bo
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const redactor = new Redactor();
+async function main(argv: string[], redactor: Redactor): Promise<number> {
   const stdout: LineSink = writableSink(process.stdout);
   const controller = new AbortController();
   let stopping = false;
@@ -177,7 +176,10 @@ async function runSingerCli(argv: string[], redactor: Redactor, stdout: LineSink
   }
 }
 
-main(process.argv.slice(2)).then(
+// One redactor for the process: secrets are registered as soon as the config is read, so even the
+// last-resort handler below prints nothing secret.
+const redactor = new Redactor();
+main(process.argv.slice(2), redactor).then(
   (code) => {
     process.exitCode = code;
   },
@@ -189,7 +191,7 @@ main(process.argv.slice(2)).then(
     }
     // Last resort: never a bare stack trace, never a secret.
     const e = err instanceof ConnectorError ? err : toConnectorError(err);
-    process.stderr.write(`source-pardot-export: ${e.code}: ${e.message}\n`);
+    process.stderr.write(redactor.redact(`source-pardot-export: ${e.code}: ${e.message}`) + '\n');
     process.exitCode = 1;
   },
 );
