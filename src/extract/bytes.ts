@@ -26,7 +26,7 @@ import {
   unterminatedQuoteError,
 } from './messages.js';
 import { createOffsetLookup } from './timezone.js';
-import type { CsvSource } from './types.js';
+import type { CsvSource, EncodedRows } from './types.js';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -83,21 +83,48 @@ export class ByteCsvEncoder {
     return this.buf.length - this.pos;
   }
 
-  push(chunk: Buffer): void {
+  /**
+   * Takes the next bytes. The caller may reuse `chunk` once push returns only if it passes
+   * `copy` (the bytes are then copied into the encoder's own buffer, as a partial row always is).
+   */
+  push(chunk: Buffer, copy = false): void {
     if (chunk.length === 0) return;
-    this.buf = this.pos >= this.buf.length ? chunk : Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    const rest = this.buf.length - this.pos;
+    if (rest <= 0 && !copy) {
+      this.buf = chunk;
+      this.pos = 0;
+      return;
+    }
+    // The partial row left over, then the new bytes, in one reused buffer (no allocation per
+    // chunk: the garbage of a new buffer per chunk showed up as tens of MB of RSS).
+    const need = rest + chunk.length;
+    let store = this.store;
+    if (store.length < need) {
+      store = Buffer.allocUnsafeSlow(Math.max(need, store.length * 2, 1 << 17));
+      if (rest > 0) this.buf.copy(store, 0, this.pos);
+    } else if (rest > 0) {
+      if (this.buf.buffer === store.buffer) store.copyWithin(0, this.buf.byteOffset - store.byteOffset + this.pos, this.buf.byteOffset - store.byteOffset + this.buf.length);
+      else this.buf.copy(store, 0, this.pos);
+    }
+    chunk.copy(store, rest);
+    this.store = store;
+    this.buf = store.subarray(0, need);
     this.pos = 0;
   }
+
+  private store: Buffer = EMPTY;
 
   end(): void {
     this.eof = true;
   }
 
   /**
-   * Converts rows into `lines` until it holds `max` lines (returns true) or the buffer holds no
-   * complete row (returns false).
+   * Converts rows until `max` are ready (returns true) or the buffer holds no complete row
+   * (returns false). With `lines`, each row becomes a string pushed there (the string API). With
+   * `lines` null (bytes mode), rows stay UTF-8 bytes, back to back in the output buffer, until
+   * takeBatch() hands them over; a batch also ends once it holds `maxBytes` bytes.
    */
-  fill(lines: string[], max: number): boolean {
+  fill(lines: string[] | null, max: number, maxBytes = Infinity): boolean {
     if (!this.bomChecked) {
       const b = this.buf;
       if (b.length - this.pos < 3 && !this.eof) return false;
@@ -106,10 +133,6 @@ export class ByteCsvEncoder {
     }
     const b = this.buf;
     const len = b.length;
-    // Output bound for any row in the buffer: 6 bytes per input byte (\u00XX), plus per column
-    // its key prefix and at most 40 more (quotes, null, date expansion with offset).
-    const need = 6 * (len - this.pos) + this.prefixBytes + 40 * this.ncol + 64;
-    if (this.out.length < need) this.out = Buffer.allocUnsafe(need);
     let p = this.pos;
     for (;;) {
       // Skip blank lines.
@@ -138,10 +161,12 @@ export class ByteCsvEncoder {
         const r = this.headerRow(p);
         if (r === NEED_MORE) break;
         p = r;
-        const needed = 6 * (len - p) + this.prefixBytes + 40 * this.ncol + 64;
-        if (this.out.length < needed) this.out = Buffer.allocUnsafe(needed);
         continue;
       }
+      // Output bound for any row in the buffer: 6 bytes per input byte (\u00XX), plus per column
+      // its key prefix and at most 40 more (quotes, null, date expansion with offset).
+      const need = this.oBase + 6 * (len - p) + this.prefixBytes + 40 * this.ncol + 64;
+      if (this.out.length < need) this.grow(need);
       this.rowLine = this.line;
       const r = this.row(p);
       if (r === NEED_MORE) break;
@@ -150,16 +175,56 @@ export class ByteCsvEncoder {
         this.skip--;
         continue;
       }
-      lines.push(this.out.toString('utf8', 0, this.outLen));
-      if (lines.length >= max) {
-        this.pos = p;
-        return true;
+      if (lines !== null) {
+        lines.push(this.out.toString('utf8', 0, this.outLen));
+        if (lines.length >= max) {
+          this.pos = p;
+          return true;
+        }
+      } else {
+        if (this.ends.length === this.nEnds) this.ends = growEnds(this.ends);
+        this.ends[this.nEnds++] = this.outLen;
+        this.oBase = this.outLen;
+        if (this.nEnds >= max || this.oBase >= maxBytes) {
+          this.pos = p;
+          return true;
+        }
       }
     }
     this.pos = p;
     return false;
   }
 
+  /** Bytes mode: rows converted since the last call (possibly none). */
+  get batchRows(): number {
+    return this.nEnds;
+  }
+
+  /**
+   * Bytes mode: hands over the rows converted so far as one buffer (row k is
+   * data[k ? ends[k-1] : 0, ends[k])) and starts a new batch. The batch is a copy of exactly its
+   * bytes in its own unpooled ArrayBuffer (so it may be transferred to another thread), and the
+   * worst-case-sized output buffer is kept for the next batch: memory and GC see only the bytes in use.
+   */
+  takeBatch(): EncodedRows {
+    const data = Buffer.allocUnsafeSlow(this.oBase);
+    this.out.copy(data, 0, 0, this.oBase);
+    const batch: EncodedRows = { data, ends: this.ends.slice(0, this.nEnds) };
+    this.oBase = 0;
+    this.nEnds = 0;
+    return batch;
+  }
+
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+    if (this.oBase > 0) this.out.copy(next, 0, 0, this.oBase);
+    this.out = next;
+  }
+
+  /** Bytes mode: start offset of the row being written, and the batch's row end offsets. */
+  private oBase = 0;
+  private ends: Uint32Array = new Uint32Array(256);
+  private nEnds = 0;
   private outLen = 0;
   private prefixBytes = 0;
 
@@ -306,7 +371,7 @@ export class ByteCsvEncoder {
     const prefixes = this.prefixes;
     const ncol = this.ncol;
     let p = p0;
-    let o = 0;
+    let o = this.oBase;
     let breaks = 0;
     let col = 0;
     out[o++] = 0x7b; // {
@@ -581,6 +646,12 @@ export class ByteCsvEncoder {
     if (raw.includes('""')) raw = raw.replace(/""/g, '"');
     throw badValueError(this.src, this.tz, this.rowLine, this.names[col] as string, this.types[col] as PardotType, raw);
   }
+}
+
+function growEnds(a: Uint32Array): Uint32Array {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 function writeBytes(out: Buffer, o: number, bytes: Buffer): number {

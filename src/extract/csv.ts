@@ -45,7 +45,7 @@ import { ByteCsvEncoder } from './bytes.js';
 import { compileRowEncoder, type RowEncoder } from './encode.js';
 import { badTimeZoneError, columnCountError, invalidClosingQuoteError, unterminatedQuoteError } from './messages.js';
 import { isValidTimeZone } from './timezone.js';
-import type { CsvSource, ExtractOptions, RowBatch } from './types.js';
+import type { CsvSource, EncodedRows, ExtractOptions, RowBatch } from './types.js';
 
 const COMMA = 44;
 const QUOTE = 34;
@@ -261,12 +261,121 @@ function decoderFor(): { decode(chunk: Buffer | string): string; flush(): string
  * parsing and coercion problems raise ConnectorError CSV_*.
  */
 export async function* extractCsv(body: AsyncIterable<Buffer | string>, opts: ExtractOptions): AsyncGenerator<RowBatch> {
-  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 1000));
+  const enc = encoderFor(opts);
+  const max = batchSizeOf(opts);
+  let lines: string[] = [];
+  for await (const full of drive(body, enc, () => enc.fill(lines, max))) {
+    if (full) {
+      const out = lines;
+      lines = [];
+      yield { lines: out };
+    }
+  }
+  if (lines.length > 0) yield { lines };
+}
+
+/**
+ * extractCsv's fast twin, same rules and errors (the same ByteCsvEncoder): batches stay UTF-8
+ * bytes (EncodedRows), so no string is made per row, and the protocol adapter copies them into
+ * its output as they are. A batch ends at `batchSize` rows or `batchBytes` bytes. The body
+ * handling is extractCsv's; the work per chunk is EncodedRowsFeeder's, which the worker-thread
+ * path (parallel.ts) runs too, so both paths convert with the same code.
+ */
+export async function* extractCsvBytes(body: AsyncIterable<Buffer | string>, opts: ExtractOptions): AsyncGenerator<EncodedRows> {
+  const feeder = new EncodedRowsFeeder(opts);
+  const ready: EncodedRows[] = [];
+  const emit = (b: EncodedRows): void => void ready.push(b);
+  const it = body[Symbol.asyncIterator]();
+  let bodyDone = false;
+  let bodyThrew = false;
+  try {
+    for (;;) {
+      let r: IteratorResult<Buffer | string>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        bodyThrew = true;
+        throw e;
+      }
+      if (r.done === true) {
+        bodyDone = true;
+        feeder.end(emit);
+      } else {
+        feeder.push(r.value, emit);
+      }
+      while (ready.length > 0) yield ready.shift()!;
+      if (bodyDone) return;
+    }
+  } finally {
+    if (!bodyDone && !bodyThrew) await it.return?.();
+  }
+}
+
+/**
+ * The synchronous core of extractCsvBytes: takes a body's chunks one by one and hands out each
+ * batch as it completes. Long partial rows are held back until enough new bytes came (so
+ * re-scanning a row that spans many chunks stays linear).
+ */
+export class EncodedRowsFeeder {
+  private readonly enc: ByteCsvEncoder;
+  private readonly max: number;
+  private readonly maxBytes: number;
+  private held: Buffer[] = [];
+  private heldLen = 0;
+
+  constructor(opts: ExtractOptions) {
+    this.enc = encoderFor(opts);
+    this.max = batchSizeOf(opts);
+    this.maxBytes = Math.max(1, Math.floor(opts.batchBytes ?? 1 << 20));
+  }
+
+  /** `transient`: the caller reuses the chunk's memory once push returns (it is copied). */
+  push(value: Buffer | string, emit: (b: EncodedRows) => void, transient = false): void {
+    let chunk = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    if (chunk.length === 0) return;
+    const enc = this.enc;
+    const pending = enc.pendingLength;
+    if (pending > 65_536 && this.heldLen + chunk.length < pending) {
+      this.held.push(transient ? Buffer.from(chunk) : chunk);
+      this.heldLen += chunk.length;
+      return;
+    }
+    if (this.heldLen > 0) {
+      this.held.push(chunk);
+      chunk = Buffer.concat(this.held);
+      this.held = [];
+      this.heldLen = 0;
+      transient = false;
+    }
+    enc.push(chunk, transient);
+    while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch());
+  }
+
+  end(emit: (b: EncodedRows) => void): void {
+    const enc = this.enc;
+    if (this.heldLen > 0) enc.push(Buffer.concat(this.held));
+    this.held = [];
+    this.heldLen = 0;
+    enc.end();
+    while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch());
+    if (enc.batchRows > 0) emit(enc.takeBatch());
+  }
+}
+
+const batchSizeOf = (opts: ExtractOptions): number => Math.max(1, Math.floor(opts.batchSize ?? 1000));
+
+function encoderFor(opts: ExtractOptions): ByteCsvEncoder {
   const skip = Math.max(0, Math.floor(opts.skipRows ?? 0));
   const src: CsvSource = { stream: opts.stream, exportId: opts.exportId, file: opts.file };
   if (opts.fields.some((f) => f.type === 'DateTime') && !isValidTimeZone(opts.timezone)) throw badTimeZoneError(src, opts.timezone);
-  const enc = new ByteCsvEncoder(opts.fields, opts.timezone, src, skip);
-  let lines: string[] = [];
+  return new ByteCsvEncoder(opts.fields, opts.timezone, src, skip);
+}
+
+/**
+ * The body loop shared by both: feeds chunks to the encoder and calls `fill` until the buffer
+ * has no complete row; yields true each time `fill` completed a batch.
+ */
+async function* drive(body: AsyncIterable<Buffer | string>, enc: ByteCsvEncoder, fill: () => boolean): AsyncGenerator<boolean> {
   // Bytes held back while a long partial row waits for enough new bytes (keeps re-scans linear).
   let held: Buffer[] = [];
   let heldLen = 0;
@@ -313,17 +422,12 @@ export async function* extractCsv(body: AsyncIterable<Buffer | string>, opts: Ex
         }
         enc.push(chunk);
       }
-      while (enc.fill(lines, batchSize)) {
-        const out = lines;
-        lines = [];
-        yield { lines: out };
-      }
+      while (fill()) yield true;
       if (bodyDone) break;
     }
   } finally {
     if (!bodyDone && !bodyThrew) await it.return?.();
   }
-  if (lines.length > 0) yield { lines };
 }
 
 /**

@@ -17,9 +17,20 @@ export interface ExtractOptions extends CsvSource {
   skipRows?: number;
   /** Rows per emitted batch (default 1000). */
   batchSize?: number;
+  /** Bytes mode (extractCsvBytes): a batch also ends once its data reaches this many bytes (default 1 MiB). */
+  batchBytes?: number;
 }
 
 /** A batch of converted rows: each line is one record's data as a JSON object text. */
 export interface RowBatch {
   lines: string[];
+}
+
+/**
+ * A batch of converted rows as UTF-8 bytes: the JSON object texts back to back in `data`, row k
+ * being data[k === 0 ? 0 : ends[k - 1], ends[k]). The fast path: no string per row.
+ */
+export interface EncodedRows {
+  data: Buffer;
+  ends: Uint32Array;
 }

@@ -9,6 +9,7 @@ import type { Redactor } from '../redact.js';
 import { createRuntime, registerSecrets } from '../runtime.js';
 import { parseState } from '../sync/state.js';
 import { runRead } from '../sync/read.js';
+import { createParsePool, type ExtractPool } from '../extract/parallel.js';
 import { STREAMS } from '../streams.js';
 import { AirbyteWriter, catalogMessage, connectionStatusMessage, errorTraceMessage, logMessage, specMessage } from './airbyte.js';
 import { parseAirbyteCatalog } from './catalog.js';
@@ -62,12 +63,14 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
       }
     }
     case 'read': {
+      let pool: ExtractPool | null = null;
       try {
         const raw = await o.loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
         const streams = parseAirbyteCatalog(await o.loadCatalog());
         const parsed = parseState(await o.loadState(), STREAMS);
         for (const w of parsed.warnings) await writer.message(logMessage('WARN', w));
+        pool = createParsePool(rt.config.maxConcurrentRequests);
         for await (const ev of runRead({
           config: rt.config,
           streams,
@@ -76,6 +79,9 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
           port: rt.port,
           clock: o.clock,
           signal: o.signal,
+          // Peak resident memory for the end-of-run summary (maxRSS is in KiB).
+          memory: () => process.resourceUsage().maxRSS * 1024,
+          extract: pool === null ? undefined : pool.extract,
         })) {
           const p = writer.event(ev);
           if (p) await p;
@@ -85,6 +91,8 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
         const e: ConnectorError = toConnectorError(err);
         await writer.message(errorTraceMessage(e, o.clock.now()));
         return 1;
+      } finally {
+        await pool?.close();
       }
     }
   }

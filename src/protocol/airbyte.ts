@@ -7,7 +7,9 @@ import type { Redactor } from '../redact.js';
 import type { StreamDef } from '../streams.js';
 import type { SyncEvent } from '../sync/events.js';
 import { SPEC } from '../generated/spec.js';
-import type { LineSink } from './output.js';
+import { frameRows, type LineSink } from './output.js';
+
+const RECORD_TAIL = Buffer.from('}}\n');
 
 type Msg = Record<string, unknown>;
 
@@ -85,6 +87,7 @@ export class AirbyteWriter {
           this.prefixes.set(ev.stream, prefix);
         }
         const head = `${prefix}${ev.extractedAt},"data":`;
+        if (ev.encoded !== undefined) return this.out.write(frameRows(null, Buffer.from(head, 'utf8'), ev.encoded, RECORD_TAIL));
         let text = '';
         for (const line of ev.lines) text += head + line + '}}\n';
         return this.out.write(text);
@@ -128,7 +131,8 @@ export class AirbyteWriter {
         const calls = Object.entries(ev.apiCalls)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
-        return this.message(logMessage('INFO', `Sync summary (${ev.seconds.toFixed(1)} s): ${lines.join('; ')}. API calls: ${calls}.`));
+        const mem = ev.peakRssBytes !== undefined ? ` Peak RSS: ${(ev.peakRssBytes / 1048576).toFixed(1)} MB.` : '';
+        return this.message(logMessage('INFO', `Sync summary (${ev.seconds.toFixed(1)} s): ${lines.join('; ')}. API calls: ${calls}.${mem}`));
       }
     }
   }

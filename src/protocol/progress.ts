@@ -4,7 +4,7 @@
  * (windows done / planned, rows, rate), redrawn in place and finished when the stream ends.
  */
 import type { Redactor } from '../redact.js';
-import type { StreamStatus, SyncEvent } from '../sync/events.js';
+import { recordCount, type StreamStatus, type SyncEvent } from '../sync/events.js';
 
 export interface TextSink {
   write(text: string): void;
@@ -31,6 +31,7 @@ export function formatSummary(ev: Extract<SyncEvent, { type: 'summary' }>): stri
   const calls = Object.entries(ev.apiCalls);
   const total = calls.reduce((n, [, v]) => n + v, 0);
   lines.push(`  API calls: ${total} (${calls.map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  if (ev.peakRssBytes !== undefined) lines.push(`  Peak RSS: ${(ev.peakRssBytes / 1048576).toFixed(1)} MB`);
   return lines;
 }
 
@@ -57,7 +58,7 @@ export class ProgressReporter {
     switch (ev.type) {
       case 'records':
         if (this.live && this.live.stream === ev.stream) {
-          this.live.rows += ev.lines.length;
+          this.live.rows += recordCount(ev);
           this.draw(false);
         }
         return;

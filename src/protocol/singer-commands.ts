@@ -12,6 +12,7 @@ import { createRuntime } from '../runtime.js';
 import { STREAMS } from '../streams.js';
 import type { StreamState } from '../sync/events.js';
 import { runRead } from '../sync/read.js';
+import { createParsePool, type ExtractPool } from '../extract/parallel.js';
 import { parseState, serializeState } from '../sync/state.js';
 import { ENV_PREFIX, envVarName } from '../config-env.js';
 import type { LineSink } from './output.js';
@@ -118,6 +119,7 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
       }
     case 'sync': {
       let writer: SingerWriter | null = null;
+      let pool: ExtractPool | null = null;
       try {
         const raw = await o.loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
@@ -128,6 +130,7 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
         const initial: Record<string, StreamState> = {};
         for (const [name, cs] of parsed.streams) initial[name] = serializeState(STREAMS.find((s) => s.name === name)!, cs);
         writer = new SingerWriter(o.out, o.redactor, progress, streams, initial);
+        pool = createParsePool(rt.config.maxConcurrentRequests);
         for await (const ev of runRead({
           config: rt.config,
           streams,
@@ -136,6 +139,9 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
           port: rt.port,
           clock: o.clock,
           signal: o.signal,
+          // Peak resident memory for the end-of-run summary (maxRSS is in KiB).
+          memory: () => process.resourceUsage().maxRSS * 1024,
+          extract: pool === null ? undefined : pool.extract,
         })) {
           const p = writer.event(ev);
           if (p) await p;
@@ -147,6 +153,8 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
         if (writer) await Promise.resolve(writer.finish()).catch(() => undefined);
         o.err.write(errorLine(err, o.redactor));
         return 1;
+      } finally {
+        await pool?.close();
       }
     }
   }

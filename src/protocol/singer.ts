@@ -6,11 +6,13 @@
 import type { Redactor } from '../redact.js';
 import type { StreamState, SyncEvent } from '../sync/events.js';
 import type { ConfiguredStream } from './catalog.js';
-import type { LineSink } from './output.js';
+import { frameRows, type LineSink } from './output.js';
 import type { ProgressReporter } from './progress.js';
 import { singerSchema } from './singer-catalog.js';
 
 type Msg = Record<string, unknown>;
+
+const RECORD_TAIL = Buffer.from('}\n');
 
 /** SCHEMA of exactly the fields the stream emits, with the key and the bookmark (cursor). */
 export function schemaMessage(cs: ConfiguredStream): Msg {
@@ -34,7 +36,7 @@ export class SingerWriter {
   private readonly configured = new Map<string, ConfiguredStream>();
   private readonly schemaSent = new Set<string>();
   private readonly bookmarks: Record<string, StreamState>;
-  private readonly heads = new Map<string, { at: number; head: string }>();
+  private readonly heads = new Map<string, { at: number; head: string; bytes?: Buffer }>();
 
   constructor(
     private readonly out: LineSink,
@@ -81,6 +83,10 @@ export class SingerWriter {
           this.heads.set(ev.stream, h);
         }
         let text = this.schemaText(ev.stream);
+        if (ev.encoded !== undefined) {
+          if (h.bytes === undefined) h.bytes = Buffer.from(h.head, 'utf8');
+          return this.out.write(frameRows(text ? Buffer.from(text, 'utf8') : null, h.bytes, ev.encoded, RECORD_TAIL));
+        }
         for (const line of ev.lines) text += h.head + line + '}\n';
         return this.out.write(text);
       }

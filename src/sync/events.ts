@@ -39,13 +39,24 @@ export interface StreamSummary {
   seconds: number;
 }
 
+/**
+ * A batch of records. Each record's data is already serialised as a JSON object (the per-row
+ * fast path: the adapter only wraps it in its envelope), either as strings (`lines`) or as UTF-8
+ * bytes back to back (`encoded`: row k is data[k ? ends[k-1] : 0, ends[k]]), which the adapters
+ * copy into their output without making a string per row. Both adapters handle both.
+ */
+export type RecordsEvent =
+  | { type: 'records'; stream: string; lines: string[]; encoded?: undefined; extractedAt: number }
+  | { type: 'records'; stream: string; encoded: { data: Uint8Array; ends: Uint32Array }; lines?: undefined; extractedAt: number };
+
+/** Records in a records event. */
+export function recordCount(ev: RecordsEvent): number {
+  return ev.lines !== undefined ? ev.lines.length : ev.encoded.ends.length;
+}
+
 export type SyncEvent =
   | { type: 'status'; stream: string; status: StreamStatus }
-  /**
-   * A batch of records. Each line is the record's data already serialised as a JSON object
-   * (the per-row fast path: the adapter only wraps it in its envelope).
-   */
-  | { type: 'records'; stream: string; lines: string[]; extractedAt: number }
+  | RecordsEvent
   /** Emitted only when everything before it is out: a valid resume point. */
   | { type: 'state'; stream: string; state: StreamState; recordCount: number }
   | { type: 'log'; level: LogLevel; message: string }
@@ -59,4 +70,5 @@ export type SyncEvent =
       rowsPerSecond: number;
       apiCalls: number;
     }
-  | { type: 'summary'; streams: StreamSummary[]; apiCalls: ApiCallCounts; seconds: number };
+  /** The run's end. peakRssBytes: the process's peak resident memory so far, when the caller measures it. */
+  | { type: 'summary'; streams: StreamSummary[]; apiCalls: ApiCallCounts; seconds: number; peakRssBytes?: number };

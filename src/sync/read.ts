@@ -15,14 +15,15 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ConnectorError, configError, isConnectorError, toConnectorError } from '../errors.js';
-import { extractCsv } from '../extract/index.js';
+import { extractCsvBytes } from '../extract/index.js';
+import type { Extractor } from '../extract/parallel.js';
 import { offsetMinutesAt } from '../extract/timezone.js';
 import type { JobPort, JobSnapshot } from '../jobs/types.js';
 import { waitForJob } from '../jobs/run-job.js';
 import type { CreateExportRequest, PardotApi } from '../pardot/types.js';
 import { DELETED_ALL, OBJECT_NAMES } from '../pardot/wire.js';
 import type { ConfiguredStream } from '../protocol/catalog.js';
-import type { InFlightExport, LogLevel, StreamStatus, StreamSummary, SyncEvent } from './events.js';
+import type { InFlightExport, LogLevel, RecordsEvent, StreamStatus, StreamSummary, SyncEvent } from './events.js';
 import { mergeBounded } from './merge.js';
 import { serializeState, type CursorState } from './state.js';
 import { CURSOR_LAG_MS, describeWindow, floorToSecond, maxWindowMs, planWindows, toCursor, windowArgs, type Window } from './windows.js';
@@ -42,6 +43,13 @@ export interface ReadOptions {
   port: JobPort<CreateExportRequest>;
   clock: Clock;
   signal?: AbortSignal;
+  /**
+   * Converts one file's body into encoded record batches. Default: extractCsvBytes on this thread;
+   * the commands pass the worker-thread pool's (extract/parallel.ts) when more cores are there.
+   */
+  extract?: Extractor;
+  /** The process's peak resident memory in bytes (the adapters pass process.resourceUsage), for the summary. */
+  memory?: () => number;
 }
 
 interface PlannedWindow extends Window {
@@ -128,6 +136,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     }
   }
 
+  const extract: Extractor = o.extract ?? extractCsvBytes;
   // A window's files download in parallel, leaving one request slot for polling the next export.
   const downloadConcurrency = Math.max(1, config.maxConcurrentRequests - 1);
 
@@ -192,7 +201,9 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   }
 
   function summaryEvent(): SyncEvent {
-    return { type: 'summary', streams: summaries, apiCalls: { ...api.calls }, seconds: (clock.now() - started) / 1000 };
+    const ev: SyncEvent = { type: 'summary', streams: summaries, apiCalls: { ...api.calls }, seconds: (clock.now() - started) / 1000 };
+    if (o.memory) ev.peakRssBytes = o.memory();
+    return ev;
   }
 
   function abortedError(): ConnectorError {
@@ -312,8 +323,9 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
               for (;;) {
                 const r = yield* flushWhile(merged.next());
                 if (r.done) break;
-                rows += r.value.lines.length;
-                sinceLastState += r.value.lines.length;
+                const n = r.value.encoded.ends.length;
+                rows += n;
+                sinceLastState += n;
                 yield r.value;
               }
             } finally {
@@ -376,12 +388,12 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     exportId: string,
     url: string,
     signal: AbortSignal,
-  ): AsyncGenerator<{ type: 'records'; stream: string; lines: string[]; extractedAt: number }> {
+  ): AsyncGenerator<Extract<RecordsEvent, { encoded: object }>> {
     let emitted = 0;
     for (let attempt = 1; ; attempt++) {
       const body = await api.download(url, signal);
       try {
-        for await (const batch of extractCsv(body, {
+        for await (const batch of extract(body, {
           stream: cs.stream.name,
           exportId,
           file: url,
@@ -389,8 +401,8 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
           timezone: config.timezone,
           skipRows: emitted,
         })) {
-          emitted += batch.lines.length;
-          yield { type: 'records', stream: cs.stream.name, lines: batch.lines, extractedAt: clock.now() };
+          emitted += batch.ends.length;
+          yield { type: 'records', stream: cs.stream.name, encoded: batch, extractedAt: clock.now() };
         }
         return;
       } catch (err) {

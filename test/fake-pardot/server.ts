@@ -2,6 +2,8 @@
 // for the test suite, the demo and the throughput benchmark. node:http only.
 
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -131,6 +133,24 @@ export interface FakePardotOptions {
   seed?: number;
   /** Account id answered by the account endpoint. Default 4242. */
   accountId?: number;
+  /**
+   * Static-file mode (the throughput benchmark: rendering rows costs the fake more CPU than the
+   * connector spends reading them). An export of a listed object whose date range overlaps
+   * [startMs, endMs) completes with exactly these pre-rendered CSV files (header included, whole,
+   * in this order; `data` for the object is not consulted), streamed from disk with backpressure;
+   * an export whose range misses the span completes with no file. `cut` and `expire` faults still apply.
+   */
+  staticResults?: Partial<Record<ObjectName, StaticResult>>;
+}
+
+export interface StaticResult {
+  /** Paths of CSV files, each with its header line. */
+  files: string[];
+  /** Data rows across the files (reported as the export's rowCount). */
+  rowCount: number;
+  /** Span of the rows' dates: exports whose window overlaps it get the files. Default: every export. */
+  startMs?: number;
+  endMs?: number;
 }
 
 export interface FakePardot {
@@ -242,6 +262,8 @@ interface ExportResult {
   order: Uint32Array;
   /** fileStarts[k] .. fileStarts[k+1] is file k+1 (1-based in URLs). */
   fileStarts: number[];
+  /** Static-file mode: file k+1 is served from staticFiles[k]. */
+  staticFiles?: string[];
 }
 
 interface Internal {
@@ -381,8 +403,22 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     return true;
   }
 
+  function completeStatic(e: FakeExport, st: StaticResult, q: ExportQuery): void {
+    const overlaps = (st.startMs === undefined || q.beforeMs === null || q.beforeMs > st.startMs) && (st.endMs === undefined || q.afterMs < st.endMs);
+    const files = overlaps ? [...st.files] : [];
+    const origin = (opts.downloadOrigin ?? baseUrl).replace(/\/+$/, '');
+    internals.get(e.id)!.result = { source: [], order: new Uint32Array(0), fileStarts: [0], staticFiles: files };
+    e.rowCount = overlaps ? st.rowCount : 0;
+    e.fileCount = files.length;
+    e.resultUrls = files.map((_, k) => `${origin}/api/v5/exports/${e.id}/results/${k + 1}`);
+    e.state = 'Complete';
+    e.updatedAt = new Date(nowMs());
+  }
+
   function complete(e: FakeExport): void {
     const q = internals.get(e.id)!.query;
+    const st = opts.staticResults?.[e.object];
+    if (st) return completeStatic(e, st, q);
     const src: DataSource = data[e.object] ?? [];
     const count = Array.isArray(src) ? src.length : src.count;
     let order = new Uint32Array(Math.min(count, 1 << 16));
@@ -591,7 +627,25 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     if (file === undefined || file < 1 || file > (e.fileCount ?? 0))
       throw new ApiError(404, CODES.notFound, `Export ${e.id} has no result file ${String(file)}`);
     e.downloads++;
-    await streamCsv(res, e, result, file, f?.kind === 'cut' ? Math.max(0, f.afterBytes ?? 64) : undefined);
+    const cutAfter = f?.kind === 'cut' ? Math.max(0, f.afterBytes ?? 64) : undefined;
+    if (result.staticFiles) return streamStatic(res, e, result.staticFiles[file - 1]!, file, cutAfter);
+    await streamCsv(res, e, result, file, cutAfter);
+  }
+
+  /** Static-file mode: the file from disk as it is, with the response's backpressure. */
+  async function streamStatic(res: ServerResponse, e: FakeExport, path: string, file: number, cutAfter?: number): Promise<void> {
+    res.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="export-${e.id}-${file}.csv"`,
+    });
+    const input = createReadStream(path, { highWaterMark: 256 * 1024, ...(cutAfter !== undefined ? { end: cutAfter - 1 } : {}) });
+    input.on('data', (c) => (stats.bytesServed += c.length));
+    try {
+      await pipeline(input, res, { end: cutAfter === undefined });
+    } catch {
+      return; // the client went away
+    }
+    if (cutAfter !== undefined) res.socket?.destroy();
   }
 
   async function streamCsv(res: ServerResponse, e: FakeExport, r: ExportResult, file: number, cutAfter?: number): Promise<void> {

@@ -1,0 +1,215 @@
+/**
+ * The fast record paths give the same records and the same errors as the reference ones:
+ * extractCsvBytes (inline, encoded bytes) and the worker-thread pool (extract/parallel.ts) against
+ * extractCsv (strings); and both protocol adapters write byte-identical output from `lines` and
+ * from `encoded` record events. The worker runs from dist/ (`npm test` builds first).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../src/errors.js';
+import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions } from '../src/extract/index.js';
+import { createExtractPool } from '../src/extract/parallel.js';
+import { AirbyteWriter } from '../src/protocol/airbyte.js';
+import { memorySink, type LineSink } from '../src/protocol/output.js';
+import { SingerWriter } from '../src/protocol/singer.js';
+import { ProgressReporter } from '../src/protocol/progress.js';
+import { Redactor } from '../src/redact.js';
+import { STREAMS, type FieldDef, type PardotType } from '../src/streams.js';
+import type { ConfiguredStream } from '../src/protocol/catalog.js';
+import type { SyncEvent } from '../src/sync/events.js';
+
+const WORKER = new URL('../dist/src/extract/worker.js', import.meta.url);
+const pool = createExtractPool({ size: 2, workerUrl: WORKER });
+afterAll(() => pool.close());
+
+const SRC = { stream: 'prospects', exportId: 'exp-1', file: 'file-0' };
+
+async function* chunksOf(data: string | Buffer, size: number): AsyncGenerator<Buffer> {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+function decode(b: EncodedRows): string[] {
+  const out: string[] = [];
+  let s = 0;
+  for (const e of b.ends) {
+    out.push(b.data.toString('utf8', s, e));
+    s = e;
+  }
+  return out;
+}
+
+type Outcome = { lines: string[]; err?: { code: string; line: unknown; column: unknown; message: string } };
+
+async function run(kind: 'strings' | 'bytes' | 'workers', csv: string | Buffer, size: number, o: ExtractOptions): Promise<Outcome> {
+  const lines: string[] = [];
+  try {
+    if (kind === 'strings') for await (const b of extractCsv(chunksOf(csv, size), o)) lines.push(...b.lines);
+    else {
+      const gen = kind === 'bytes' ? extractCsvBytes(chunksOf(csv, size), o) : pool.extract(chunksOf(csv, size), o);
+      for await (const b of gen) lines.push(...decode(b));
+    }
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConnectorError);
+    const ce = e as ConnectorError;
+    return { lines, err: { code: ce.code, line: ce.context.line, column: ce.context.column, message: ce.message } };
+  }
+  return { lines };
+}
+
+describe('fast extract paths: same records and errors as extractCsv', () => {
+  it('random files with quotes, commas, line breaks, BOM, Unicode, nulls, bad values, cut files, any chunking', async () => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const pieces = ['a', 'Zoë', '東京', '🚀', ',', '"', '""', '\n', '\r\n', '\r', ' ', '\t', '\\', '\u0001', 'x y', "O'Neil"];
+    const typed: Record<Exclude<PardotType, 'String'>, string[]> = {
+      Integer: ['0', '7', '-12', '007', '123456789012345678901', 'x1', '1.5'],
+      Boolean: ['true', 'FALSE', '1', '0', 'yes'],
+      DateTime: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-01-31', '2024-07-04 23:59:59', '2024-13-01 00:00:00', 'soon'],
+    };
+    const types: PardotType[] = ['String', 'Integer', 'Boolean', 'DateTime'];
+    let compared = 0;
+    const errors = new Set<string>();
+    for (let file = 0; file < 300; file++) {
+      const ncol = 1 + rnd(6);
+      const fields: FieldDef[] = [];
+      const header: string[] = [];
+      for (let c = 0; c < ncol; c++) {
+        header.push(`f${c}`);
+        if (rnd(5) > 0) fields.push({ name: `f${c}`, type: types[rnd(4)]! });
+      }
+      const typeOf = new Map(fields.map((f) => [f.name, f.type]));
+      const bad = rnd(4) === 0;
+      let csv = (rnd(10) === 0 ? '\uFEFF' : '') + header.join(',') + (rnd(2) ? '\r\n' : '\n');
+      const nrows = rnd(40);
+      for (let r = 0; r < nrows; r++) {
+        const cells = header.map((h) => {
+          const t = typeOf.get(h) ?? 'String';
+          if (rnd(5) === 0) return rnd(2) ? '' : '""';
+          let v = '';
+          if (t === 'String') for (let i = rnd(8); i > 0; i--) v += pieces[rnd(pieces.length)];
+          else {
+            const opts = typed[t];
+            v = opts[rnd(bad ? opts.length : opts.length - (t === 'Boolean' ? 1 : 2))]!;
+          }
+          return /[",\r\n]/.test(v) || rnd(4) === 0 ? `"${v.replace(/"/g, '""')}"` : v;
+        });
+        csv += cells.join(',') + (r === nrows - 1 && rnd(3) === 0 ? '' : rnd(2) ? '\r\n' : '\n');
+      }
+      if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1));
+      const size = 1 + rnd(40);
+      const o: ExtractOptions = { ...SRC, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5), batchBytes: 1 + rnd(300), skipRows: rnd(4) === 0 ? rnd(5) : 0 };
+      const ref = await run('strings', csv, size, o);
+      for (const kind of ['bytes', 'workers'] as const) {
+        const got = await run(kind, csv, size, o);
+        const what = `${kind}, file ${file}: ${JSON.stringify(csv)}`;
+        expect(got.err, what).toEqual(ref.err);
+        // Rows before an error may be batched differently; a clean file must match exactly.
+        if (!ref.err) expect(got.lines, what).toEqual(ref.lines);
+      }
+      compared += ref.lines.length;
+      if (ref.err) errors.add(ref.err.code);
+    }
+    expect(compared).toBeGreaterThan(500);
+    expect(errors.has('CSV_BAD_VALUE')).toBe(true);
+    expect(errors.has('CSV_UNTERMINATED_QUOTE')).toBe(true);
+  }, 60_000);
+
+  it('large bodies in chunks larger than a ring slot, with skipRows, byte-identical across paths', async () => {
+    const header = 'id,name,note,at,ok\r\n';
+    let csv = '\uFEFF' + header;
+    for (let i = 0; i < 20_000; i++) {
+      csv += `${i},"Zoë ""${i}"", 東京","multi\nline ${'x'.repeat(i % 50)}",2024-11-03 01:${String(i % 60).padStart(2, '0')}:00,${i % 2 ? 'TRUE' : '0'}\r\n`;
+    }
+    const fields: FieldDef[] = [
+      { name: 'id', type: 'Integer' },
+      { name: 'name', type: 'String' },
+      { name: 'note', type: 'String' },
+      { name: 'at', type: 'DateTime' },
+      { name: 'ok', type: 'Boolean' },
+    ];
+    for (const size of [300_000, 65_536, 7_777]) {
+      const o: ExtractOptions = { ...SRC, fields, timezone: 'America/New_York', skipRows: 1234 };
+      const ref = await run('strings', csv, size, o);
+      expect(ref.lines).toHaveLength(20_000 - 1234);
+      expect(await run('bytes', csv, size, o)).toEqual(ref);
+      expect(await run('workers', csv, size, o)).toEqual(ref);
+    }
+  });
+
+  it('a consumer that stops early, an error, and a bad timezone leave the pool usable', async () => {
+    const csv = 'id\n' + Array.from({ length: 5000 }, (_, i) => `${i}\n`).join('');
+    const fields: FieldDef[] = [{ name: 'id', type: 'Integer' }];
+    const o: ExtractOptions = { ...SRC, fields, timezone: 'UTC', batchSize: 100 };
+    for await (const b of pool.extract(chunksOf(csv, 1000), o)) {
+      expect(b.ends.length).toBe(100);
+      break;
+    }
+    const bad = await run('workers', 'id\n1\nx\n', 2, o);
+    expect(bad.err?.code).toBe('CSV_BAD_VALUE');
+    const tz = await run('workers', 'at\n2024-01-01\n', 4, { ...o, fields: [{ name: 'at', type: 'DateTime' }], timezone: 'Mars/Olympus' });
+    expect(tz.err?.code).toBe('CSV_BAD_TIMEZONE');
+    const all = await Promise.all([0, 1, 2, 3].map(() => run('workers', csv, 999, o)));
+    for (const r of all) expect(r.lines).toHaveLength(5000);
+  });
+
+  it('a body that fails mid-file: its error passes through unchanged, after the rows already converted', async () => {
+    const csv = 'id\n' + Array.from({ length: 3000 }, (_, i) => `${i}\n`).join('');
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield* chunksOf(csv.slice(0, 9000), 1000);
+      throw new Error('socket hang up');
+    }
+    const o: ExtractOptions = { ...SRC, fields: [{ name: 'id', type: 'Integer' }], timezone: 'UTC', batchSize: 500 };
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const b of pool.extract(failing(), o)) seen.push(b.ends.length);
+      })(),
+    ).rejects.toThrow('socket hang up');
+    expect(seen.reduce((a, n) => a + n, 0)).toBeGreaterThanOrEqual(1500);
+  });
+});
+
+describe('adapters: encoded record events give the same bytes as line events', () => {
+  const lines = ['{"id":1,"a":"Zoë \\"q\\""}', '{"id":2,"a":null}', '{"id":3,"a":"東京\\n🚀"}'];
+  const data = Buffer.from(lines.join(''), 'utf8');
+  const ends = new Uint32Array(lines.length);
+  lines.reduce((o, l, k) => (ends[k] = o + Buffer.byteLength(l)), 0);
+  const asLines: SyncEvent = { type: 'records', stream: 'prospects', lines, extractedAt: 1_700_000_000_123 };
+  const asBytes: SyncEvent = { type: 'records', stream: 'prospects', encoded: { data, ends }, extractedAt: 1_700_000_000_123 };
+  const empty: SyncEvent = { type: 'records', stream: 'prospects', encoded: { data: Buffer.alloc(0), ends: new Uint32Array(0) }, extractedAt: 1 };
+
+  const text = async (write: (out: LineSink) => Promise<void>): Promise<string> => {
+    const sink = memorySink();
+    await write(sink);
+    return sink.lines().join('\n');
+  };
+
+  it('Airbyte', async () => {
+    const mk = (out: LineSink) => new AirbyteWriter(out, new Redactor(), () => 0);
+    const a = await text(async (out) => void (await mk(out).event(asLines)));
+    const b = await text(async (out) => void (await mk(out).event(asBytes)));
+    expect(b).toBe(a);
+    expect(a.split('\n')).toHaveLength(3);
+    expect(JSON.parse(a.split('\n')[2]!).record.data.a).toBe('東京\n🚀');
+    expect(await text(async (out) => void (await mk(out).event(empty)))).toBe('');
+  });
+
+  it('Singer (SCHEMA first, then the records)', async () => {
+    const def = STREAMS.find((x) => x.name === 'prospects')!;
+    const cs: ConfiguredStream = { stream: def, syncMode: 'full_refresh', fields: def.fields.slice(0, 3) };
+    const progress = new ProgressReporter({ write: () => undefined } as never, new Redactor(), () => 0);
+    const mk = (out: LineSink) => new SingerWriter(out, new Redactor(), progress, [cs]);
+    const a = await text(async (out) => void (await mk(out).event(asLines)));
+    const b = await text(async (out) => void (await mk(out).event(asBytes)));
+    expect(b).toBe(a);
+    expect(a.split('\n')[0]).toContain('"type":"SCHEMA"');
+    expect(a.split('\n').filter((l) => l.startsWith('{"type":"RECORD"'))).toHaveLength(3);
+    expect(JSON.parse(a.split('\n')[3]!).record.a).toBe('東京\n🚀');
+  });
+});
