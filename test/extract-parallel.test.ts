@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
 import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions } from '../src/extract/index.js';
-import { createExtractPool } from '../src/extract/parallel.js';
+import { OUT_BUFFERS, createExtractPool } from '../src/extract/parallel.js';
 import { AirbyteWriter } from '../src/protocol/airbyte.js';
 import { memorySink, type LineSink } from '../src/protocol/output.js';
 import { SingerWriter } from '../src/protocol/singer.js';
@@ -46,7 +46,10 @@ async function run(kind: 'strings' | 'bytes' | 'workers', csv: string | Buffer, 
     if (kind === 'strings') for await (const b of extractCsv(chunksOf(csv, size), o)) lines.push(...b.lines);
     else {
       const gen = kind === 'bytes' ? extractCsvBytes(chunksOf(csv, size), o) : pool.extract(chunksOf(csv, size), o);
-      for await (const b of gen) lines.push(...decode(b));
+      for await (const b of gen) {
+        lines.push(...decode(b));
+        b.release?.();
+      }
     }
   } catch (e) {
     expect(e).toBeInstanceOf(ConnectorError);
@@ -105,12 +108,16 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       const size = 1 + rnd(40);
       const o: ExtractOptions = { ...SRC, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5), batchBytes: 1 + rnd(300), skipRows: rnd(4) === 0 ? rnd(5) : 0 };
       const ref = await run('strings', csv, size, o);
+      // Framed: each row inside the protocol's envelope, written by the encoder itself.
+      const frame = { head: `{"type":"RECORD","n":${file},"data":`, tail: '}\n' };
       for (const kind of ['bytes', 'workers'] as const) {
-        const got = await run(kind, csv, size, o);
-        const what = `${kind}, file ${file}: ${JSON.stringify(csv)}`;
-        expect(got.err, what).toEqual(ref.err);
-        // Rows before an error may be batched differently; a clean file must match exactly.
-        if (!ref.err) expect(got.lines, what).toEqual(ref.lines);
+        for (const framed of [false, true]) {
+          const got = await run(kind, csv, size, framed ? { ...o, frame } : o);
+          const what = `${kind}${framed ? ' framed' : ''}, file ${file}: ${JSON.stringify(csv)}`;
+          expect(got.err, what).toEqual(ref.err);
+          // Rows before an error may be batched differently; a clean file must match exactly.
+          if (!ref.err) expect(got.lines, what).toEqual(framed ? ref.lines.map((l) => frame.head + l + frame.tail) : ref.lines);
+        }
       }
       compared += ref.lines.length;
       if (ref.err) errors.add(ref.err.code);
@@ -168,10 +175,58 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
     const seen: number[] = [];
     await expect(
       (async () => {
-        for await (const b of pool.extract(failing(), o)) seen.push(b.ends.length);
+        for await (const b of pool.extract(failing(), o)) {
+          seen.push(b.ends.length);
+          b.release?.();
+        }
       })(),
     ).rejects.toThrow('socket hang up');
     expect(seen.reduce((a, n) => a + n, 0)).toBeGreaterThanOrEqual(1500);
+  });
+});
+
+describe('worker output buffers: backpressure and reuse', () => {
+  it('a consumer that holds every batch stops the worker after OUT_BUFFERS batches; each release lets one more through', async () => {
+    const own = createExtractPool({ size: 1, workerUrl: WORKER });
+    try {
+      const csv = 'id,s\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${'y'.repeat(60)}\n`).join('');
+      const o: ExtractOptions = { ...SRC, fields: [{ name: 'id', type: 'Integer' }, { name: 's', type: 'String' }], timezone: 'UTC', batchSize: 100 };
+      const gen = own.extract(chunksOf(csv, 4096), o);
+      const held: EncodedRows[] = [];
+      let pending = gen.next();
+      for (;;) {
+        const r = await Promise.race([pending, new Promise<'blocked'>((res) => setTimeout(() => res('blocked'), 500))]);
+        if (r === 'blocked') break;
+        expect(r.done).toBe(false);
+        held.push((r as IteratorYieldResult<EncodedRows>).value);
+        pending = gen.next();
+      }
+      // Nothing is copied or allocated per batch: OUT_BUFFERS are out, one more is being filled.
+      expect(held).toHaveLength(OUT_BUFFERS);
+      for (const b of held) expect(b.release).toBeTypeOf('function');
+      const ids: number[] = [];
+      const take = (b: EncodedRows) => {
+        for (const line of decode(b)) ids.push((JSON.parse(line) as { id: number }).id);
+        b.release!();
+        b.release!(); // a second call is ignored
+      };
+      take(held.shift()!);
+      // The next() still pending since the worker blocked now gets its batch.
+      let rest = 0;
+      for (;;) {
+        const r = await pending;
+        if (r.done) break;
+        held.push(r.value);
+        rest++;
+        take(held.shift()!);
+        pending = gen.next();
+      }
+      for (const b of held.splice(0)) take(b);
+      expect(rest).toBeGreaterThan(100);
+      expect(ids).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    } finally {
+      await own.close();
+    }
   });
 });
 
@@ -183,6 +238,20 @@ describe('adapters: encoded record events give the same bytes as line events', (
   const asLines: SyncEvent = { type: 'records', stream: 'prospects', lines, extractedAt: 1_700_000_000_123 };
   const asBytes: SyncEvent = { type: 'records', stream: 'prospects', encoded: { data, ends }, extractedAt: 1_700_000_000_123 };
   const empty: SyncEvent = { type: 'records', stream: 'prospects', encoded: { data: Buffer.alloc(0), ends: new Uint32Array(0) }, extractedAt: 1 };
+  // Rows already inside the adapter's own envelope (runRead with recordFrame): written as they are.
+  let released = 0;
+  const framedOf = (f: { head: string; tail: string }): SyncEvent => {
+    const rows = lines.map((l) => f.head + l + f.tail);
+    const fe = new Uint32Array(rows.length);
+    rows.reduce((o, l, k) => (fe[k] = o + Buffer.byteLength(l)), 0);
+    return {
+      type: 'records',
+      stream: 'prospects',
+      encoded: { data: Buffer.from(rows.join(''), 'utf8'), ends: fe, release: () => void released++ },
+      framed: true,
+      extractedAt: 1_700_000_000_123,
+    };
+  };
 
   const text = async (write: (out: LineSink) => Promise<void>): Promise<string> => {
     const sink = memorySink();
@@ -198,6 +267,8 @@ describe('adapters: encoded record events give the same bytes as line events', (
     expect(a.split('\n')).toHaveLength(3);
     expect(JSON.parse(a.split('\n')[2]!).record.data.a).toBe('東京\n🚀');
     expect(await text(async (out) => void (await mk(out).event(empty)))).toBe('');
+    expect(await text(async (out) => void (await mk(out).event(framedOf(mk(out).recordFrame('prospects', 1_700_000_000_123)))))).toBe(a);
+    expect(released).toBe(1);
   });
 
   it('Singer (SCHEMA first, then the records)', async () => {
@@ -208,6 +279,9 @@ describe('adapters: encoded record events give the same bytes as line events', (
     const a = await text(async (out) => void (await mk(out).event(asLines)));
     const b = await text(async (out) => void (await mk(out).event(asBytes)));
     expect(b).toBe(a);
+    released = 0;
+    expect(await text(async (out) => void (await (mk(out).event(framedOf(mk(out).recordFrame('prospects', 1_700_000_000_123))))))).toBe(a);
+    expect(released).toBe(1);
     expect(a.split('\n')[0]).toContain('"type":"SCHEMA"');
     expect(a.split('\n').filter((l) => l.startsWith('{"type":"RECORD"'))).toHaveLength(3);
     expect(JSON.parse(a.split('\n')[3]!).record.a).toBe('東京\n🚀');

@@ -26,7 +26,7 @@ import {
   unterminatedQuoteError,
 } from './messages.js';
 import { createOffsetLookup } from './timezone.js';
-import type { CsvSource, EncodedRows } from './types.js';
+import type { CsvSource, EncodedRows, RowFrame } from './types.js';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -56,12 +56,21 @@ export class ByteCsvEncoder {
   private pos = 0;
   private eof = false;
   private bomChecked = false;
-  private out: Buffer = Buffer.allocUnsafe(1 << 16);
+  private out: Buffer = Buffer.allocUnsafeSlow(1 << 16);
+  /** The same memory as `out`, for writing constant bytes four at a time. */
+  private dv: DataView = viewOf(this.out);
   // Plan, set from the header.
   private header: string[] | null = null;
   private ncol = 0;
   private kinds: Uint8Array = new Uint8Array(0);
   private prefixes: Buffer[] = [];
+  /**
+   * The constant bytes of a row as packed segments (see Segments): segment c < ncol is column
+   * c's key prefix (`,"name":`), ncol is head + '{', ncol + 1 is '}' + tail. Copying them with
+   * 4-byte writes instead of a byte loop halved the cost of a 70-column row (the keys are ~70 %
+   * of its output bytes).
+   */
+  private segs: Segments = packSegments([]);
   private names: string[] = [];
   private types: (PardotType | undefined)[] = [];
   private offsetFor: ((y: number, mo: number, d: number, h: number, mi: number, s: number) => string | null) | null = null;
@@ -74,9 +83,20 @@ export class ByteCsvEncoder {
     private readonly tz: string,
     private readonly src: CsvSource,
     skipRows: number,
+    frame?: RowFrame,
   ) {
     this.skip = skipRows;
+    if (frame !== undefined) {
+      this.head = Buffer.from(frame.head, 'utf8');
+      this.tail = Buffer.from(frame.tail, 'utf8');
+      this.framed = true;
+    }
   }
+
+  /** Bytes mode: written before each row's `{` and after its `}` (the protocol's record envelope). */
+  private head: Buffer = EMPTY;
+  private tail: Buffer = EMPTY;
+  private framed = false;
 
   /** Bytes not consumed yet (a partial row). */
   get pendingLength(): number {
@@ -165,7 +185,7 @@ export class ByteCsvEncoder {
       }
       // Output bound for any row in the buffer: 6 bytes per input byte (\u00XX), plus per column
       // its key prefix and at most 40 more (quotes, null, date expansion with offset).
-      const need = this.oBase + 6 * (len - p) + this.prefixBytes + 40 * this.ncol + 64;
+      const need = this.oBase + 6 * (len - p) + this.prefixBytes + 40 * this.ncol + 64 + this.head.length + this.tail.length;
       if (this.out.length < need) this.grow(need);
       this.rowLine = this.line;
       const r = this.row(p);
@@ -195,6 +215,19 @@ export class ByteCsvEncoder {
     return false;
   }
 
+  /** Bytes mode: the buffer to write rows into (it grows when a row might not fit). */
+  setOutput(b: Buffer): void {
+    this.out = b;
+    this.dv = viewOf(b);
+  }
+
+  /** Bytes mode: gives up the output buffer (to reuse elsewhere); the encoder is done. */
+  detachOutput(): Buffer {
+    const b = this.out;
+    this.setOutput(EMPTY);
+    return b;
+  }
+
   /** Bytes mode: rows converted since the last call (possibly none). */
   get batchRows(): number {
     return this.nEnds;
@@ -205,10 +238,19 @@ export class ByteCsvEncoder {
    * data[k ? ends[k-1] : 0, ends[k])) and starts a new batch. The batch is a copy of exactly its
    * bytes in its own unpooled ArrayBuffer (so it may be transferred to another thread), and the
    * worst-case-sized output buffer is kept for the next batch: memory and GC see only the bytes in use.
+   * With `next`, the output buffer itself is handed over instead (see below).
    */
-  takeBatch(): EncodedRows {
-    const data = Buffer.allocUnsafeSlow(this.oBase);
-    this.out.copy(data, 0, 0, this.oBase);
+  takeBatch(next?: () => Buffer): EncodedRows {
+    let data: Buffer;
+    if (next === undefined) {
+      data = Buffer.allocUnsafeSlow(this.oBase);
+      this.out.copy(data, 0, 0, this.oBase);
+    } else {
+      // No copy: the batch is the output buffer itself (its own ArrayBuffer, from offset 0), and
+      // `next` gives the one to write on (the worker's recycled buffers; grown if ever too small).
+      data = this.out.subarray(0, this.oBase);
+      this.setOutput(next());
+    }
     const batch: EncodedRows = { data, ends: this.ends.slice(0, this.nEnds) };
     this.oBase = 0;
     this.nEnds = 0;
@@ -216,9 +258,9 @@ export class ByteCsvEncoder {
   }
 
   private grow(need: number): void {
-    const next = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+    const next = Buffer.allocUnsafeSlow(Math.max(need, this.out.length * 2));
     if (this.oBase > 0) this.out.copy(next, 0, 0, this.oBase);
-    this.out = next;
+    this.setOutput(next);
   }
 
   /** Bytes mode: start offset of the row being written, and the batch's row end offsets. */
@@ -247,6 +289,7 @@ export class ByteCsvEncoder {
       return pre;
     });
     this.prefixBytes = this.prefixes.reduce((a, x) => a + x.length, 0);
+    this.segs = packSegments([...this.prefixes, Buffer.concat([this.head, Buffer.from('{')]), Buffer.concat([Buffer.from('}'), this.tail])]);
     if (types.includes('DateTime')) this.offsetFor = createOffsetLookup(this.tz);
     this.header = header;
     return r;
@@ -368,13 +411,18 @@ export class ByteCsvEncoder {
     const eof = this.eof;
     const out = this.out;
     const kinds = this.kinds;
-    const prefixes = this.prefixes;
     const ncol = this.ncol;
     let p = p0;
     let o = this.oBase;
     let breaks = 0;
     let col = 0;
-    out[o++] = 0x7b; // {
+    const dv = this.dv;
+    const { words, wordAt, bytes, byteAt } = this.segs;
+    if (this.framed) {
+      o = writeSegment(dv, out, o, this.segs, ncol); // head + '{'
+    } else {
+      out[o++] = 0x7b; // {
+    }
     for (;;) {
       if (col >= ncol) {
         // More cells than the header: count them for the message.
@@ -387,8 +435,12 @@ export class ByteCsvEncoder {
       }
       const k = kinds[col] as number;
       if (k !== K_SKIP) {
-        const pre = prefixes[col] as Buffer;
-        for (let i = 0; i < pre.length; i++) out[o++] = pre[i] as number;
+        // The key prefix: whole 4-byte words, then the bytes left over.
+        for (let w = wordAt[col] as number, we = wordAt[col + 1] as number; w < we; w++) {
+          dv.setInt32(o, words[w] as number, true);
+          o += 4;
+        }
+        for (let j = byteAt[col] as number, je = byteAt[col + 1] as number; j < je; j++) out[o++] = bytes[j] as number;
       }
       const oCell = o;
       let vs: number; // value bytes [vs, ve) for non-string kinds
@@ -553,7 +605,11 @@ export class ByteCsvEncoder {
       break;
     }
     if (col + 1 !== ncol) throw columnCountError(this.src, this.rowLine, ncol, col + 1);
-    out[o++] = 0x7d; // }
+    if (this.framed) {
+      o = writeSegment(dv, out, o, this.segs, ncol + 1); // '}' + tail
+    } else {
+      out[o++] = 0x7d; // }
+    }
     this.outLen = o;
     this.line += 1 + breaks;
     return p;
@@ -646,6 +702,50 @@ export class ByteCsvEncoder {
     if (raw.includes('""')) raw = raw.replace(/""/g, '"');
     throw badValueError(this.src, this.tz, this.rowLine, this.names[col] as string, this.types[col] as PardotType, raw);
   }
+}
+
+/**
+ * Constant byte strings packed for fast copying: segment i is words[wordAt[i]..wordAt[i+1]) (as
+ * little-endian 4-byte words) followed by bytes[byteAt[i]..byteAt[i+1]) (its last length % 4 bytes).
+ */
+interface Segments {
+  words: Int32Array;
+  wordAt: Int32Array;
+  bytes: Uint8Array;
+  byteAt: Int32Array;
+}
+
+function packSegments(segs: readonly Uint8Array[]): Segments {
+  const wordAt = new Int32Array(segs.length + 1);
+  const byteAt = new Int32Array(segs.length + 1);
+  for (let i = 0; i < segs.length; i++) {
+    const n = (segs[i] as Uint8Array).length;
+    wordAt[i + 1] = (wordAt[i] as number) + (n >> 2);
+    byteAt[i + 1] = (byteAt[i] as number) + (n & 3);
+  }
+  const words = new Int32Array(wordAt[segs.length] as number);
+  const bytes = new Uint8Array(byteAt[segs.length] as number);
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i] as Uint8Array;
+    const dv = new DataView(seg.buffer, seg.byteOffset, seg.byteLength);
+    const nw = seg.length >> 2;
+    for (let w = 0; w < nw; w++) words[(wordAt[i] as number) + w] = dv.getInt32(w * 4, true);
+    for (let j = nw * 4; j < seg.length; j++) bytes[(byteAt[i] as number) + j - nw * 4] = seg[j] as number;
+  }
+  return { words, wordAt, bytes, byteAt };
+}
+
+function writeSegment(dv: DataView, out: Buffer, o: number, s: Segments, i: number): number {
+  for (let w = s.wordAt[i] as number, we = s.wordAt[i + 1] as number; w < we; w++) {
+    dv.setInt32(o, s.words[w] as number, true);
+    o += 4;
+  }
+  for (let j = s.byteAt[i] as number, je = s.byteAt[i + 1] as number; j < je; j++) out[o++] = s.bytes[j] as number;
+  return o;
+}
+
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function growEnds(a: Uint32Array): Uint32Array {

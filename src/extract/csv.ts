@@ -328,8 +328,13 @@ export class EncodedRowsFeeder {
   private held: Buffer[] = [];
   private heldLen = 0;
 
-  constructor(opts: ExtractOptions) {
+  /** `next`: hands each batch its output buffer instead of a copy (see ByteCsvEncoder.takeBatch). */
+  constructor(
+    opts: ExtractOptions,
+    private readonly next?: () => Buffer,
+  ) {
     this.enc = encoderFor(opts);
+    if (next !== undefined) this.enc.setOutput(next());
     this.max = batchSizeOf(opts);
     this.maxBytes = Math.max(1, Math.floor(opts.batchBytes ?? 1 << 18));
   }
@@ -353,7 +358,12 @@ export class EncodedRowsFeeder {
       transient = false;
     }
     enc.push(chunk, transient);
-    while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch());
+    while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch(this.next));
+  }
+
+  /** Gives up the encoder's output buffer (with `next`: to put back where `next` takes from). */
+  detachOutput(): Buffer {
+    return this.enc.detachOutput();
   }
 
   end(emit: (b: EncodedRows) => void): void {
@@ -362,8 +372,8 @@ export class EncodedRowsFeeder {
     this.held = [];
     this.heldLen = 0;
     enc.end();
-    while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch());
-    if (enc.batchRows > 0) emit(enc.takeBatch());
+    while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch(this.next));
+    if (enc.batchRows > 0) emit(enc.takeBatch(this.next));
   }
 }
 
@@ -373,7 +383,7 @@ function encoderFor(opts: ExtractOptions): ByteCsvEncoder {
   const skip = Math.max(0, Math.floor(opts.skipRows ?? 0));
   const src: CsvSource = { stream: opts.stream, exportId: opts.exportId, file: opts.file };
   if (opts.fields.some((f) => f.type === 'DateTime') && !isValidTimeZone(opts.timezone)) throw badTimeZoneError(src, opts.timezone);
-  return new ByteCsvEncoder(opts.fields, opts.timezone, src, skip);
+  return new ByteCsvEncoder(opts.fields, opts.timezone, src, skip, opts.frame);
 }
 
 /**

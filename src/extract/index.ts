@@ -1,4 +1,4 @@
 export { extractCsv, extractCsvBytes } from './csv.js';
 export { compileRowEncoder, type RowEncoder } from './encode.js';
 export { createWallTimeConverter, isValidTimeZone, offsetMinutesAt } from './timezone.js';
-export type { CsvSource, EncodedRows, ExtractOptions, RowBatch } from './types.js';
+export type { CsvSource, EncodedRows, ExtractOptions, RowBatch, RowFrame } from './types.js';

@@ -17,8 +17,19 @@ export interface ExtractOptions extends CsvSource {
   skipRows?: number;
   /** Rows per emitted batch (default 1000). */
   batchSize?: number;
-  /** Bytes mode (extractCsvBytes): a batch also ends once its data reaches this many bytes (default 1 MiB). */
+  /** Bytes mode (extractCsvBytes): a batch also ends once its data reaches this many bytes (default 256 KiB). */
   batchBytes?: number;
+  /**
+   * Bytes mode: text written around every row's JSON object (the protocol adapter's record
+   * envelope), so a batch is ready to write as it is. Default: none (bare objects).
+   */
+  frame?: RowFrame;
+}
+
+/** A record envelope: `head` + row object + `tail` is one output line (tail ends in '\n'). */
+export interface RowFrame {
+  head: string;
+  tail: string;
 }
 
 /** A batch of converted rows: each line is one record's data as a JSON object text. */
@@ -33,4 +44,10 @@ export interface RowBatch {
 export interface EncodedRows {
   data: Buffer;
   ends: Uint32Array;
+  /**
+   * Set when `data` lives in memory that is reused once released (a worker's output ring): the
+   * consumer calls it when it no longer needs the bytes (after they were written out). Batches
+   * without it are plain garbage-collected buffers.
+   */
+  release?: () => void;
 }

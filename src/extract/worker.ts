@@ -1,29 +1,80 @@
 /**
  * Worker-thread side of the parallel extract path (parallel.ts): converts one file at a time with
- * EncodedRowsFeeder, the same code as the inline path, and sends each batch back with its bytes
- * TRANSFERRED (not copied). Messages carry the job number; anything for another job is ignored.
+ * EncodedRowsFeeder, the same code as the inline path. Input chunks arrive in the shared input
+ * ring. The encoder writes each batch straight into an output buffer that is then MOVED to the
+ * main thread (transferred, not copied) and comes back over the recycle port once written to
+ * stdout; at most OUT_BUFFERS are out at a time. When all are out, the worker blocks
+ * (Atomics.wait) until one comes back: backpressure from stdout reaches the parser with no queue
+ * in between, and no buffer is allocated per batch.
+ * Messages carry the job number; anything for another job is ignored.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { ConnectorError } from '../errors.js';
 import { EncodedRowsFeeder } from './csv.js';
 import type { EncodedRows } from './types.js';
-import { RING_SLOT_BYTES, type ToMain, type ToWorker } from './parallel.js';
+import { CTL_CANCEL, CTL_RECYCLED, IN_SLOT_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS, type ToMain, type ToWorker, type WorkerShared } from './parallel.js';
 
 const port = parentPort!;
-const ring = Buffer.from((workerData as { ring: SharedArrayBuffer }).ring);
+const shared = workerData as WorkerShared;
+const input = Buffer.from(shared.input);
+const ctl = new Int32Array(shared.ctl);
+const recycled = shared.recycle;
 let job = 0;
 let feeder: EncodedRowsFeeder | null = null;
 
+/** Output buffers back from the main thread, and how many exist (here, in use, or out). */
+const spare: ArrayBuffer[] = [];
+let made = 0;
+
+/** Thrown out of a blocked wait when the main thread cancelled the job. */
+class Cancelled extends Error {}
+
 const post = (m: ToMain, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
+function putBack(ab: ArrayBuffer): void {
+  // A buffer grown for a giant row is let go (a standard one is made again when needed).
+  if (ab.byteLength > 2 * OUT_BUFFER_BYTES) made--;
+  else spare.push(ab);
+}
+
+function takeRecycled(): void {
+  for (let m = receiveMessageOnPort(recycled); m !== undefined; m = receiveMessageOnPort(recycled)) putBack(m.message as ArrayBuffer);
+}
+
+/** The job is over (done, failed or aborted): its encoder's output buffer is free again. */
+function finish(): void {
+  if (feeder === null) return;
+  const b = feeder.detachOutput();
+  feeder = null;
+  if (b.byteLength > 0 && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) putBack(b.buffer as ArrayBuffer);
+}
+
+/** The next output buffer: a recycled one, a new one while fewer than OUT_BUFFERS exist, or wait. */
+function nextOut(): Buffer {
+  for (;;) {
+    const seen = Atomics.load(ctl, CTL_RECYCLED);
+    takeRecycled();
+    const ab = spare.pop();
+    if (ab !== undefined) return Buffer.from(ab);
+    if (made < OUT_BUFFERS + 1) {
+      made++;
+      return Buffer.allocUnsafeSlow(OUT_BUFFER_BYTES);
+    }
+    const c = Atomics.load(ctl, CTL_CANCEL);
+    if (c === job || c === -1) throw new Cancelled();
+    Atomics.wait(ctl, CTL_RECYCLED, seen, 200);
+  }
+}
+
 function emit(b: EncodedRows): void {
-  // Moved to the main thread, not copied: takeBatch gives each batch its own exact-size buffer.
+  // The batch is a whole output buffer from offset 0 (takeBatch with nextOut), moved, not copied.
   const ab = b.data.buffer as ArrayBuffer;
   post({ t: 'batch', job, data: ab, offset: b.data.byteOffset, length: b.data.byteLength, ends: b.ends }, [ab, b.ends.buffer as ArrayBuffer]);
 }
 
 function fail(e: unknown): void {
-  feeder = null;
+  finish();
+  if (e instanceof Cancelled) return;
   const ce =
     e instanceof ConnectorError
       ? e
@@ -33,9 +84,10 @@ function fail(e: unknown): void {
 
 port.on('message', (m: ToWorker) => {
   if (m.t === 'start') {
+    finish(); // a job left unfinished (its end or abort never came)
     job = m.job;
     try {
-      feeder = new EncodedRowsFeeder(m.opts);
+      feeder = new EncodedRowsFeeder(m.opts, nextOut);
     } catch (e) {
       fail(e);
     }
@@ -44,18 +96,15 @@ port.on('message', (m: ToWorker) => {
   if (m.job !== job || feeder === null) return;
   try {
     if (m.t === 'slot') {
-      // The slot is reused once acknowledged: the feeder copies what it keeps.
-      feeder.push(ring.subarray(m.slot * RING_SLOT_BYTES, m.slot * RING_SLOT_BYTES + m.length), emit, true);
-      post({ t: 'ack', job });
-    } else if (m.t === 'chunk') {
-      feeder.push(Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength), emit);
+      // The input slot is reused once acknowledged: the feeder copies what it keeps.
+      feeder.push(input.subarray(m.slot * IN_SLOT_BYTES, m.slot * IN_SLOT_BYTES + m.length), emit, true);
       post({ t: 'ack', job });
     } else if (m.t === 'end') {
       feeder.end(emit);
-      feeder = null;
+      finish();
       post({ t: 'done', job });
     } else {
-      feeder = null; // abort
+      finish(); // abort
     }
   } catch (e) {
     fail(e);

@@ -8,12 +8,11 @@ import { ConnectorError, toConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import { createRuntime, registerSecrets } from '../runtime.js';
 import { parseState } from '../sync/state.js';
-import { runRead } from '../sync/read.js';
-import { createParsePool, type ExtractPool } from '../extract/parallel.js';
 import { STREAMS } from '../streams.js';
 import { AirbyteWriter, catalogMessage, connectionStatusMessage, errorTraceMessage, logMessage, specMessage } from './airbyte.js';
 import { parseAirbyteCatalog } from './catalog.js';
 import type { LineSink } from './output.js';
+import { readInto } from './read-loop.js';
 
 export type AirbyteCommand = 'spec' | 'check' | 'discover' | 'read';
 
@@ -63,36 +62,18 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
       }
     }
     case 'read': {
-      let pool: ExtractPool | null = null;
       try {
         const raw = await o.loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
         const streams = parseAirbyteCatalog(await o.loadCatalog());
         const parsed = parseState(await o.loadState(), STREAMS);
         for (const w of parsed.warnings) await writer.message(logMessage('WARN', w));
-        pool = createParsePool(rt.config.maxConcurrentRequests);
-        for await (const ev of runRead({
-          config: rt.config,
-          streams,
-          state: parsed.streams,
-          api: rt.api,
-          port: rt.port,
-          clock: o.clock,
-          signal: o.signal,
-          // Peak resident memory for the end-of-run summary (maxRSS is in KiB).
-          memory: () => process.resourceUsage().maxRSS * 1024,
-          extract: pool === null ? undefined : pool.extract,
-        })) {
-          const p = writer.event(ev);
-          if (p) await p;
-        }
+        await readInto(writer, { rt, streams, state: parsed.streams, clock: o.clock, signal: o.signal });
         return 0;
       } catch (err) {
         const e: ConnectorError = toConnectorError(err);
         await writer.message(errorTraceMessage(e, o.clock.now()));
         return 1;
-      } finally {
-        await pool?.close();
       }
     }
   }

@@ -7,6 +7,7 @@ import type { Redactor } from '../redact.js';
 import type { StreamDef } from '../streams.js';
 import type { SyncEvent } from '../sync/events.js';
 import { SPEC } from '../generated/spec.js';
+import type { RowFrame } from '../extract/types.js';
 import { frameRows, type LineSink } from './output.js';
 
 const RECORD_TAIL = Buffer.from('}}\n');
@@ -78,16 +79,26 @@ export class AirbyteWriter {
     return this.out.write(this.redactor.redact(JSON.stringify(m)) + '\n');
   }
 
+  /** A stream's RECORD envelope around each data object (runRead's recordFrame): the lines `event` writes. */
+  recordFrame(stream: string, extractedAt: number): RowFrame {
+    let prefix = this.prefixes.get(stream);
+    if (prefix === undefined) {
+      prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":`;
+      this.prefixes.set(stream, prefix);
+    }
+    return { head: `${prefix}${extractedAt},"data":`, tail: '}}\n' };
+  }
+
   event(ev: SyncEvent): Promise<void> | void {
     switch (ev.type) {
       case 'records': {
-        let prefix = this.prefixes.get(ev.stream);
-        if (prefix === undefined) {
-          prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(ev.stream)},"emitted_at":`;
-          this.prefixes.set(ev.stream, prefix);
+        if (ev.encoded !== undefined && ev.framed === true) return this.out.write(ev.encoded.data, ev.encoded.release);
+        const head = this.recordFrame(ev.stream, ev.extractedAt).head;
+        if (ev.encoded !== undefined) {
+          const frame = frameRows(null, Buffer.from(head, 'utf8'), ev.encoded, RECORD_TAIL);
+          ev.encoded.release?.();
+          return this.out.write(frame);
         }
-        const head = `${prefix}${ev.extractedAt},"data":`;
-        if (ev.encoded !== undefined) return this.out.write(frameRows(null, Buffer.from(head, 'utf8'), ev.encoded, RECORD_TAIL));
         let text = '';
         for (const line of ev.lines) text += head + line + '}}\n';
         return this.out.write(text);

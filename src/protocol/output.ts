@@ -5,8 +5,11 @@
 import type { Writable } from 'node:stream';
 
 export interface LineSink {
-  /** Writes text (or its UTF-8 bytes) that already ends in '\n'. Resolves when it is safe to write more. */
-  write(text: string | Uint8Array): Promise<void> | void;
+  /**
+   * Writes text (or its UTF-8 bytes) that already ends in '\n'. Resolves when it is safe to write
+   * more. `done`, when given, is called once the bytes are no longer needed (written out).
+   */
+  write(text: string | Uint8Array, done?: () => void): Promise<void> | void;
 }
 
 /**
@@ -71,9 +74,18 @@ export function writableSink(stream: Writable): LineSink {
     error = e;
   });
   return {
-    write(text: string | Uint8Array) {
-      if (error) throw error;
-      const ok = typeof text === 'string' ? stream.write(text) : stream.write(text, () => recycleFrame(text));
+    write(text: string | Uint8Array, written?: () => void) {
+      if (error) {
+        written?.();
+        throw error;
+      }
+      const ok =
+        typeof text === 'string'
+          ? stream.write(text, written)
+          : stream.write(text, () => {
+              recycleFrame(text);
+              written?.();
+            });
       if (ok) return;
       return new Promise<void>((resolve, reject) => {
         const done = (e?: Error) => {
@@ -98,12 +110,13 @@ export function writableSink(stream: Writable): LineSink {
 export function memorySink(): LineSink & { lines(): string[] } {
   let buf = '';
   return {
-    write(text: string | Uint8Array) {
+    write(text: string | Uint8Array, done?: () => void) {
       if (typeof text === 'string') buf += text;
       else {
         buf += Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
         recycleFrame(text);
       }
+      done?.();
     },
     lines: () => buf.split('\n').filter((l) => l.length > 0),
   };

@@ -11,11 +11,10 @@ import type { Redactor } from '../redact.js';
 import { createRuntime } from '../runtime.js';
 import { STREAMS } from '../streams.js';
 import type { StreamState } from '../sync/events.js';
-import { runRead } from '../sync/read.js';
-import { createParsePool, type ExtractPool } from '../extract/parallel.js';
 import { parseState, serializeState } from '../sync/state.js';
 import { ENV_PREFIX, envVarName } from '../config-env.js';
 import type { LineSink } from './output.js';
+import { readInto } from './read-loop.js';
 import { ProgressReporter, type TextSink } from './progress.js';
 import { SingerWriter } from './singer.js';
 import { allStreamsConfigured, buildSingerCatalog, parseSingerCatalog } from './singer-catalog.js';
@@ -119,7 +118,6 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
       }
     case 'sync': {
       let writer: SingerWriter | null = null;
-      let pool: ExtractPool | null = null;
       try {
         const raw = await o.loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
@@ -130,22 +128,7 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
         const initial: Record<string, StreamState> = {};
         for (const [name, cs] of parsed.streams) initial[name] = serializeState(STREAMS.find((s) => s.name === name)!, cs);
         writer = new SingerWriter(o.out, o.redactor, progress, streams, initial);
-        pool = createParsePool(rt.config.maxConcurrentRequests);
-        for await (const ev of runRead({
-          config: rt.config,
-          streams,
-          state: parsed.streams,
-          api: rt.api,
-          port: rt.port,
-          clock: o.clock,
-          signal: o.signal,
-          // Peak resident memory for the end-of-run summary (maxRSS is in KiB).
-          memory: () => process.resourceUsage().maxRSS * 1024,
-          extract: pool === null ? undefined : pool.extract,
-        })) {
-          const p = writer.event(ev);
-          if (p) await p;
-        }
+        await readInto(writer, { rt, streams, state: parsed.streams, clock: o.clock, signal: o.signal });
         await writer.finish();
         return 0;
       } catch (err) {
@@ -153,8 +136,6 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
         if (writer) await Promise.resolve(writer.finish()).catch(() => undefined);
         o.err.write(errorLine(err, o.redactor));
         return 1;
-      } finally {
-        await pool?.close();
       }
     }
   }

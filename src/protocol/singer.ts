@@ -6,6 +6,7 @@
 import type { Redactor } from '../redact.js';
 import type { StreamState, SyncEvent } from '../sync/events.js';
 import type { ConfiguredStream } from './catalog.js';
+import type { RowFrame } from '../extract/types.js';
 import { frameRows, type LineSink } from './output.js';
 import type { ProgressReporter } from './progress.js';
 import { singerSchema } from './singer-catalog.js';
@@ -70,22 +71,34 @@ export class SingerWriter {
     return cs ? this.redactor.redact(JSON.stringify(schemaMessage(cs))) + '\n' : '';
   }
 
+  /** A stream's RECORD envelope around each record object (runRead's recordFrame): the lines `event` writes. */
+  recordFrame(stream: string, extractedAt: number): RowFrame {
+    return {
+      head: `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${new Date(extractedAt).toISOString()}","record":`,
+      tail: '}\n',
+    };
+  }
+
   event(ev: SyncEvent): Promise<void> | void {
     this.progress.event(ev);
     switch (ev.type) {
       case 'records': {
+        let text = this.schemaText(ev.stream);
+        if (ev.encoded !== undefined && ev.framed === true) {
+          const { data, release } = ev.encoded;
+          const first = text ? this.out.write(text) : undefined;
+          return first ? first.then(() => this.out.write(data, release)) : this.out.write(data, release);
+        }
         let h = this.heads.get(ev.stream);
         if (h === undefined || h.at !== ev.extractedAt) {
-          h = {
-            at: ev.extractedAt,
-            head: `{"type":"RECORD","stream":${JSON.stringify(ev.stream)},"time_extracted":"${new Date(ev.extractedAt).toISOString()}","record":`,
-          };
+          h = { at: ev.extractedAt, head: this.recordFrame(ev.stream, ev.extractedAt).head };
           this.heads.set(ev.stream, h);
         }
-        let text = this.schemaText(ev.stream);
         if (ev.encoded !== undefined) {
           if (h.bytes === undefined) h.bytes = Buffer.from(h.head, 'utf8');
-          return this.out.write(frameRows(text ? Buffer.from(text, 'utf8') : null, h.bytes, ev.encoded, RECORD_TAIL));
+          const frame = frameRows(text ? Buffer.from(text, 'utf8') : null, h.bytes, ev.encoded, RECORD_TAIL);
+          ev.encoded.release?.();
+          return this.out.write(frame);
         }
         for (const line of ev.lines) text += h.head + line + '}\n';
         return this.out.write(text);

@@ -17,6 +17,7 @@ import type { Config } from '../config.js';
 import { ConnectorError, configError, isConnectorError, toConnectorError } from '../errors.js';
 import { extractCsvBytes } from '../extract/index.js';
 import type { Extractor } from '../extract/parallel.js';
+import type { RowFrame } from '../extract/types.js';
 import { offsetMinutesAt } from '../extract/timezone.js';
 import type { JobPort, JobSnapshot } from '../jobs/types.js';
 import { waitForJob } from '../jobs/run-job.js';
@@ -48,6 +49,11 @@ export interface ReadOptions {
    * the commands pass the worker-thread pool's (extract/parallel.ts) when more cores are there.
    */
   extract?: Extractor;
+  /**
+   * The protocol adapter's record envelope for a stream's records extracted at a time (ms): given,
+   * records come out already framed (`framed: true`), ready to write, with no copy on this thread.
+   */
+  recordFrame?: (stream: string, extractedAt: number) => RowFrame;
   /** The process's peak resident memory in bytes (the adapters pass process.resourceUsage), for the summary. */
   memory?: () => number;
 }
@@ -392,6 +398,9 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     let emitted = 0;
     for (let attempt = 1; ; attempt++) {
       const body = await api.download(url, signal);
+      // Records carry the time their file's conversion began (Airbyte emitted_at, Singer time_extracted).
+      const extractedAt = clock.now();
+      const frame = o.recordFrame?.(cs.stream.name, extractedAt);
       try {
         for await (const batch of extract(body, {
           stream: cs.stream.name,
@@ -400,9 +409,10 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
           fields: cs.fields,
           timezone: config.timezone,
           skipRows: emitted,
+          frame,
         })) {
           emitted += batch.ends.length;
-          yield { type: 'records', stream: cs.stream.name, encoded: batch, extractedAt: clock.now() };
+          yield { type: 'records', stream: cs.stream.name, encoded: batch, framed: frame !== undefined, extractedAt };
         }
         return;
       } catch (err) {
