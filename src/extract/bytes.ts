@@ -42,6 +42,8 @@ const K_DATETIME = 4;
 
 const HEX = '0123456789abcdef';
 const NULL = Buffer.from('null');
+/** 'null' as one little-endian 4-byte word. */
+const NULL_WORD = NULL.readInt32LE(0);
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const EMPTY = Buffer.alloc(0);
@@ -417,9 +419,9 @@ export class ByteCsvEncoder {
     let breaks = 0;
     let col = 0;
     const dv = this.dv;
-    const { words, wordAt, bytes, byteAt } = this.segs;
+    const { words, wordAt, segLen } = this.segs;
     if (this.framed) {
-      o = writeSegment(dv, out, o, this.segs, ncol); // head + '{'
+      o = writeSegment(dv, o, this.segs, ncol); // head + '{'
     } else {
       out[o++] = 0x7b; // {
     }
@@ -435,12 +437,9 @@ export class ByteCsvEncoder {
       }
       const k = kinds[col] as number;
       if (k !== K_SKIP) {
-        // The key prefix: whole 4-byte words, then the bytes left over.
-        for (let w = wordAt[col] as number, we = wordAt[col + 1] as number; w < we; w++) {
-          dv.setInt32(o, words[w] as number, true);
-          o += 4;
-        }
-        for (let j = byteAt[col] as number, je = byteAt[col + 1] as number; j < je; j++) out[o++] = bytes[j] as number;
+        // The key prefix, as 4-byte words (the last one's padding is overwritten by what follows).
+        for (let w = wordAt[col] as number, we = wordAt[col + 1] as number, q = o; w < we; w++, q += 4) dv.setInt32(q, words[w] as number, true);
+        o += segLen[col] as number;
       }
       const oCell = o;
       let vs: number; // value bytes [vs, ve) for non-string kinds
@@ -500,7 +499,8 @@ export class ByteCsvEncoder {
         p++; // closing quote
         if (k === K_STRING) {
           if (ve === vs) {
-            o = writeBytes(out, oCell, NULL);
+            dv.setInt32(oCell, NULL_WORD, true);
+            o = oCell + 4;
           } else {
             out[o++] = QUOTE;
           }
@@ -590,7 +590,10 @@ export class ByteCsvEncoder {
       }
       ve = p;
       if (k === K_STRING) {
-        if (ve === vs) o = writeBytes(out, oCell, NULL);
+        if (ve === vs) {
+          dv.setInt32(oCell, NULL_WORD, true);
+          o = oCell + 4;
+        }
         else out[o++] = QUOTE;
       } else if (k !== K_SKIP) {
         o = this.value(k, col, vs, ve, o);
@@ -606,7 +609,7 @@ export class ByteCsvEncoder {
     }
     if (col + 1 !== ncol) throw columnCountError(this.src, this.rowLine, ncol, col + 1);
     if (this.framed) {
-      o = writeSegment(dv, out, o, this.segs, ncol + 1); // '}' + tail
+      o = writeSegment(dv, o, this.segs, ncol + 1); // '}' + tail
     } else {
       out[o++] = 0x7d; // }
     }
@@ -619,7 +622,10 @@ export class ByteCsvEncoder {
   private value(k: number, col: number, s: number, e: number, o: number): number {
     const b = this.buf;
     const out = this.out;
-    if (s === e) return writeBytes(out, o, NULL);
+    if (s === e) {
+      this.dv.setInt32(o, NULL_WORD, true);
+      return o + 4;
+    }
     if (k === K_INTEGER) {
       let i = s;
       const neg = b[i] === 0x2d;
@@ -705,43 +711,35 @@ export class ByteCsvEncoder {
 }
 
 /**
- * Constant byte strings packed for fast copying: segment i is words[wordAt[i]..wordAt[i+1]) (as
- * little-endian 4-byte words) followed by bytes[byteAt[i]..byteAt[i+1]) (its last length % 4 bytes).
+ * Constant byte strings packed for fast copying: segment i is words[wordAt[i]..wordAt[i+1]) as
+ * little-endian 4-byte words, zero-padded to a whole word, and is segLen[i] bytes long. Writing
+ * one puts up to 3 padding bytes after it, which the next write overwrites or which lie past the
+ * row's end (the output bound keeps 64 spare bytes).
  */
 interface Segments {
   words: Int32Array;
   wordAt: Int32Array;
-  bytes: Uint8Array;
-  byteAt: Int32Array;
+  segLen: Int32Array;
 }
 
 function packSegments(segs: readonly Uint8Array[]): Segments {
   const wordAt = new Int32Array(segs.length + 1);
-  const byteAt = new Int32Array(segs.length + 1);
+  const segLen = new Int32Array(segs.length);
   for (let i = 0; i < segs.length; i++) {
     const n = (segs[i] as Uint8Array).length;
-    wordAt[i + 1] = (wordAt[i] as number) + (n >> 2);
-    byteAt[i + 1] = (byteAt[i] as number) + (n & 3);
+    segLen[i] = n;
+    wordAt[i + 1] = (wordAt[i] as number) + ((n + 3) >> 2);
   }
+  const padded = Buffer.alloc((wordAt[segs.length] as number) * 4);
+  for (let i = 0; i < segs.length; i++) padded.set(segs[i] as Uint8Array, (wordAt[i] as number) * 4);
   const words = new Int32Array(wordAt[segs.length] as number);
-  const bytes = new Uint8Array(byteAt[segs.length] as number);
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i] as Uint8Array;
-    const dv = new DataView(seg.buffer, seg.byteOffset, seg.byteLength);
-    const nw = seg.length >> 2;
-    for (let w = 0; w < nw; w++) words[(wordAt[i] as number) + w] = dv.getInt32(w * 4, true);
-    for (let j = nw * 4; j < seg.length; j++) bytes[(byteAt[i] as number) + j - nw * 4] = seg[j] as number;
-  }
-  return { words, wordAt, bytes, byteAt };
+  for (let w = 0; w < words.length; w++) words[w] = padded.readInt32LE(w * 4);
+  return { words, wordAt, segLen };
 }
 
-function writeSegment(dv: DataView, out: Buffer, o: number, s: Segments, i: number): number {
-  for (let w = s.wordAt[i] as number, we = s.wordAt[i + 1] as number; w < we; w++) {
-    dv.setInt32(o, s.words[w] as number, true);
-    o += 4;
-  }
-  for (let j = s.byteAt[i] as number, je = s.byteAt[i + 1] as number; j < je; j++) out[o++] = s.bytes[j] as number;
-  return o;
+function writeSegment(dv: DataView, o: number, s: Segments, i: number): number {
+  for (let w = s.wordAt[i] as number, we = s.wordAt[i + 1] as number, q = o; w < we; w++, q += 4) dv.setInt32(q, s.words[w] as number, true);
+  return o + (s.segLen[i] as number);
 }
 
 function viewOf(b: Buffer): DataView {
