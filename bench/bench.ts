@@ -230,6 +230,12 @@ function readHwmKb(pid: number): number {
   }
 }
 
+function shebangFlags(): string[] {
+  const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!.*?\bnode\b(.*)$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
 async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[]): Promise<RunResult> {
   const fake = await startFakePardot({
     userTimezone: TZ,
@@ -289,7 +295,9 @@ async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[]): P
 
     const sink = new CountingSink(m.rows, Math.max(1, Math.floor(m.rows / 7)));
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The node flags of the executable's `#!/usr/bin/env -S node ...` line, so that this node runs
+    // the connector exactly as `./bin/source-pardot-export` would.
+    const child = spawn(process.execPath, [...shebangFlags(), ...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
     let hwm = 0;

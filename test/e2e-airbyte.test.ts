@@ -2,6 +2,9 @@
  * The whole connector, as built, against the loopback fake Pardot, through the Airbyte protocol:
  * spec, check, discover, read (incremental and full refresh), and a second read from the final state.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -97,6 +100,13 @@ describe('spec', () => {
     expect(r.messages).toHaveLength(1);
     expect(r.messages[0]!.type).toBe('SPEC');
     assertProtocolValid(r);
+  });
+
+  it('the executable runs on its own: its #! line starts node with the flags it names', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'source-pardot-export');
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env -S node --max-semi-space-size=1');
+    const out = execFileSync(bin, ['spec'], { encoding: 'utf8', env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` } });
+    expect(JSON.parse(out.trim()).type).toBe('SPEC');
   });
 });
 
