@@ -4,21 +4,34 @@
  * source has at most one item requested at a time, so nothing piles up while the consumer is slow.
  * On an error, the other open sources are closed (their `finally` blocks release connections) and
  * the error is rethrown.
+ *
+ * No Promise.race: racing the sources' pending promises on every item adds a reaction to each
+ * promise still pending, which a source waiting long (for a worker, for the network) would keep
+ * for every item the others yield. Each request here has one handler, which queues its outcome.
  */
 export async function* mergeBounded<T>(sources: Iterable<() => AsyncIterator<T>>, limit: number): AsyncGenerator<T> {
   const pendingSources = sources[Symbol.iterator]();
-  type Slot = { it: AsyncIterator<T>; next: Promise<{ slot: Slot; r: IteratorResult<T> }> };
+  type Slot = { it: AsyncIterator<T> };
+  type Outcome = { slot: Slot; r: IteratorResult<T> } | { slot: Slot; error: unknown };
   const active = new Set<Slot>();
+  const arrived: Outcome[] = [];
+  let signal: (() => void) | null = null;
+  const arrive = (o: Outcome) => {
+    arrived.push(o);
+    const s = signal;
+    signal = null;
+    s?.();
+  };
   const pull = (slot: Slot) => {
-    slot.next = slot.it.next().then((r) => ({ slot, r }));
-    // Seen by Promise.race below; this only keeps a rejection that lands after we stopped from
-    // being reported as unhandled.
-    slot.next.catch(() => undefined);
+    slot.it.next().then(
+      (r) => arrive({ slot, r }),
+      (error: unknown) => arrive({ slot, error }),
+    );
   };
   const open = (): boolean => {
     const n = pendingSources.next();
     if (n.done) return false;
-    const slot = { it: n.value() } as Slot;
+    const slot: Slot = { it: n.value() };
     pull(slot);
     active.add(slot);
     return true;
@@ -26,14 +39,19 @@ export async function* mergeBounded<T>(sources: Iterable<() => AsyncIterator<T>>
   try {
     while (active.size < Math.max(1, limit) && open());
     while (active.size > 0) {
-      const { slot, r } = await Promise.race([...active].map((s) => s.next));
-      if (r.done) {
-        active.delete(slot);
+      if (arrived.length === 0) await new Promise<void>((resolve) => (signal = resolve));
+      const o = arrived.shift()!;
+      if ('error' in o) {
+        active.delete(o.slot);
+        throw o.error;
+      }
+      if (o.r.done) {
+        active.delete(o.slot);
         open();
         continue;
       }
-      pull(slot);
-      yield r.value;
+      pull(o.slot);
+      yield o.r.value;
     }
   } finally {
     // Consumer stopped or a source failed: close what is still open.

@@ -25,6 +25,7 @@ import type { CreateExportRequest, PardotApi } from '../pardot/types.js';
 import { DELETED_ALL, OBJECT_NAMES } from '../pardot/wire.js';
 import type { ConfiguredStream } from '../protocol/catalog.js';
 import type { InFlightExport, LogLevel, RecordsEvent, StreamStatus, StreamSummary, SyncEvent } from './events.js';
+import { EventQueue } from './event-queue.js';
 import { mergeBounded } from './merge.js';
 import { serializeState, type CursorState } from './state.js';
 import { CURSOR_LAG_MS, describeWindow, floorToSecond, maxWindowMs, planWindows, toCursor, windowArgs, type Window } from './windows.js';
@@ -105,42 +106,11 @@ export function checkTimezone(createdAt: string | null, timezone: string, ctx: {
 export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   const { config, api, clock } = o;
   const started = clock.now();
-  // Events raised by callbacks (logs, the STATE that records a new export) wait here until the
-  // generator can yield them; `queued()` resolves at the next one, so long waits can flush them.
-  const queue: SyncEvent[] = [];
-  let wake: (() => void) | null = null;
-  let woken: Promise<void> | null = null;
-  const enqueue = (ev: SyncEvent) => {
-    queue.push(ev);
-    if (wake) {
-      const w = wake;
-      wake = null;
-      woken = null;
-      w();
-    }
-  };
-  const queued = (): Promise<void> => (woken ??= new Promise<void>((resolve) => (wake = resolve)));
+  const events = new EventQueue<SyncEvent>();
+  const enqueue = (ev: SyncEvent) => events.enqueue(ev);
   const log = (level: LogLevel, message: string) => enqueue({ type: 'log', level, message });
-  function* drain(): Generator<SyncEvent> {
-    while (queue.length > 0) yield queue.shift()!;
-  }
-  /**
-   * Awaits p while yielding queued events as they arrive. Without it, the STATE that records an
-   * export just created would wait until the export completes (minutes to hours), and a run
-   * killed meanwhile would leave no trace of it: the next run would queue a duplicate in Pardot.
-   */
-  async function* flushWhile<T>(p: Promise<T>): AsyncGenerator<SyncEvent, T> {
-    let settled = false;
-    const done = p.then(
-      () => void (settled = true),
-      () => void (settled = true),
-    );
-    for (;;) {
-      yield* drain();
-      if (settled) return await p;
-      await Promise.race([done, queued()]);
-    }
-  }
+  const drain = () => events.drain();
+  const flushWhile = <T>(p: Promise<T>) => events.flushWhile(p);
 
   const extract: Extractor = o.extract ?? extractCsvBytes;
   // A window's files download in parallel, leaving one request slot for polling the next export.
