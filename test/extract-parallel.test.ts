@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
 import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions } from '../src/extract/index.js';
-import { OUT_BUFFERS, createExtractPool } from '../src/extract/parallel.js';
+import { OUT_BUFFERS, createExtractPool, createParsePool, usableCpus } from '../src/extract/parallel.js';
 import { AirbyteWriter } from '../src/protocol/airbyte.js';
 import { memorySink, type LineSink } from '../src/protocol/output.js';
 import { SingerWriter } from '../src/protocol/singer.js';
@@ -285,5 +285,27 @@ describe('adapters: encoded record events give the same bytes as line events', (
     expect(a.split('\n')[0]).toContain('"type":"SCHEMA"');
     expect(a.split('\n').filter((l) => l.startsWith('{"type":"RECORD"'))).toHaveLength(3);
     expect(JSON.parse(a.split('\n')[3]!).record.a).toBe('東京\n🚀');
+  });
+});
+
+describe('how many parse workers', () => {
+  const files = (m: Record<string, string>) => (path: string) => m[path] ?? null;
+  it('uses the visible cores unless a cgroup CPU quota (container --cpus, Kubernetes limit) is lower', () => {
+    expect(usableCpus(files({}), 8)).toBe(8);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': 'max 100000\n' }), 8)).toBe(8);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '100000 100000\n' }), 8)).toBe(1);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '250000 100000\n' }), 8)).toBe(3);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '50000 100000\n' }), 8)).toBe(1);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '800000 100000\n' }), 2)).toBe(2);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1\n', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' }), 4)).toBe(4);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '200000\n', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' }), 4)).toBe(2);
+  });
+
+  it('parses inline (no worker) with one usable CPU or one download at a time', async () => {
+    expect(createParsePool(3, 1)).toBeNull();
+    expect(createParsePool(2, 4)).toBeNull();
+    const p = createParsePool(3, 2);
+    expect(p).not.toBeNull();
+    await p!.close();
   });
 });

@@ -22,6 +22,7 @@
  * every output buffer is still being written, at most IN_SLOTS chunks wait for it, and the next
  * chunk is read from the network only when every batch already converted has been taken.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
@@ -289,11 +290,40 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
 }
 
 /**
- * The pool the commands use: one worker per core, but no more than the files downloaded at once
- * (max_concurrent_requests - 1, as in read.ts); none on a single core, where the inline path is
- * as fast and costs no thread.
+ * The CPUs this process may use: os.availableParallelism() (the cores it may run on), lowered to a
+ * cgroup CPU quota when one is set (a container run with --cpus or a Kubernetes CPU limit: Node
+ * 20 does not see those, and a worker per visible core would then only cost memory). cgroup v2
+ * `cpu.max` ("max 100000" or "<quota> <period>"), else v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`;
+ * the quota is rounded to the nearest whole CPU, at least 1.
  */
-export function createParsePool(maxConcurrentRequests: number): ExtractPool | null {
-  const size = Math.min(availableParallelism(), Math.max(1, maxConcurrentRequests - 1));
+export function usableCpus(read: (path: string) => string | null = readOrNull, cores = availableParallelism()): number {
+  let quota: number | null = null;
+  const v2 = read('/sys/fs/cgroup/cpu.max');
+  if (v2 !== null) {
+    const [q, p] = v2.trim().split(/\s+/);
+    if (q !== undefined && q !== 'max' && Number(q) > 0 && Number(p) > 0) quota = Number(q) / Number(p);
+  } else {
+    const q = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')?.trim());
+    const p = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us')?.trim());
+    if (q > 0 && p > 0) quota = q / p;
+  }
+  return quota === null ? cores : Math.max(1, Math.min(cores, Math.round(quota)));
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The pool the commands use: one worker per usable CPU, but no more than the files downloaded at
+ * once (max_concurrent_requests - 1, as in read.ts); none with a single CPU, where the inline
+ * path is as fast and costs no thread.
+ */
+export function createParsePool(maxConcurrentRequests: number, cpus = usableCpus()): ExtractPool | null {
+  const size = Math.min(cpus, Math.max(1, maxConcurrentRequests - 1));
   return size < 2 ? null : createExtractPool({ size });
 }
