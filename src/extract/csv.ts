@@ -269,10 +269,13 @@ function decoderFor(): { decode(chunk: Buffer | string): string; flush(): string
  */
 export async function* extractCsv(body: AsyncIterable<Buffer | string>, opts: ExtractOptions): AsyncGenerator<RowBatch> {
   const enc = encoderFor(opts);
+  const chunks = new ChunkFeed(enc);
   const max = batchSizeOf(opts);
   let lines: string[] = [];
-  for await (const full of drive(body, enc, () => enc.fill(lines, max))) {
-    if (full) {
+  for await (const chunk of readBody(body)) {
+    if (chunk === null) chunks.end();
+    else if (!chunks.push(chunk)) continue;
+    while (enc.fill(lines, max)) {
       const out = lines;
       lines = [];
       yield { lines: out };
@@ -292,29 +295,10 @@ export async function* extractCsvBytes(body: AsyncIterable<Buffer | string>, opt
   const feeder = new EncodedRowsFeeder(opts);
   const ready: EncodedRows[] = [];
   const emit = (b: EncodedRows): void => void ready.push(b);
-  const it = body[Symbol.asyncIterator]();
-  let bodyDone = false;
-  let bodyThrew = false;
-  try {
-    for (;;) {
-      let r: IteratorResult<Buffer | string>;
-      try {
-        r = await it.next();
-      } catch (e) {
-        bodyThrew = true;
-        throw e;
-      }
-      if (r.done === true) {
-        bodyDone = true;
-        feeder.end(emit);
-      } else {
-        feeder.push(r.value, emit);
-      }
-      while (ready.length > 0) yield ready.shift()!;
-      if (bodyDone) return;
-    }
-  } finally {
-    if (!bodyDone && !bodyThrew) await it.return?.();
+  for await (const chunk of readBody(body)) {
+    if (chunk === null) feeder.end(emit);
+    else feeder.push(chunk, emit);
+    while (ready.length > 0) yield ready.shift()!;
   }
 }
 
@@ -325,10 +309,9 @@ export async function* extractCsvBytes(body: AsyncIterable<Buffer | string>, opt
  */
 export class EncodedRowsFeeder {
   private readonly enc: ByteCsvEncoder;
+  private readonly chunks: ChunkFeed;
   private readonly max: number;
   private readonly maxBytes: number;
-  private held: Buffer[] = [];
-  private heldLen = 0;
 
   /** `next`: hands each batch its output buffer instead of a copy (see ByteCsvEncoder.takeBatch). */
   constructor(
@@ -336,6 +319,7 @@ export class EncodedRowsFeeder {
     private readonly next?: () => Buffer,
   ) {
     this.enc = encoderFor(opts);
+    this.chunks = new ChunkFeed(this.enc);
     if (next !== undefined) this.enc.setOutput(next());
     this.max = batchSizeOf(opts);
     this.maxBytes = Math.max(1, Math.floor(opts.batchBytes ?? 1 << 18));
@@ -343,23 +327,8 @@ export class EncodedRowsFeeder {
 
   /** `transient`: the caller reuses the chunk's memory once push returns (it is copied). */
   push(value: Buffer | string, emit: (b: EncodedRows) => void, transient = false): void {
-    let chunk = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-    if (chunk.length === 0) return;
+    if (!this.chunks.push(value, transient)) return;
     const enc = this.enc;
-    const pending = enc.pendingLength;
-    if (pending > 65_536 && this.heldLen + chunk.length < pending) {
-      this.held.push(transient ? Buffer.from(chunk) : chunk);
-      this.heldLen += chunk.length;
-      return;
-    }
-    if (this.heldLen > 0) {
-      this.held.push(chunk);
-      chunk = Buffer.concat(this.held);
-      this.held = [];
-      this.heldLen = 0;
-      transient = false;
-    }
-    enc.push(chunk, transient);
     while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch(this.next));
   }
 
@@ -370,10 +339,7 @@ export class EncodedRowsFeeder {
 
   end(emit: (b: EncodedRows) => void): void {
     const enc = this.enc;
-    if (this.heldLen > 0) enc.push(Buffer.concat(this.held));
-    this.held = [];
-    this.heldLen = 0;
-    enc.end();
+    this.chunks.end();
     while (enc.fill(null, this.max, this.maxBytes)) emit(enc.takeBatch(this.next));
     if (enc.batchRows > 0) emit(enc.takeBatch(this.next));
   }
@@ -389,61 +355,76 @@ function encoderFor(opts: ExtractOptions): ByteCsvEncoder {
 }
 
 /**
- * The body loop shared by both: feeds chunks to the encoder and calls `fill` until the buffer
- * has no complete row; yields true each time `fill` completed a batch.
+ * A body's chunks, then null once it has ended. The body is iterated by hand (not for-await): an
+ * error thrown by its next() propagates as it is and the body is not asked to return; an error of
+ * the caller's or an early stop closes it. (The row loop lives in ByteCsvEncoder.fill, a plain
+ * method that V8 optimizes like any hot function: the same loop inline in an async generator,
+ * which runs once per file and so is never optimized, measured 3-4x slower.)
  */
-async function* drive(body: AsyncIterable<Buffer | string>, enc: ByteCsvEncoder, fill: () => boolean): AsyncGenerator<boolean> {
-  // Bytes held back while a long partial row waits for enough new bytes (keeps re-scans linear).
-  let held: Buffer[] = [];
-  let heldLen = 0;
-
-  // The body is iterated by hand (not for-await): an error thrown by its next() propagates as it
-  // is and the body is not asked to return; an error of ours or an early stop by the consumer
-  // closes the body. The row loop lives in ByteCsvEncoder.fill, a plain method that V8
-  // optimizes like any hot function (the same loop inline in this async generator, which runs
-  // once per file and so is never optimized, measured 3-4x slower).
+async function* readBody(body: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string | null> {
   const it = body[Symbol.asyncIterator]();
-  let bodyDone = false;
-  let bodyThrew = false;
+  let open = true;
   try {
     for (;;) {
       let r: IteratorResult<Buffer | string>;
       try {
         r = await it.next();
       } catch (e) {
-        bodyThrew = true;
+        open = false;
         throw e;
       }
       if (r.done === true) {
-        bodyDone = true;
-        if (heldLen > 0) enc.push(Buffer.concat(held));
-        held = [];
-        heldLen = 0;
-        enc.end();
-      } else {
-        const v = r.value;
-        let chunk = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
-        if (chunk.length === 0) continue;
-        const pending = enc.pendingLength;
-        if (pending > 65_536 && heldLen + chunk.length < pending) {
-          // A long partial row: wait until the new bytes at least match it before re-scanning.
-          held.push(chunk);
-          heldLen += chunk.length;
-          continue;
-        }
-        if (heldLen > 0) {
-          held.push(chunk);
-          chunk = Buffer.concat(held);
-          held = [];
-          heldLen = 0;
-        }
-        enc.push(chunk);
+        open = false;
+        yield null;
+        return;
       }
-      while (fill()) yield true;
-      if (bodyDone) break;
+      yield r.value;
     }
   } finally {
-    if (!bodyDone && !bodyThrew) await it.return?.();
+    if (open) await it.return?.();
+  }
+}
+
+/**
+ * Hands body chunks to an encoder. While a long partial row (over 64 KiB) waits for its end, new
+ * bytes are held back until they at least match it, so re-scanning a row that spans many chunks
+ * stays linear.
+ */
+class ChunkFeed {
+  private held: Buffer[] = [];
+  private heldLen = 0;
+
+  constructor(private readonly enc: ByteCsvEncoder) {}
+
+  /**
+   * False when the chunk was held back (nothing new to convert yet). `transient`: the caller
+   * reuses the chunk's memory once push returns (it is copied).
+   */
+  push(value: Buffer | string, transient = false): boolean {
+    let chunk = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    if (chunk.length === 0) return false;
+    const pending = this.enc.pendingLength;
+    if (pending > 65_536 && this.heldLen + chunk.length < pending) {
+      this.held.push(transient ? Buffer.from(chunk) : chunk);
+      this.heldLen += chunk.length;
+      return false;
+    }
+    if (this.heldLen > 0) {
+      this.held.push(chunk);
+      chunk = Buffer.concat(this.held);
+      this.held = [];
+      this.heldLen = 0;
+      transient = false;
+    }
+    this.enc.push(chunk, transient);
+    return true;
+  }
+
+  end(): void {
+    if (this.heldLen > 0) this.enc.push(Buffer.concat(this.held));
+    this.held = [];
+    this.heldLen = 0;
+    this.enc.end();
   }
 }
 
