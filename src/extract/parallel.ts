@@ -142,8 +142,8 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
     s.onMessage = null;
     s.onError = null;
     if (!healthy) {
-      // Its rings may hold batches that will never be released: a new worker gets new ones (the
-      // old memory lives on while any batch still points into it).
+      // Some of its output buffers may be out in batches that are never released: a new worker
+      // starts with its own (memory still pointed to by a batch lives on until that is dropped).
       void s.worker.terminate();
       s.recycle.close();
       const i = all.indexOf(s);
