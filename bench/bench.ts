@@ -3,6 +3,7 @@
  *
  *   npm run bench -- [--rows N] [--sizes a,b,c] [--files 10] [--runs 1] [--keep]
  *                    [--baseline-max-rows 1000000] [--no-baseline] [--singer] [--node-arg=--cpu-prof ...]
+ *                    [--max-concurrent-requests 2]   (2: one download at a time, parsing inline)
  *
  * For each N: generates N prospect rows with every exportable prospect field (70 columns; quoted
  * text with commas, quotes and line breaks, non-ASCII text, nulls, dates as wall times in the API
@@ -238,7 +239,7 @@ function shebangFlags(): string[] {
   return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
-async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[]): Promise<RunResult> {
+async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[], maxConcurrentRequests?: number): Promise<RunResult> {
   const fake = await startFakePardot({
     userTimezone: TZ,
     pollsUntilComplete: 1,
@@ -259,6 +260,7 @@ async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[]): P
       auth_base_url: fake.url,
       poll_interval_seconds: 0.05,
       poll_max_interval_seconds: 0.2,
+      ...(maxConcurrentRequests === undefined ? {} : { max_concurrent_requests: maxConcurrentRequests }),
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     // The stream's schema as `discover` gives it (all 70 fields).
@@ -427,6 +429,9 @@ async function main(): Promise<void> {
       'no-baseline': { type: 'boolean', default: false },
       singer: { type: 'boolean', default: false },
       'node-arg': { type: 'string', multiple: true, default: [] },
+      // The connector's max_concurrent_requests (default 3): 2 leaves one download at a time,
+      // so parsing runs inline on the main thread, as with a single usable CPU.
+      'max-concurrent-requests': { type: 'string' },
     },
     strict: true,
   });
@@ -447,7 +452,8 @@ async function main(): Promise<void> {
     let worstRss = 0;
     for (let r = 0; r < runs; r++) {
       const load = loadavg()[0]!.toFixed(2);
-      const res = await runConnector(m, values.singer, values['node-arg']);
+      const mcr = values['max-concurrent-requests'];
+      const res = await runConnector(m, values.singer, values['node-arg'], mcr === undefined ? undefined : Number(mcr));
       console.log(
         `  run ${r + 1}: ${fmt(res.rows)} records in ${res.seconds.toFixed(2)} s = ${fmt(res.rows / res.seconds)} records/s, ` +
           `${fmt(m.bytes / 1e6 / res.seconds, 1)} MB/s CSV in, ${fmt(res.stdoutBytes / 1e6 / res.seconds, 1)} MB/s out, ` +

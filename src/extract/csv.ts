@@ -292,15 +292,37 @@ export async function* extractCsv(body: AsyncIterable<Buffer | string>, opts: Ex
  * path (parallel.ts) runs too, so both paths convert with the same code.
  */
 export async function* extractCsvBytes(body: AsyncIterable<Buffer | string>, opts: ExtractOptions): AsyncGenerator<EncodedRows> {
-  const feeder = new EncodedRowsFeeder(opts);
+  // Each batch is the encoder's output buffer itself; released batches' buffers are written on
+  // again (no allocation or copy per batch, as in the worker path). Batches never released just
+  // leave their buffer to the garbage collector.
+  const spare: Buffer[] = [];
+  const feeder = new EncodedRowsFeeder(opts, () => spare.pop() ?? Buffer.allocUnsafeSlow(OUT_BUFFER_BYTES));
   const ready: EncodedRows[] = [];
-  const emit = (b: EncodedRows): void => void ready.push(b);
+  const emit = (b: EncodedRows): void => {
+    let out = true;
+    const whole = Buffer.from(b.data.buffer, 0, b.data.buffer.byteLength);
+    b.release = () => {
+      if (!out) return;
+      out = false;
+      if (spare.length < 4 && whole.length <= 2 * OUT_BUFFER_BYTES) spare.push(whole);
+    };
+    ready.push(b);
+  };
   for await (const chunk of readBody(body)) {
     if (chunk === null) feeder.end(emit);
     else feeder.push(chunk, emit);
     while (ready.length > 0) yield ready.shift()!;
   }
 }
+
+/** A batch of encoded rows ends once it holds this many bytes (after the row that crosses it). */
+export const BATCH_BYTES = 256 * 1024;
+/**
+ * Size of an output buffer the encoder writes batches into: room for a full batch plus the 6
+ * bytes per input byte the encoder reserves before a row (its worst case, \u00XX) for a 64 KiB
+ * chunk and a partial row. Only the pages written are ever resident.
+ */
+export const OUT_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /**
  * The synchronous core of extractCsvBytes: takes a body's chunks one by one and hands out each
@@ -322,7 +344,7 @@ export class EncodedRowsFeeder {
     this.chunks = new ChunkFeed(this.enc);
     if (next !== undefined) this.enc.setOutput(next());
     this.max = batchSizeOf(opts);
-    this.maxBytes = Math.max(1, Math.floor(opts.batchBytes ?? 1 << 18));
+    this.maxBytes = Math.max(1, Math.floor(opts.batchBytes ?? BATCH_BYTES));
   }
 
   /** `transient`: the caller reuses the chunk's memory once push returns (it is copied). */

@@ -26,7 +26,10 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
+import { BATCH_BYTES, OUT_BUFFER_BYTES } from './csv.js';
 import type { EncodedRows, ExtractOptions } from './types.js';
+
+export { BATCH_BYTES, OUT_BUFFER_BYTES };
 
 export type ToWorker =
   | { t: 'start'; job: number; opts: ExtractOptions }
@@ -58,13 +61,6 @@ export const IN_SLOTS = 8;
 export const IN_SLOT_BYTES = 64 * 1024;
 /** Output buffers a worker may have out (being written); a batch ends at BATCH_BYTES (plus one row). */
 export const OUT_BUFFERS = 4;
-export const BATCH_BYTES = 256 * 1024;
-/**
- * Room the encoder wants before a row: the batch so far plus 6 bytes per input byte it holds (its
- * worst case, \u00XX): 2 MiB covers a full batch plus a 64 KiB chunk and a partial row. Only the
- * pages written are ever resident.
- */
-export const OUT_BUFFER_BYTES = 2 * 1024 * 1024;
 /** ctl[CTL_RECYCLED]: bumped on every buffer sent back; ctl[CTL_CANCEL]: the job being cancelled (-1: all). */
 export const CTL_RECYCLED = 0;
 export const CTL_CANCEL = 1;
