@@ -231,7 +231,11 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
             bodyThrew = true;
             // The bytes received before the body failed hold good rows: hand over the batches the
             // worker completes from them (as the inline path does) so that the re-fetch skips them.
-            while (inFlight > 0 && failure === null) await message();
+            // Keep handing batches out meanwhile: the worker may be waiting for their buffers.
+            while (inFlight > 0 && failure === null) {
+              if (queue.length > 0) yield queue.shift()!;
+              else await message();
+            }
             while (queue.length > 0) yield queue.shift()!;
             throw e;
           }
