@@ -230,6 +230,34 @@ describe('worker output buffers: backpressure and reuse', () => {
   });
 });
 
+describe('batches a consumer never releases', () => {
+  it('do not starve the next files on the same worker (each file counts only the buffers it was given)', async () => {
+    const own = createExtractPool({ size: 1, workerUrl: WORKER });
+    try {
+      const o = (k: number): ExtractOptions => ({ ...SRC, file: `f${k}`, fields: [{ name: 'a', type: 'String' }], timezone: 'UTC', batchSize: 1 });
+      async function* body(): AsyncGenerator<Buffer> {
+        yield Buffer.from('a\nx\ny\nz\n');
+      }
+      // More files than the worker has buffers, each dropping one batch without releasing it.
+      for (let k = 1; k <= OUT_BUFFERS + 3; k++) {
+        const rows: string[] = [];
+        const run = (async () => {
+          let n = 0;
+          for await (const b of own.extract(body(), o(k))) {
+            rows.push(...decode(b));
+            if (++n > 1) b.release!();
+          }
+        })();
+        const outcome = await Promise.race([run.then(() => 'done'), new Promise((r) => setTimeout(() => r('hung'), 3000))]);
+        expect(outcome, `file ${k}`).toBe('done');
+        expect(rows).toEqual(['{"a":"x"}', '{"a":"y"}', '{"a":"z"}']);
+      }
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('a body that fails while the worker waits for its output buffers', () => {
   it('still hands out every batch converted before the failure, then passes the error on (no deadlock)', async () => {
     const own = createExtractPool({ size: 1, workerUrl: WORKER });

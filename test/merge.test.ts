@@ -55,4 +55,30 @@ describe('mergeBounded', () => {
     }
     expect(track.open).toBe(0);
   });
+
+  it('hands items that arrived but were never yielded to `drop` when it stops', async () => {
+    const dropped: string[] = [];
+    const fast = () =>
+      (async function* () {
+        yield 'a0';
+        await sleep(30);
+        yield 'a1'; // arrives after b's error, while the consumer is still busy with a0
+      })();
+    const failing = () =>
+      (async function* () {
+        await sleep(10);
+        throw new Error('file b failed');
+      })();
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const x of mergeBounded([fast, failing], 2, (x) => dropped.push(x))) {
+          seen.push(x);
+          await sleep(60); // a slow consumer: b's error, then a1, arrive meanwhile
+        }
+      })(),
+    ).rejects.toThrow('file b failed');
+    expect(seen).toEqual(['a0']);
+    expect(dropped).toEqual(['a1']);
+  });
 });

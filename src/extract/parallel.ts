@@ -49,6 +49,12 @@ export type ToMain =
       error: { code: string; message: string; failureType: FailureType; retriable: boolean; context: ErrorContext };
     };
 
+/** An output buffer sent back to its worker over the recycle port, with the job it served. */
+export interface Recycled {
+  job: number;
+  buf: ArrayBuffer;
+}
+
 /** What a worker gets (workerData): the input ring, the control array, the recycle port. */
 export interface WorkerShared {
   input: SharedArrayBuffer;
@@ -179,7 +185,7 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
         release: () => {
           if (!out) return;
           out = false;
-          recycle.postMessage(ab, [ab]);
+          recycle.postMessage({ job, buf: ab } satisfies Recycled, [ab]);
           Atomics.add(ctl, CTL_RECYCLED, 1);
           Atomics.notify(ctl, CTL_RECYCLED);
         },
@@ -237,7 +243,8 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
               else await message();
             }
             while (queue.length > 0) yield queue.shift()!;
-            throw e;
+            // A conversion error found meanwhile wins: fetching the file again would not help.
+            throw failure ?? e;
           }
           if (r.done === true) {
             bodyDone = true;

@@ -12,7 +12,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { ConnectorError } from '../errors.js';
 import { EncodedRowsFeeder } from './csv.js';
 import type { EncodedRows } from './types.js';
-import { CTL_CANCEL, CTL_RECYCLED, IN_SLOT_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS, type ToMain, type ToWorker, type WorkerShared } from './parallel.js';
+import { CTL_CANCEL, CTL_RECYCLED, IN_SLOT_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS, type Recycled, type ToMain, type ToWorker, type WorkerShared } from './parallel.js';
 
 const port = parentPort!;
 const shared = workerData as WorkerShared;
@@ -22,7 +22,12 @@ const recycled = shared.recycle;
 let job = 0;
 let feeder: EncodedRowsFeeder | null = null;
 
-/** Output buffers back from the main thread, and how many exist (here, in use, or out). */
+/**
+ * Output buffers back from the main thread, and how many count as existing (here, in use, or out
+ * with the current job's batches). A job starts counting only what is here: a buffer of an earlier
+ * job that is never released (its batch dropped by a consumer that stopped) cannot starve later
+ * jobs; one that comes back late is kept if there is room, else left to the GC.
+ */
 const spare: ArrayBuffer[] = [];
 let made = 0;
 
@@ -38,7 +43,14 @@ function putBack(ab: ArrayBuffer): void {
 }
 
 function takeRecycled(): void {
-  for (let m = receiveMessageOnPort(recycled); m !== undefined; m = receiveMessageOnPort(recycled)) putBack(m.message as ArrayBuffer);
+  for (let m = receiveMessageOnPort(recycled); m !== undefined; m = receiveMessageOnPort(recycled)) {
+    const r = m.message as Recycled;
+    if (r.job === job) putBack(r.buf);
+    else if (r.buf.byteLength <= 2 * OUT_BUFFER_BYTES && made < OUT_BUFFERS + 1) {
+      made++; // an earlier job's buffer, no longer counted: adopted
+      spare.push(r.buf);
+    }
+  }
 }
 
 /** The job is over (done, failed or aborted): its encoder's output buffer is free again. */
@@ -85,6 +97,8 @@ function fail(e: unknown): void {
 port.on('message', (m: ToWorker) => {
   if (m.t === 'start') {
     finish(); // a job left unfinished (its end or abort never came)
+    takeRecycled();
+    made = spare.length;
     job = m.job;
     try {
       feeder = new EncodedRowsFeeder(m.opts, nextOut);

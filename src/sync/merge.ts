@@ -9,7 +9,12 @@
  * promise still pending, which a source waiting long (for a worker, for the network) would keep
  * for every item the others yield. Each request here has one handler, which queues its outcome.
  */
-export async function* mergeBounded<T>(sources: Iterable<() => AsyncIterator<T>>, limit: number): AsyncGenerator<T> {
+export async function* mergeBounded<T>(
+  sources: Iterable<() => AsyncIterator<T>>,
+  limit: number,
+  /** Called for items that arrived but were never yielded (the merge stopped first). */
+  drop?: (item: T) => void,
+): AsyncGenerator<T> {
   const pendingSources = sources[Symbol.iterator]();
   type Slot = { it: AsyncIterator<T> };
   type Outcome = { slot: Slot; r: IteratorResult<T> } | { slot: Slot; error: unknown };
@@ -54,7 +59,8 @@ export async function* mergeBounded<T>(sources: Iterable<() => AsyncIterator<T>>
       yield o.r.value;
     }
   } finally {
-    // Consumer stopped or a source failed: close what is still open.
+    // Consumer stopped or a source failed: hand back what arrived unseen, close what is still open.
+    for (const o of arrived.splice(0)) if ('r' in o && o.r.done !== true) drop?.(o.r.value);
     await Promise.allSettled([...active].map((s) => s.it.return?.()));
   }
 }

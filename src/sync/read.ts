@@ -293,7 +293,8 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
             checkTimezone(snap.createdAt, config.timezone, { stream: stream.name, exportId: snap.id });
             const job = snap;
             const files = job.files.map((url) => () => readFile(cs, job.id, url, signal));
-            const merged = mergeBounded(files, downloadConcurrency);
+            // Batches a stop leaves unseen give their buffers back (a parse worker's are reused).
+            const merged = mergeBounded(files, downloadConcurrency, (ev) => ev.encoded.release?.());
             try {
               // Once per batch (not per row): queued events also come out while a download stalls.
               for (;;) {
