@@ -8,9 +8,8 @@ import type { StreamDef } from '../streams.js';
 import type { SyncEvent } from '../sync/events.js';
 import { SPEC } from '../generated/spec.js';
 import type { RowFrame } from '../extract/types.js';
-import { frameRows, type LineSink } from './output.js';
+import type { LineSink } from './output.js';
 
-const RECORD_TAIL = Buffer.from('}}\n');
 
 type Msg = Record<string, unknown>;
 
@@ -92,15 +91,10 @@ export class AirbyteWriter {
   event(ev: SyncEvent): Promise<void> | void {
     switch (ev.type) {
       case 'records': {
-        if (ev.encoded !== undefined && ev.framed === true) return this.out.write(ev.encoded.data, ev.encoded.release);
-        const head = this.recordFrame(ev.stream, ev.extractedAt).head;
-        if (ev.encoded !== undefined) {
-          const frame = frameRows(null, Buffer.from(head, 'utf8'), ev.encoded, RECORD_TAIL);
-          ev.encoded.release?.();
-          return this.out.write(frame);
-        }
+        if (ev.encoded !== undefined) return this.out.write(ev.encoded.data, ev.encoded.release);
+        const { head, tail } = this.recordFrame(ev.stream, ev.extractedAt);
         let text = '';
-        for (const line of ev.lines) text += head + line + '}}\n';
+        for (const line of ev.lines) text += head + line + tail;
         return this.out.write(text);
       }
       case 'state':

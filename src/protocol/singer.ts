@@ -7,13 +7,12 @@ import type { Redactor } from '../redact.js';
 import type { StreamState, SyncEvent } from '../sync/events.js';
 import type { ConfiguredStream } from './catalog.js';
 import type { RowFrame } from '../extract/types.js';
-import { frameRows, type LineSink } from './output.js';
+import type { LineSink } from './output.js';
 import type { ProgressReporter } from './progress.js';
 import { singerSchema } from './singer-catalog.js';
 
 type Msg = Record<string, unknown>;
 
-const RECORD_TAIL = Buffer.from('}\n');
 
 /** SCHEMA of exactly the fields the stream emits, with the key and the bookmark (cursor). */
 export function schemaMessage(cs: ConfiguredStream): Msg {
@@ -37,7 +36,6 @@ export class SingerWriter {
   private readonly configured = new Map<string, ConfiguredStream>();
   private readonly schemaSent = new Set<string>();
   private readonly bookmarks: Record<string, StreamState>;
-  private readonly heads = new Map<string, { at: number; head: string; bytes?: Buffer }>();
 
   constructor(
     private readonly out: LineSink,
@@ -84,23 +82,13 @@ export class SingerWriter {
     switch (ev.type) {
       case 'records': {
         let text = this.schemaText(ev.stream);
-        if (ev.encoded !== undefined && ev.framed === true) {
+        if (ev.encoded !== undefined) {
           const { data, release } = ev.encoded;
           const first = text ? this.out.write(text) : undefined;
           return first ? first.then(() => this.out.write(data, release)) : this.out.write(data, release);
         }
-        let h = this.heads.get(ev.stream);
-        if (h === undefined || h.at !== ev.extractedAt) {
-          h = { at: ev.extractedAt, head: this.recordFrame(ev.stream, ev.extractedAt).head };
-          this.heads.set(ev.stream, h);
-        }
-        if (ev.encoded !== undefined) {
-          if (h.bytes === undefined) h.bytes = Buffer.from(h.head, 'utf8');
-          const frame = frameRows(text ? Buffer.from(text, 'utf8') : null, h.bytes, ev.encoded, RECORD_TAIL);
-          ev.encoded.release?.();
-          return this.out.write(frame);
-        }
-        for (const line of ev.lines) text += h.head + line + '}\n';
+        const { head, tail } = this.recordFrame(ev.stream, ev.extractedAt);
+        for (const line of ev.lines) text += head + line + tail;
         return this.out.write(text);
       }
       case 'status': {

@@ -40,21 +40,18 @@ export interface StreamSummary {
 }
 
 /**
- * A batch of records. Each record's data is already serialised as a JSON object (the per-row
- * fast path: the adapter only wraps it in its envelope), either as strings (`lines`) or as UTF-8
- * bytes back to back (`encoded`: row k is data[k ? ends[k-1] : 0, ends[k]]), which the adapters
- * copy into their output without making a string per row. Both adapters handle both. With
- * `framed`, each encoded row already carries the adapter's own record envelope (the RowFrame it
- * gave runRead), so the batch is written out as it is; `encoded.release`, when set, is called
- * once the bytes are written (they live in a worker's reusable output ring).
+ * A batch of records, either as the data objects' JSON texts (`lines`: the adapter wraps each in
+ * its envelope; the readable reference path) or, as runRead emits them, as output lines ready to
+ * write (`encoded`: UTF-8 bytes back to back, row k = data[k ? ends[k-1] : 0, ends[k]], each row
+ * already inside the adapter's own record envelope, the RowFrame it gave runRead). An encoded
+ * batch's `release`, when set, is called once its bytes are written (the buffer is then reused).
  */
 export type RecordsEvent =
-  | { type: 'records'; stream: string; lines: string[]; encoded?: undefined; framed?: undefined; extractedAt: number }
+  | { type: 'records'; stream: string; lines: string[]; encoded?: undefined; extractedAt: number }
   | {
       type: 'records';
       stream: string;
       encoded: { data: Uint8Array; ends: Uint32Array; release?: () => void };
-      framed?: boolean;
       lines?: undefined;
       extractedAt: number;
     };

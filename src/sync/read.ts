@@ -51,10 +51,10 @@ export interface ReadOptions {
    */
   extract?: Extractor;
   /**
-   * The protocol adapter's record envelope for a stream's records extracted at a time (ms): given,
-   * records come out already framed (`framed: true`), ready to write, with no copy on this thread.
+   * The protocol adapter's record envelope for a stream's records extracted at a time (ms):
+   * records come out inside it, ready to write, with no copy on this thread.
    */
-  recordFrame?: (stream: string, extractedAt: number) => RowFrame;
+  recordFrame: (stream: string, extractedAt: number) => RowFrame;
   /** The process's peak resident memory in bytes (the adapters pass process.resourceUsage), for the summary. */
   memory?: () => number;
 }
@@ -371,7 +371,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
       const body = await api.download(url, signal);
       // Records carry the time their file's conversion began (Airbyte emitted_at, Singer time_extracted).
       const extractedAt = clock.now();
-      const frame = o.recordFrame?.(cs.stream.name, extractedAt);
+      const frame = o.recordFrame(cs.stream.name, extractedAt);
       try {
         for await (const batch of extract(body, {
           stream: cs.stream.name,
@@ -383,7 +383,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
           frame,
         })) {
           emitted += batch.ends.length;
-          yield { type: 'records', stream: cs.stream.name, encoded: batch, framed: frame !== undefined, extractedAt };
+          yield { type: 'records', stream: cs.stream.name, encoded: batch, extractedAt };
         }
         return;
       } catch (err) {
