@@ -304,7 +304,7 @@ export async function* extractCsvBytes(body: AsyncIterable<Buffer | string>, opt
     b.release = () => {
       if (!out) return;
       out = false;
-      if (spare.length < 4 && whole.length <= 2 * OUT_BUFFER_BYTES) spare.push(whole);
+      if (spare.length < OUT_BUFFERS && whole.length <= MAX_REUSED_BUFFER_BYTES) spare.push(whole);
     };
     ready.push(b);
   };
@@ -323,6 +323,9 @@ export const BATCH_BYTES = 256 * 1024;
  * chunk and a partial row. Only the pages written are ever resident.
  */
 export const OUT_BUFFER_BYTES = 2 * 1024 * 1024;
+/** Output buffers kept for reuse (per worker, per inline file); a larger one, grown for a giant row, is let go. */
+export const OUT_BUFFERS = 4;
+export const MAX_REUSED_BUFFER_BYTES = 2 * OUT_BUFFER_BYTES;
 
 /**
  * The synchronous core of extractCsvBytes: takes a body's chunks one by one and hands out each

@@ -26,10 +26,10 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
-import { BATCH_BYTES, OUT_BUFFER_BYTES } from './csv.js';
+import { BATCH_BYTES, MAX_REUSED_BUFFER_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS } from './csv.js';
 import type { EncodedRows, ExtractOptions } from './types.js';
 
-export { BATCH_BYTES, OUT_BUFFER_BYTES };
+export { BATCH_BYTES, MAX_REUSED_BUFFER_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS };
 
 export type ToWorker =
   | { t: 'start'; job: number; opts: ExtractOptions }
@@ -65,8 +65,6 @@ export interface WorkerShared {
 /** Body chunks (or pieces of one) handed to a worker and not yet converted. */
 export const IN_SLOTS = 8;
 export const IN_SLOT_BYTES = 64 * 1024;
-/** Output buffers a worker may have out (being written); a batch ends at BATCH_BYTES (plus one row). */
-export const OUT_BUFFERS = 4;
 /** ctl[CTL_RECYCLED]: bumped on every buffer sent back; ctl[CTL_CANCEL]: the job being cancelled (-1: all). */
 export const CTL_RECYCLED = 0;
 export const CTL_CANCEL = 1;

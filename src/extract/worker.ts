@@ -12,7 +12,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { ConnectorError } from '../errors.js';
 import { EncodedRowsFeeder } from './csv.js';
 import type { EncodedRows } from './types.js';
-import { CTL_CANCEL, CTL_RECYCLED, IN_SLOT_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS, type Recycled, type ToMain, type ToWorker, type WorkerShared } from './parallel.js';
+import { CTL_CANCEL, CTL_RECYCLED, IN_SLOT_BYTES, MAX_REUSED_BUFFER_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS, type Recycled, type ToMain, type ToWorker, type WorkerShared } from './parallel.js';
 
 const port = parentPort!;
 const shared = workerData as WorkerShared;
@@ -38,7 +38,7 @@ const post = (m: ToMain, transfer?: ArrayBuffer[]): void => port.postMessage(m, 
 
 function putBack(ab: ArrayBuffer): void {
   // A buffer grown for a giant row is let go (a standard one is made again when needed).
-  if (ab.byteLength > 2 * OUT_BUFFER_BYTES) made--;
+  if (ab.byteLength > MAX_REUSED_BUFFER_BYTES) made--;
   else spare.push(ab);
 }
 
@@ -46,7 +46,7 @@ function takeRecycled(): void {
   for (let m = receiveMessageOnPort(recycled); m !== undefined; m = receiveMessageOnPort(recycled)) {
     const r = m.message as Recycled;
     if (r.job === job) putBack(r.buf);
-    else if (r.buf.byteLength <= 2 * OUT_BUFFER_BYTES && made < OUT_BUFFERS + 1) {
+    else if (r.buf.byteLength <= MAX_REUSED_BUFFER_BYTES && made < OUT_BUFFERS + 1) {
       made++; // an earlier job's buffer, no longer counted: adopted
       spare.push(r.buf);
     }
