@@ -8,6 +8,7 @@ import { SPEC } from './generated/spec.js';
 import type { PardotExportConfig } from './generated/types.js';
 import { configError, type ConnectorError } from './errors.js';
 import { HOSTS } from './pardot/wire.js';
+import { isMyDomainHost, type OAuthCredentials } from './pardot/auth.js';
 import { isValidTimeZone } from './extract/timezone.js';
 
 // ajv and ajv-formats are CommonJS: under NodeNext their default export is the module object.
@@ -15,9 +16,8 @@ const Ajv = AjvModule.default ?? AjvModule;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
 
 export interface Config {
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
+  /** From `credentials` (auth_type refresh_token | client_credentials) or the legacy top-level keys. */
+  credentials: OAuthCredentials;
   businessUnitId: string;
   startDate: number; // epoch ms
   isSandbox: boolean;
@@ -49,6 +49,70 @@ const FIXES: Record<string, string> = {
   api_base_url: 'give a full URL such as https://pi.pardot.com',
   auth_base_url: 'give a full URL such as https://login.salesforce.com or https://NAME.my.salesforce.com',
 };
+
+/**
+ * Credentials come in one of two shapes (README: Authentication):
+ *  - `credentials`: {auth_type: 'refresh_token', client_id, client_secret, refresh_token}
+ *                or {auth_type: 'client_credentials', client_id, client_secret}  (spec.json oneOf);
+ *  - earlier versions' top-level client_id, client_secret, refresh_token (the refresh-token grant).
+ * Never both: which one would win is a guess, and a guess about credentials is a bad one.
+ */
+export const CREDENTIALS_KEY = 'credentials';
+export const LEGACY_CREDENTIAL_KEYS = ['client_id', 'client_secret', 'refresh_token'] as const;
+const AUTH_TYPES = ['refresh_token', 'client_credentials'] as const;
+const AUTH_TYPE_KEYS: Record<(typeof AUTH_TYPES)[number], readonly string[]> = {
+  refresh_token: ['client_id', 'client_secret', 'refresh_token'],
+  client_credentials: ['client_id', 'client_secret'],
+};
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** The credentials of a config (after the spec's own checks of the top-level keys), or what is wrong. */
+function readCredentials(c: Record<string, unknown>): OAuthCredentials | string[] {
+  const legacy = LEGACY_CREDENTIAL_KEYS.filter((k) => c[k] !== undefined);
+  const nested = c[CREDENTIALS_KEY];
+  if (nested !== undefined && legacy.length > 0) {
+    return [
+      `config has both 'credentials' and the legacy top-level ${legacy.map((k) => `'${k}'`).join(', ')}: give the credentials once, ` +
+        `in 'credentials' (remove the top-level keys) or as the top-level client_id, client_secret and refresh_token (remove 'credentials')`,
+    ];
+  }
+  if (nested === undefined) {
+    if (legacy.length === 0) {
+      return [
+        `config field 'credentials' is missing: give credentials {"auth_type": "refresh_token", "client_id", "client_secret", "refresh_token"} ` +
+          `or {"auth_type": "client_credentials", "client_id", "client_secret"} (or the top-level client_id, client_secret and refresh_token of earlier versions)`,
+      ];
+    }
+    const missing = LEGACY_CREDENTIAL_KEYS.filter((k) => c[k] === undefined);
+    if (missing.length > 0) return missing.map((k) => `config field '${k}' is missing: ${FIXES[k]}`);
+    // Types and lengths of the top-level keys are the spec's to check.
+    if (!LEGACY_CREDENTIAL_KEYS.every((k) => nonEmpty(c[k]))) return [];
+    return { authType: 'refresh_token', clientId: c.client_id as string, clientSecret: c.client_secret as string, refreshToken: c.refresh_token as string };
+  }
+  if (typeof nested !== 'object' || nested === null || Array.isArray(nested)) {
+    return [`config field 'credentials' must be an object: {"auth_type": "refresh_token" or "client_credentials", "client_id": ..., "client_secret": ...}`];
+  }
+  const n = nested as Record<string, unknown>;
+  const authType = n['auth_type'];
+  if (!AUTH_TYPES.includes(authType as (typeof AUTH_TYPES)[number])) {
+    return [
+      `config field 'credentials.auth_type' ${authType === undefined ? 'is missing' : `is ${JSON.stringify(authType)}`}: set it to 'refresh_token' ` +
+        `(client_id, client_secret, refresh_token) or 'client_credentials' (client_id, client_secret; auth_base_url = your My Domain URL)`,
+    ];
+  }
+  const type = authType as (typeof AUTH_TYPES)[number];
+  const errors = AUTH_TYPE_KEYS[type].flatMap((k) =>
+    nonEmpty(n[k])
+      ? []
+      : [`config field 'credentials.${k}' ${n[k] === undefined ? 'is missing' : 'must be a non-empty string'} (auth_type ${type}): ${FIXES[k]}`],
+  );
+  if (errors.length > 0) return errors;
+  const clientId = n['client_id'] as string;
+  const clientSecret = n['client_secret'] as string;
+  return type === 'refresh_token'
+    ? { authType: type, clientId, clientSecret, refreshToken: n['refresh_token'] as string }
+    : { authType: type, clientId, clientSecret };
+}
 
 function describeAjvError(e: { instancePath: string; message?: string; params: Record<string, unknown> }): string {
   const field =
@@ -104,11 +168,15 @@ function checkBaseUrl(field: string, value: string): ConnectorError | string {
  */
 export function parseConfig(raw: unknown, now: number): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw configError('CONFIG_INVALID', 'The config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id.');
+    throw configError('CONFIG_INVALID', 'The config must be a JSON object with pardot_business_unit_id and credentials (README: Configuration).');
   }
   const c = structuredClone(raw) as PardotExportConfig;
-  if (!validateSpec(c)) {
-    const msgs = (validateSpec.errors ?? []).map(describeAjvError);
+  const valid = validateSpec(c);
+  // The credentials oneOf is explained by readCredentials, branch by branch, not by ajv's per-branch noise.
+  const specErrors = valid ? [] : (validateSpec.errors ?? []).filter((e) => !/^\/credentials(\/|$)/.test(e.instancePath)).map(describeAjvError);
+  const credentials = readCredentials(c as Record<string, unknown>);
+  const msgs = [...specErrors, ...(Array.isArray(credentials) ? credentials : [])];
+  if (msgs.length > 0 || Array.isArray(credentials)) {
     throw configError('CONFIG_INVALID', `Invalid config: ${[...new Set(msgs)].join('; ')}.`);
   }
   const timezone = c.timezone ?? 'UTC';
@@ -135,10 +203,18 @@ export function parseConfig(raw: unknown, now: number): Config {
   if (typeof api !== 'string') throw api;
   const auth = checkBaseUrl('auth_base_url', c.auth_base_url ?? hosts.auth);
   if (typeof auth !== 'string') throw auth;
+  const authHost = new URL(auth).hostname;
+  if (credentials.authType === 'client_credentials' && !isMyDomainHost(authHost) && !isLoopbackHost(authHost)) {
+    throw configError(
+      'CONFIG_AUTH_HOST',
+      `config field 'auth_base_url' is ${c.auth_base_url === undefined ? `not set (so ${auth}, from is_sandbox)` : auth}, but credentials.auth_type 'client_credentials' ` +
+        `works only on your org's My Domain: set auth_base_url to your My Domain URL, e.g. https://NAME.my.salesforce.com ` +
+        `(a sandbox: https://NAME--SANDBOX.sandbox.my.salesforce.com; Salesforce Setup > My Domain shows it).`,
+      { field: 'auth_base_url' },
+    );
+  }
   return {
-    clientId: c.client_id,
-    clientSecret: c.client_secret,
-    refreshToken: c.refresh_token,
+    credentials,
     businessUnitId: c.pardot_business_unit_id,
     startDate,
     isSandbox: c.is_sandbox ?? false,
@@ -157,9 +233,15 @@ export function parseConfig(raw: unknown, now: number): Config {
   };
 }
 
-/** The secrets of a raw config, for the redactor, even when the config fails validation. */
+/**
+ * The secrets of a raw config, for the redactor, even when the config fails validation: the
+ * legacy top-level keys and those of `credentials`, whatever its auth_type says.
+ */
 export function secretsOf(raw: unknown): string[] {
   if (typeof raw !== 'object' || raw === null) return [];
   const r = raw as Record<string, unknown>;
-  return ['client_secret', 'refresh_token', 'client_id'].flatMap((k) => (typeof r[k] === 'string' ? [r[k] as string] : []));
+  const keys = ['client_secret', 'refresh_token', 'client_id'];
+  const strings = (o: Record<string, unknown>) => keys.flatMap((k) => (typeof o[k] === 'string' ? [o[k] as string] : []));
+  const nested = r[CREDENTIALS_KEY];
+  return [...strings(r), ...(typeof nested === 'object' && nested !== null && !Array.isArray(nested) ? strings(nested as Record<string, unknown>) : [])];
 }

@@ -309,8 +309,12 @@ describe('--about', () => {
     expect(info.description).toMatch(/Pardot/);
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.capabilities).toEqual(['catalog', 'discover', 'state', 'about']);
-    expect(info.settings.required).toEqual(['client_id', 'client_secret', 'refresh_token', 'pardot_business_unit_id']);
+    expect(info.settings.required).toEqual(['pardot_business_unit_id']);
     expect(info.settings.properties.client_secret).toMatchObject({ type: 'string', secret: true, writeOnly: true });
+    for (const branch of info.settings.properties.credentials.oneOf) {
+      expect(branch.properties.client_secret).toMatchObject({ type: 'string', secret: true, writeOnly: true });
+    }
+    expect(info.settings.properties.credentials.oneOf[0].properties.refresh_token).toMatchObject({ secret: true });
     expect(info.settings.properties.window_days.type).toBe('integer');
     expect(JSON.parse(await about())).toEqual(info);
   });
@@ -319,7 +323,9 @@ describe('--about', () => {
     const md = await about('--format', 'markdown');
     expect(md).toMatch(/^# `source-pardot-export`/);
     expect(md).toMatch(/## Capabilities\n\n\* `catalog`\n\* `discover`\n\* `state`\n\* `about`/);
-    expect(md).toMatch(/\| client_secret \| True \|.*\(secret\).*`TAP_PARDOT_EXPORT_CLIENT_SECRET`/);
+    expect(md).toMatch(/\| client_secret \| False \|.*\(secret\).*`TAP_PARDOT_EXPORT_CLIENT_SECRET`/);
+    expect(md).toMatch(/\| credentials\.client_secret \| False \|.*\(secret\).*`TAP_PARDOT_EXPORT_CREDENTIALS_CLIENT_SECRET`/);
+    expect(md).toMatch(/\| credentials\.auth_type \| False \|.*refresh_token or client_credentials.*`TAP_PARDOT_EXPORT_CREDENTIALS_AUTH_TYPE`/);
   });
 });
 
@@ -401,8 +407,17 @@ describe('platform files agree with the connector', () => {
     const info = JSON.parse(await about());
     expect(tap.capabilities).toEqual(info.capabilities);
     const props = spec.connectionSpecification.properties;
-    expect(tap.settings.map((s: Msg) => s.name).sort()).toEqual(Object.keys(props).sort());
-    for (const s of tap.settings as Msg[]) expect(s.sensitive === true, s.name).toBe(props[s.name]!.airbyte_secret === true);
+    // Nested settings (Meltano's `key.subkey`) name the keys of an object setting's oneOf branches.
+    expect([...new Set(tap.settings.map((s: Msg) => s.name.split('.')[0]))].sort()).toEqual(Object.keys(props).sort());
+    const schemaOf = (name: string): Msg => {
+      const [key, sub] = name.split('.');
+      if (!sub) return props[key!]!;
+      const found = (props[key!]!.oneOf as Msg[]).map((b) => b.properties[sub]).filter(Boolean);
+      expect(found.length, name).toBeGreaterThan(0);
+      return found[0];
+    };
+    for (const s of tap.settings as Msg[]) expect(s.sensitive === true, s.name).toBe(schemaOf(s.name).airbyte_secret === true);
+    expect(tap.settings.map((s: Msg) => s.name)).toEqual(expect.arrayContaining(['credentials.auth_type', 'credentials.client_secret']));
   });
 });
 

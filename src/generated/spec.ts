@@ -12,9 +12,6 @@ export const SPEC = {
     "title": "Pardot (Account Engagement) Export API Spec",
     "type": "object",
     "required": [
-      "client_id",
-      "client_secret",
-      "refresh_token",
       "pardot_business_unit_id"
     ],
     "additionalProperties": true,
@@ -29,29 +26,112 @@ export const SPEC = {
         ],
         "order": 0
       },
+      "credentials": {
+        "title": "Authentication",
+        "description": "How the connector gets its Salesforce access token. Give this, or the legacy top-level client_id, client_secret and refresh_token (refresh-token grant), not both.",
+        "type": "object",
+        "order": 1,
+        "oneOf": [
+          {
+            "title": "OAuth refresh token (a user authorised the connected app)",
+            "type": "object",
+            "required": [
+              "auth_type",
+              "client_id",
+              "client_secret",
+              "refresh_token"
+            ],
+            "properties": {
+              "auth_type": {
+                "title": "Auth type",
+                "type": "string",
+                "const": "refresh_token",
+                "order": 0
+              },
+              "client_id": {
+                "title": "Client ID",
+                "description": "Consumer key of the Salesforce connected app that has the pardot_api and refresh_token scopes.",
+                "type": "string",
+                "minLength": 1,
+                "airbyte_secret": true,
+                "order": 1
+              },
+              "client_secret": {
+                "title": "Client Secret",
+                "description": "Consumer secret of the connected app.",
+                "type": "string",
+                "minLength": 1,
+                "airbyte_secret": true,
+                "order": 2
+              },
+              "refresh_token": {
+                "title": "Refresh Token",
+                "description": "OAuth refresh token of the Pardot API user. The connected app must not rotate refresh tokens: the connector cannot store a rotated one (README: Authentication).",
+                "type": "string",
+                "minLength": 1,
+                "airbyte_secret": true,
+                "order": 3
+              }
+            }
+          },
+          {
+            "title": "OAuth client credentials (integration user; My Domain host)",
+            "type": "object",
+            "required": [
+              "auth_type",
+              "client_id",
+              "client_secret"
+            ],
+            "properties": {
+              "auth_type": {
+                "title": "Auth type",
+                "type": "string",
+                "const": "client_credentials",
+                "order": 0
+              },
+              "client_id": {
+                "title": "Client ID",
+                "description": "Consumer key of a connected app with the Client Credentials Flow enabled, a Run As user with the Pardot abilities, and the pardot_api scope. Needs auth_base_url set to the org's My Domain URL.",
+                "type": "string",
+                "minLength": 1,
+                "airbyte_secret": true,
+                "order": 1
+              },
+              "client_secret": {
+                "title": "Client Secret",
+                "description": "Consumer secret of the connected app.",
+                "type": "string",
+                "minLength": 1,
+                "airbyte_secret": true,
+                "order": 2
+              }
+            }
+          }
+        ]
+      },
       "client_id": {
-        "title": "Client ID",
-        "description": "Consumer key of the Salesforce connected app that has the pardot_api and refresh_token scopes.",
+        "title": "Client ID (legacy top-level key)",
+        "description": "Earlier versions' shape, still accepted: with client_secret and refresh_token, the refresh-token grant. New configs use Authentication (credentials) instead.",
         "type": "string",
         "minLength": 1,
         "airbyte_secret": true,
-        "order": 1
+        "order": 18
       },
       "client_secret": {
-        "title": "Client Secret",
-        "description": "Consumer secret of the connected app.",
+        "title": "Client Secret (legacy top-level key)",
+        "description": "Consumer secret of the connected app (with the legacy client_id and refresh_token).",
         "type": "string",
         "minLength": 1,
         "airbyte_secret": true,
-        "order": 2
+        "order": 19
       },
       "refresh_token": {
-        "title": "Refresh Token",
-        "description": "Salesforce OAuth refresh token of the Pardot API user (the user whose timezone is set below).",
+        "title": "Refresh Token (legacy top-level key)",
+        "description": "Salesforce OAuth refresh token of the Pardot API user (with the legacy client_id and client_secret).",
         "type": "string",
         "minLength": 1,
         "airbyte_secret": true,
-        "order": 3
+        "order": 20
       },
       "start_date": {
         "title": "Start Date",
@@ -168,7 +248,7 @@ export const SPEC = {
       },
       "auth_base_url": {
         "title": "OAuth base URL override",
-        "description": "Replaces the Salesforce OAuth host, e.g. your My Domain https://NAME.my.salesforce.com. https only, except loopback hosts.",
+        "description": "Replaces the Salesforce OAuth host, e.g. your My Domain https://NAME.my.salesforce.com (required, as the My Domain URL, for auth_type client_credentials). https only, except loopback hosts.",
         "type": "string",
         "format": "uri",
         "order": 16

@@ -662,6 +662,11 @@ createdById?: (null | number)
  */
 export type PardotBusinessUnitID = string
 /**
+ * How the connector gets its Salesforce access token. Give this, or the legacy top-level client_id, client_secret and refresh_token (refresh-token grant), not both.
+ */
+export type Authentication = (OAuthRefreshTokenAUserAuthorisedTheConnectedApp | OAuthClientCredentialsIntegrationUserMyDomainHost)
+export type AuthType = "refresh_token"
+/**
  * Consumer key of the Salesforce connected app that has the pardot_api and refresh_token scopes.
  */
 export type ClientID = string
@@ -670,9 +675,30 @@ export type ClientID = string
  */
 export type ClientSecret = string
 /**
- * Salesforce OAuth refresh token of the Pardot API user (the user whose timezone is set below).
+ * OAuth refresh token of the Pardot API user. The connected app must not rotate refresh tokens: the connector cannot store a rotated one (README: Authentication).
  */
 export type RefreshToken = string
+export type AuthType1 = "client_credentials"
+/**
+ * Consumer key of a connected app with the Client Credentials Flow enabled, a Run As user with the Pardot abilities, and the pardot_api scope. Needs auth_base_url set to the org's My Domain URL.
+ */
+export type ClientID1 = string
+/**
+ * Consumer secret of the connected app.
+ */
+export type ClientSecret1 = string
+/**
+ * Earlier versions' shape, still accepted: with client_secret and refresh_token, the refresh-token grant. New configs use Authentication (credentials) instead.
+ */
+export type ClientIDLegacyTopLevelKey = string
+/**
+ * Consumer secret of the connected app (with the legacy client_id and refresh_token).
+ */
+export type ClientSecretLegacyTopLevelKey = string
+/**
+ * Salesforce OAuth refresh token of the Pardot API user (with the legacy client_id and client_secret).
+ */
+export type RefreshTokenLegacyTopLevelKey = string
 /**
  * RFC 3339 date-time: rows updated (external activities: created) before it are not replicated. Default 2007-01-01T00:00:00Z, before Pardot held any data.
  */
@@ -723,15 +749,16 @@ export type APIBaseURLOverride = string
  */
 export type RequestTimeoutSeconds = number
 /**
- * Replaces the Salesforce OAuth host, e.g. your My Domain https://NAME.my.salesforce.com. https only, except loopback hosts.
+ * Replaces the Salesforce OAuth host, e.g. your My Domain https://NAME.my.salesforce.com (required, as the My Domain URL, for auth_type client_credentials). https only, except loopback hosts.
  */
 export type OAuthBaseURLOverride = string
 
 export interface PardotExportConfig {
 pardot_business_unit_id: PardotBusinessUnitID
-client_id: ClientID
-client_secret: ClientSecret
-refresh_token: RefreshToken
+credentials?: Authentication
+client_id?: ClientIDLegacyTopLevelKey
+client_secret?: ClientSecretLegacyTopLevelKey
+refresh_token?: RefreshTokenLegacyTopLevelKey
 start_date?: StartDate
 is_sandbox?: IsSandbox
 timezone?: APIUserSTimezone
@@ -746,6 +773,19 @@ max_api_calls?: APICallCeilingPerRun
 api_base_url?: APIBaseURLOverride
 request_timeout_seconds?: RequestTimeoutSeconds
 auth_base_url?: OAuthBaseURLOverride
+[k: string]: unknown | undefined
+}
+export interface OAuthRefreshTokenAUserAuthorisedTheConnectedApp {
+auth_type: AuthType
+client_id: ClientID
+client_secret: ClientSecret
+refresh_token: RefreshToken
+[k: string]: unknown | undefined
+}
+export interface OAuthClientCredentialsIntegrationUserMyDomainHost {
+auth_type: AuthType1
+client_id: ClientID1
+client_secret: ClientSecret1
 [k: string]: unknown | undefined
 }
 

@@ -1,7 +1,12 @@
 /**
- * Salesforce OAuth for the Pardot API: the refresh-token grant (wire contract: Hosts and
- * authentication). Salesforce sends no `expires_in`, so a token is used until the API rejects it;
- * then callers ask for one refresh, shared by everyone who saw the same rejected token.
+ * Salesforce OAuth for the Pardot API (wire contract: Hosts and authentication): the refresh-token
+ * grant, or the client-credentials grant (server to server, on the org's My Domain host only).
+ * Salesforce sends no `expires_in`, so a token is used until the API rejects it; then callers ask
+ * for one new token, shared by everyone who saw the same rejected token.
+ *
+ * Refresh token rotation: when a token answer carries a `refresh_token`, the connected app rotates
+ * refresh tokens and Salesforce has already invalidated the one just used. The new one is
+ * registered with the redactor at once and used for every later grant of this run.
  */
 import { request, type Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
@@ -13,11 +18,33 @@ import { backoffDelay, isAbortError, isUnreachableCode, networkErrorCode, parseR
 
 export type LogFn = (level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', message: string) => void;
 
+/** The OAuth grant and its credentials (config: `credentials.auth_type`, or the legacy top-level keys). */
+export type OAuthCredentials =
+  | { authType: 'refresh_token'; clientId: string; clientSecret: string; refreshToken: string }
+  | { authType: 'client_credentials'; clientId: string; clientSecret: string };
+
+/**
+ * Host suffixes of a Salesforce My Domain, the only hosts that serve the client-credentials grant
+ * (production NAME.my.salesforce.com; sandboxes NAME--SBX.sandbox.my.salesforce.com; Developer
+ * Edition NAME-dev-ed.develop.my.salesforce.com). `.my.salesforce.mil` (Government Cloud) and
+ * `.my.sfcrmproducts.cn` (Salesforce in China) are UNVERIFIED: accepting a wrong one costs only
+ * Salesforce's own refusal.
+ */
+export const MY_DOMAIN_HOST_SUFFIXES: readonly string[] = ['.my.salesforce.com', '.my.salesforce.mil', '.my.sfcrmproducts.cn'];
+
+export function isMyDomainHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  return MY_DOMAIN_HOST_SUFFIXES.some((s) => h.endsWith(s) && h.length > s.length);
+}
+
+/** Every secret of a set of credentials (client_id too: it names the connected app). */
+export function credentialSecrets(c: OAuthCredentials): string[] {
+  return c.authType === 'refresh_token' ? [c.clientId, c.clientSecret, c.refreshToken] : [c.clientId, c.clientSecret];
+}
+
 export interface TokenProviderOptions {
   authBaseUrl: string;
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
+  credentials: OAuthCredentials;
   dispatcher: Dispatcher;
   clock: Clock;
   redactor: Redactor;
@@ -37,10 +64,12 @@ export class TokenProvider {
   private reached = false;
   private readonly base: string;
   private readonly host: string;
+  /** The refresh token to send next: the configured one until Salesforce rotates it. */
+  private refreshToken: string | null;
 
   constructor(private readonly o: TokenProviderOptions) {
-    o.redactor.add(o.clientSecret);
-    o.redactor.add(o.refreshToken);
+    for (const s of credentialSecrets(o.credentials)) o.redactor.add(s);
+    this.refreshToken = o.credentials.authType === 'refresh_token' ? o.credentials.refreshToken : null;
     const u = new URL(o.authBaseUrl);
     this.base = o.authBaseUrl.replace(/\/+$/, '');
     this.host = u.host;
@@ -129,13 +158,14 @@ export class TokenProvider {
   }
 
   private async attempt(): Promise<{ retry: string; retryAfterMs: number | null } | { token: string }> {
-    const { clientId, clientSecret, refreshToken, dispatcher, requestTimeoutMs, redactor, clock } = this.o;
-    const form = new URLSearchParams({
-      grant_type: 'refresh_token',
-      client_id: clientId,
-      client_secret: clientSecret,
-      refresh_token: refreshToken,
-    }).toString();
+    const { credentials, dispatcher, requestTimeoutMs, redactor, clock } = this.o;
+    const grantType = credentials.authType;
+    const sentRefreshToken = this.refreshToken;
+    const form = new URLSearchParams(
+      grantType === 'refresh_token'
+        ? { grant_type: 'refresh_token', client_id: credentials.clientId, client_secret: credentials.clientSecret, refresh_token: sentRefreshToken ?? '' }
+        : { grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret },
+    ).toString();
     this.o.onGrant?.();
     const res = await request(this.base + TOKEN_PATH, {
       method: 'POST',
@@ -149,7 +179,12 @@ export class TokenProvider {
     const status = res.statusCode;
     const text = await readLimited(res.body, status >= 200 && status < 300 ? 1024 * 1024 : ERROR_BODY_LIMIT);
     if (status >= 200 && status < 300) {
-      const token = parseJson(text)?.['access_token'];
+      const answer = parseJson(text);
+      const token = answer?.['access_token'];
+      const rotated = answer?.['refresh_token'];
+      // Known from this moment on, whatever happens next: nothing that leaves the process may show them.
+      if (typeof token === 'string') redactor.add(token);
+      if (typeof rotated === 'string') redactor.add(rotated);
       if (typeof token !== 'string' || token.length === 0) {
         throw new ConnectorError(
           'AUTH_BAD_RESPONSE',
@@ -157,8 +192,15 @@ export class TokenProvider {
           { failureType: 'system_error', context: this.ctx({ httpStatus: status }) },
         );
       }
-      // Known from this moment on: nothing that leaves the process may show it.
-      redactor.add(token);
+      if (grantType === 'refresh_token' && typeof rotated === 'string' && rotated.length > 0 && rotated !== sentRefreshToken) {
+        this.refreshToken = rotated;
+        this.o.log(
+          'INFO',
+          `The refresh token rotated: ${this.host} answered the refresh-token grant with a new refresh token and has invalidated the one sent; ` +
+            `this run uses the new one from now on. The connector cannot update the stored config, whose refresh_token no longer works after this run: ` +
+            `turn off refresh token rotation on the connected app, or use credentials.auth_type client_credentials (README: Authentication).`,
+        );
+      }
       return { token };
     }
     if (status === 429 || status >= 500) {
@@ -177,6 +219,15 @@ export class TokenProvider {
     const rawDesc = typeof body?.['error_description'] === 'string' ? body['error_description'] : '';
     const desc = rawDesc ? `: ${redactor.redact(rawDesc.slice(0, 200))}` : '';
     const ctx = this.ctx({ httpStatus: status, authError: errCode ?? undefined });
+    if (grantType === 'client_credentials' && errCode !== 'invalid_client' && errCode !== 'invalid_client_id') {
+      throw new ConnectorError(
+        'AUTH_FAILED',
+        `${this.host} refused the client-credentials grant (HTTP ${status}${errCode ? `, ${errCode}${desc}` : ''}): check that auth_base_url is your org's My Domain URL ` +
+          `(https://NAME.my.salesforce.com; a sandbox's https://NAME--SANDBOX.sandbox.my.salesforce.com), and that the connected app enables the Client Credentials Flow ` +
+          `with a Run As user who has the Pardot API abilities, and the pardot_api scope.`,
+        { failureType: 'config_error', context: ctx },
+      );
+    }
     if (errCode === 'invalid_client' || errCode === 'invalid_client_id') {
       throw new ConnectorError(
         'AUTH_INVALID_CLIENT',
@@ -189,6 +240,7 @@ export class TokenProvider {
         'AUTH_INVALID_GRANT',
         `The refresh token was rejected by ${this.host} (invalid_grant${desc}): it has expired or been revoked, or it was issued for the other environment. ` +
           `A sandbox token needs is_sandbox: true (auth_base_url https://test.salesforce.com), a production token is_sandbox: false (https://login.salesforce.com). ` +
+          `If the connected app rotates refresh tokens, the stored token was spent by an earlier run: turn rotation off, or use credentials.auth_type client_credentials. ` +
           `Authorise the connected app again to get a new refresh token.`,
         { failureType: 'config_error', context: ctx },
       );

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { ConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { ApiCallCounts } from '../sync/events.js';
-import { TokenProvider, type LogFn } from './auth.js';
+import { TokenProvider, credentialSecrets, type LogFn, type OAuthCredentials } from './auth.js';
 import { PardotHttp } from './http.js';
 import { Limiter } from './limiter.js';
 import { retryPolicy, type RetryPolicy } from './retry.js';
@@ -20,12 +20,10 @@ export type { RetryPolicy } from './retry.js';
 export interface PardotApiOptions {
   /** e.g. https://pi.pardot.com or http://127.0.0.1:PORT (may carry a path prefix for proxies). */
   apiBaseUrl: string;
-  /** e.g. https://login.salesforce.com */
+  /** e.g. https://login.salesforce.com, or the org's My Domain (required for client_credentials). */
   authBaseUrl: string;
   businessUnitId: string;
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
+  credentials: OAuthCredentials;
   /** Injectable; by default the client owns a new undici Agent (closed by close()). */
   dispatcher?: Dispatcher;
   /** 1..5: requests in flight at once across all calls; a download holds its slot until its body ends. */
@@ -51,8 +49,7 @@ export interface PardotClient extends PardotApi {
 
 export function createPardotApi(opts: PardotApiOptions): PardotClient {
   const redactor = opts.redactor;
-  redactor.add(opts.clientSecret);
-  redactor.add(opts.refreshToken);
+  for (const s of credentialSecrets(opts.credentials)) redactor.add(s);
   const max = Math.min(MAX_CONCURRENT_REQUESTS, Math.max(1, Math.floor(opts.maxConcurrent)));
   const ownsDispatcher = !opts.dispatcher;
   const dispatcher = opts.dispatcher ?? new Agent({ connections: max });
@@ -63,9 +60,7 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
 
   const auth = new TokenProvider({
     authBaseUrl: opts.authBaseUrl,
-    clientId: opts.clientId,
-    clientSecret: opts.clientSecret,
-    refreshToken: opts.refreshToken,
+    credentials: opts.credentials,
     dispatcher,
     clock: opts.clock,
     redactor,

@@ -43,13 +43,41 @@ export const CAPABILITIES = ['catalog', 'discover', 'state', 'about'] as const;
 const NAME = 'source-pardot-export';
 const DESCRIPTION = 'Salesforce Account Engagement (Pardot) through its bulk Export API: a Singer tap and an Airbyte source.';
 
+type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; oneOf?: Schema[]; airbyte_secret?: boolean };
+
+/** A schema with Airbyte's secret marker also as `secret`/`writeOnly`, nested keys (`credentials` oneOf) included. */
+function markSecrets(p: Schema): Schema {
+  const out: Schema = p.airbyte_secret ? { ...p, secret: true, writeOnly: true } : { ...p };
+  if (p.properties) out.properties = Object.fromEntries(Object.entries(p.properties).map(([k, v]) => [k, markSecrets(v)]));
+  if (p.oneOf) out.oneOf = p.oneOf.map(markSecrets);
+  return out;
+}
+
 /** The config schema as Meltano reads it: Airbyte's secret marker also as `secret`/`writeOnly`. */
 function settingsSchema(): Record<string, unknown> {
-  const { $schema: _s, ...spec } = SPEC.connectionSpecification as Record<string, unknown> & { properties: Record<string, Record<string, unknown>> };
-  const properties = Object.fromEntries(
-    Object.entries(spec.properties).map(([k, p]) => [k, p.airbyte_secret ? { ...p, secret: true, writeOnly: true } : p]),
-  );
-  return { ...spec, properties };
+  const { $schema: _s, ...spec } = SPEC.connectionSpecification as unknown as Schema;
+  return markSecrets(spec);
+}
+
+/** Settings as Meltano names them: top-level keys, and `key.subkey` for an object's keys (every oneOf branch). */
+function settingRows(properties: Record<string, Schema>): Array<[string, Schema]> {
+  return Object.entries(properties).flatMap(([k, p]): Array<[string, Schema]> => {
+    const branches = [p, ...(p.oneOf ?? [])].filter((b) => b.properties);
+    if (branches.length === 0) return [[k, p]];
+    const subs = new Map<string, Schema>();
+    const consts = new Map<string, string[]>();
+    for (const b of branches) {
+      for (const [sk, sp] of Object.entries(b.properties!)) {
+        if (!subs.has(sk)) subs.set(sk, sp);
+        if (typeof sp.const === 'string') consts.set(sk, [...(consts.get(sk) ?? []), sp.const]);
+      }
+    }
+    const row = (sk: string, sp: Schema): [string, Schema] => {
+      const c = consts.get(sk);
+      return [`${k}.${sk}`, c ? { ...sp, description: `${String(sp.title ?? sk)}: ${c.join(' or ')}` } : sp];
+    };
+    return [[k, p], ...[...subs.entries()].map(([sk, sp]) => row(sk, sp))];
+  });
 }
 
 export function aboutInfo(version: string): Record<string, unknown> {
@@ -64,11 +92,11 @@ export function aboutInfo(version: string): Record<string, unknown> {
 }
 
 export function aboutMarkdown(version: string): string {
-  const s = settingsSchema() as { required: string[]; properties: Record<string, Record<string, unknown>> };
+  const s = settingsSchema() as { required: string[]; properties: Record<string, Schema> };
   const cell = (v: unknown) => (v === undefined ? '' : String(typeof v === 'string' ? v : JSON.stringify(v)).replace(/\|/g, '\\|'));
-  const rows = Object.entries(s.properties).map(
+  const rows = settingRows(s.properties).map(
     ([k, p]) =>
-      `| ${k} | ${s.required.includes(k) ? 'True' : 'False'} | ${cell(p.default)} | ${cell(p.description ?? p.title)}${p.secret ? ' (secret)' : ''} | \`${envVarName(k)}\` |`,
+      `| ${k} | ${s.required.includes(k) ? 'True' : 'False'} | ${cell(p.default)} | ${cell(p.description ?? p.title)}${p.secret ? ' (secret)' : ''} | \`${envVarName(k.replace('.', '_'))}\` |`,
   );
   return [
     `# \`${NAME}\` ${version}`,

@@ -5,6 +5,7 @@ export {
   ROUTE_KINDS,
   type FakePardot,
   type FakePardotOptions,
+  type FakeGrant,
   type FakeExport,
   type FakeStats,
   type FakeRequest,

@@ -105,10 +105,21 @@ export interface FakeRequest {
   at: number;
 }
 
+export type FakeGrant = 'refresh_token' | 'client_credentials';
+
 export interface FakePardotOptions {
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
+  /** Grant types the token endpoint accepts. Default both; others get `unsupported_grant_type`. */
+  grants?: readonly FakeGrant[];
+  /**
+   * Refresh token rotation (Salesforce's "Enable Refresh Token Rotation"): each refresh grant answers
+   * a new `refresh_token` and invalidates the one sent. Presenting an invalidated one is answered
+   * `invalid_grant` and, as Salesforce documents, revokes the current refresh token and every
+   * access token too.
+   */
+  rotateRefreshToken?: boolean;
   businessUnitId?: string;
   userTimezone?: string;
   data?: Partial<Record<ObjectName, DataSource>>;
@@ -167,6 +178,8 @@ export interface FakePardot {
   expireExport(id: number): void;
   /** Every access token the token endpoint issued, in order (for tests that search output for them). */
   readonly issuedTokens: readonly string[];
+  /** Every refresh token a rotation issued, in order (same use). */
+  readonly issuedRefreshTokens: readonly string[];
 }
 
 // ---------------------------------------------------------------- defaults
@@ -315,6 +328,11 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   const log: FakeRequest[] = [];
   const validTokens = new Set<string>();
   const issuedTokens: string[] = [];
+  const grants: ReadonlySet<string> = new Set(opts.grants ?? ['refresh_token', 'client_credentials']);
+  /** The refresh token the endpoint accepts now (null: revoked after a reuse); the spent ones. */
+  let currentRefreshToken: string | null = cfg.refreshToken;
+  const spentRefreshTokens = new Set<string>();
+  const issuedRefreshTokens: string[] = [];
   const sockets = new Set<Socket>();
   let nextExportId = 1001;
   let baseUrl = '';
@@ -487,19 +505,36 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     const grant = form.get('grant_type');
     const fail = (error: string, description: string): void =>
       sendJson(res, 400, { error, error_description: description });
-    if (grant !== 'refresh_token') return fail('unsupported_grant_type', 'grant type not supported');
+    if (grant === null || !grants.has(grant)) return fail('unsupported_grant_type', 'grant type not supported');
     if (form.get('client_id') !== cfg.clientId) return fail('invalid_client_id', 'client identifier invalid');
     if (form.get('client_secret') !== cfg.clientSecret) return fail('invalid_client', 'invalid client credentials');
-    if (form.get('refresh_token') !== cfg.refreshToken) return fail('invalid_grant', 'expired access/refresh token');
+    let rotated: string | undefined;
+    if (grant === 'refresh_token') {
+      const sent = form.get('refresh_token');
+      if (sent !== null && spentRefreshTokens.has(sent)) {
+        // Salesforce: reuse of an invalidated refresh token revokes the current one and its access tokens.
+        currentRefreshToken = null;
+        validTokens.clear();
+        return fail('invalid_grant', 'expired access/refresh token');
+      }
+      if (sent === null || sent !== currentRefreshToken) return fail('invalid_grant', 'expired access/refresh token');
+      if (opts.rotateRefreshToken) {
+        spentRefreshTokens.add(sent);
+        rotated = '5Aep861fake' + randomBytes(32).toString('base64url');
+        currentRefreshToken = rotated;
+        issuedRefreshTokens.push(rotated);
+      }
+    }
     const token = '00Dfake!' + randomBytes(24).toString('base64url');
     validTokens.add(token);
     issuedTokens.push(token);
     sendJson(res, 200, {
       access_token: token,
+      ...(rotated ? { refresh_token: rotated } : {}),
       instance_url: baseUrl,
       token_type: 'Bearer',
       issued_at: String(Date.now()),
-      scope: 'pardot_api refresh_token',
+      scope: grant === 'refresh_token' ? 'pardot_api refresh_token' : 'pardot_api',
       signature: randomBytes(16).toString('base64'),
     });
   }
@@ -880,5 +915,6 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       expire(findExport(id));
     },
     issuedTokens,
+    issuedRefreshTokens,
   };
 }
