@@ -96,7 +96,7 @@ function readCredentials(c: Record<string, unknown>): OAuthCredentials | string[
   const authType = n['auth_type'];
   if (!AUTH_TYPES.includes(authType as (typeof AUTH_TYPES)[number])) {
     return [
-      `config field 'credentials.auth_type' ${authType === undefined ? 'is missing' : `is ${JSON.stringify(authType)}`}: set it to 'refresh_token' ` +
+      `config field 'credentials.auth_type' ${authType === undefined ? 'is missing' : 'is not a known auth type'}: set it to 'refresh_token' ` +
         `(client_id, client_secret, refresh_token) or 'client_credentials' (client_id, client_secret; auth_base_url = your My Domain URL)`,
     ];
   }
@@ -168,7 +168,7 @@ function checkBaseUrl(field: string, value: string): ConnectorError | string {
  */
 export function parseConfig(raw: unknown, now: number): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw configError('CONFIG_INVALID', 'The config must be a JSON object with pardot_business_unit_id and credentials (README: Configuration).');
+    throw configError('CONFIG_INVALID', 'The config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id (or, instead of the first three, credentials: README, Authentication).');
   }
   const c = structuredClone(raw) as PardotExportConfig;
   const valid = validateSpec(c);

@@ -1,7 +1,8 @@
 /**
  * Security through the BUILT executable: a battery of failing and succeeding runs whose every
- * byte of stdout and stderr is searched for the client secret, the refresh token and every access
- * token the fake issued; and credentials that never leave the configured origins (a second fake
+ * byte of stdout and stderr is searched for the client secret, the refresh token, every access
+ * token and every rotated refresh token the fake issued (both config shapes: the legacy top-level
+ * keys and `credentials`, client credentials included); and credentials that never leave the configured origins (a second fake
  * plays the foreign origin and must receive zero requests).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,10 +88,49 @@ const CASES: Case[] = [
     expect: { code: 0 },
   },
   { name: 'a successful check', mode: 'check', expect: { code: 0, status: 'SUCCEEDED' } },
+  {
+    name: 'client credentials: a wrong client secret',
+    config: clientCredentials('wrong-cc-secret-91b2'),
+    expect: { code: 1, trace: /AUTH_INVALID_CLIENT/ },
+  },
+  {
+    name: 'client credentials: a successful run with a token refresh',
+    fake: { grants: ['client_credentials'], faults: [{ on: 'read', kind: 'tokenExpired', nth: 2 }] },
+    config: clientCredentials(SECRETS.client_secret),
+    expect: { code: 0 },
+  },
+  {
+    name: 'client credentials refused on a non-My-Domain host',
+    config: { ...clientCredentials(SECRETS.client_secret), auth_base_url: undefined },
+    expect: { code: 1, trace: /CONFIG_AUTH_HOST/ },
+  },
+  {
+    name: 'an invalid credentials object beside the legacy keys',
+    config: { credentials: { auth_type: SECRETS.refresh_token, client_secret: 'wrong-cc-secret-91b2' } },
+    expect: { code: 1, trace: /CONFIG_INVALID/ },
+  },
+  {
+    name: 'a refresh token rotated at each grant, with a token refresh mid-run',
+    fake: { rotateRefreshToken: true, faults: [{ on: 'read', kind: 'tokenExpired', nth: 2 }] },
+    expect: { code: 0 },
+  },
 ];
 
+/** Config overrides: the credentials object for the client-credentials grant, the legacy keys removed. */
+function clientCredentials(secret: string): Record<string, unknown> {
+  return {
+    client_id: undefined,
+    client_secret: undefined,
+    refresh_token: undefined,
+    credentials: { auth_type: 'client_credentials', client_id: 'test-client-id', client_secret: secret },
+  };
+}
+
+const CONFIGURED_SECRETS = [SECRETS.client_secret, SECRETS.refresh_token, 'wrong-secret-7f3a9c', 'wrong-refresh-5e1d2b', 'wrong-cc-secret-91b2'];
+
+/** `tokens`: every access token and every rotated refresh token the fakes issued. */
 function leaks(text: string, tokens: readonly string[]): string[] {
-  const secrets = [SECRETS.client_secret, SECRETS.refresh_token, 'wrong-secret-7f3a9c', 'wrong-refresh-5e1d2b', ...tokens];
+  const secrets = [...CONFIGURED_SECRETS, ...tokens];
   return secrets.filter((s) => text.includes(s) || text.includes(encodeURIComponent(s)));
 }
 
@@ -121,8 +161,9 @@ describe('no secret in any output, credentials only to the configured origins', 
         if (c.expect.message) expect(st.message).toMatch(c.expect.message);
       }
       const text = r.stdout + '\n' + r.stderr;
-      outputs.push({ name: c.name, text, tokens: fake.issuedTokens });
-      expect(leaks(text, fake.issuedTokens), `secrets in the output of '${c.name}'`).toEqual([]);
+      const issued = [...fake.issuedTokens, ...fake.issuedRefreshTokens];
+      outputs.push({ name: c.name, text, tokens: issued });
+      expect(leaks(text, issued), `secrets in the output of '${c.name}'`).toEqual([]);
       if (c.redacted) expect(errorTrace(msgs)!.message).toContain('**********');
       // Stack traces are redacted too (they are part of the TRACE message searched above).
       const trace = errorTrace(msgs);
@@ -138,10 +179,11 @@ describe('no secret in any output, credentials only to the configured origins', 
     expect(outputs.length).toBe(CASES.length);
     const tokens = outputs.flatMap((o) => o.tokens);
     expect(tokens.length).toBeGreaterThan(10);
+    expect(tokens.filter((t) => t.startsWith('5Aep')).length, 'rotated refresh tokens searched for').toBeGreaterThanOrEqual(2);
     for (const o of outputs) expect(leaks(o.text, tokens), o.name).toEqual([]);
     console.log(
       `Security battery: ${outputs.length} runs, ${outputs.reduce((n, o) => n + o.text.length, 0)} bytes of stdout+stderr searched ` +
-        `for 4 configured secrets and ${tokens.length} issued access tokens: 0 found; foreign origin requests: ${foreign.log.length}.`,
+        `for ${CONFIGURED_SECRETS.length} configured secrets and ${tokens.length} issued access and rotated refresh tokens: 0 found; foreign origin requests: ${foreign.log.length}.`,
     );
   });
 });
