@@ -197,7 +197,7 @@ export class TokenProvider {
         this.o.log(
           'INFO',
           `The refresh token rotated: ${this.host} answered the refresh-token grant with a new refresh token and has invalidated the one sent; ` +
-            `this run uses the new one from now on. The connector cannot update the stored config, whose refresh_token no longer works after this run: ` +
+            `this run uses the new one from now on. The connector cannot update the stored config, whose refresh_token is now spent, so the next run will fail: ` +
             `turn off refresh token rotation on the connected app, or use credentials.auth_type client_credentials (README: Authentication).`,
         );
       }
