@@ -89,17 +89,28 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     child.stdin.end(opts.stdin ?? '');
     opts.onSpawn?.(child);
     child.on('close', (code, signal) => {
-      const messages = stdout
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .map((l) => {
-          try {
-            return JSON.parse(l);
-          } catch {
-            throw new Error(`stdout line is not JSON: ${l.slice(0, 200)}`);
-          }
-        });
-      resolve({ code, signal, stdout, stderr, messages });
+      // Parsed on first use: commands that print one pretty-printed document (catalog, auth) are
+      // read from `stdout` instead.
+      let parsed: CliResult['messages'] | undefined;
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        get messages() {
+          parsed ??= stdout
+            .split('\n')
+            .filter((l) => l.length > 0)
+            .map((l) => {
+              try {
+                return JSON.parse(l);
+              } catch {
+                throw new Error(`stdout line is not JSON: ${l.slice(0, 200)}`);
+              }
+            });
+          return parsed;
+        },
+      });
     });
   });
 }
