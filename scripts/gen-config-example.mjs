@@ -1,0 +1,43 @@
+// Generates config.example.json from spec.json: every setting, in the spec's order, with its
+// default (or its first example); the secrets as placeholders saying where they come from.
+// `npm run gen:config-example`; test/config-example.test.ts fails when the file is out of step.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+
+/** Values for settings whose spec has neither a default nor an example. */
+const PLACEHOLDERS = {
+  client_id: '<consumer key of your connected app>',
+  client_secret: '<consumer secret of your connected app>',
+  refresh_token: '<from: source-pardot-export auth (README "Connect your Pardot account")>',
+  // No default means "no ceiling but the daily budget"; 25,000 is the smallest daily budget.
+  max_api_calls: 25000,
+  // The production hosts; they override is_sandbox: delete both (or use the sandbox hosts) for a sandbox.
+  api_base_url: 'https://pi.pardot.com',
+  auth_base_url: 'https://login.salesforce.com',
+};
+
+const BY_TYPE = { string: '', boolean: false, integer: 0, number: 0, array: [], object: {} };
+
+export function configExample(spec) {
+  const props = Object.entries(spec.connectionSpecification.properties);
+  const order = (p, i) => (typeof p.order === 'number' ? p.order : 1000 + i);
+  const sorted = props.map(([k, p], i) => [k, p, order(p, i)]).sort((a, b) => a[2] - b[2]);
+  const out = {};
+  for (const [key, p] of sorted) {
+    const type = Array.isArray(p.type) ? p.type.find((t) => t !== 'null') : p.type;
+    if (key in PLACEHOLDERS) out[key] = PLACEHOLDERS[key];
+    else if (p.default !== undefined) out[key] = p.default;
+    else if (Array.isArray(p.examples) && p.examples.length > 0) out[key] = p.examples[0];
+    else if (Array.isArray(p.enum) && p.enum.length > 0) out[key] = p.enum[0];
+    else out[key] = BY_TYPE[type] ?? null;
+  }
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const spec = JSON.parse(readFileSync(join(root, 'spec.json'), 'utf8'));
+  writeFileSync(join(root, 'config.example.json'), configExample(spec));
+  console.log('wrote config.example.json');
+}
