@@ -298,7 +298,7 @@ async function runAuthCli(args: string[], redactor: Redactor, stdout: LineSink, 
       writeErr(`${NAME}: add pardot_business_unit_id (0Uv..., 18 characters) to the config: README "Connect your Pardot account".\n`);
     }
     if (result.scope !== null && !result.scope.split(' ').includes('pardot_api')) {
-      writeErr(`${NAME}: WARN the token's scopes (${printable(result.scope)}) lack pardot_api: add "Access Pardot services (pardot_api)" to the app.\n`);
+      writeErr(`${NAME}: WARN the token's scopes (${printable(result.scope)}) lack pardot_api: add the pardot_api scope to the app.\n`);
     }
     if (values.out !== undefined) {
       await writeFile(values.out, text, { mode: 0o600 });
@@ -322,7 +322,7 @@ main(process.argv.slice(2), redactor).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
-      writeErr(`${NAME}: ${err.message}\n\n${USAGE}\n\nMore: ${NAME} --help\n`);
+      writeErr(`${NAME}: USAGE: ${err.message}\n\n${USAGE}\n\nMore: ${NAME} --help\n`);
       process.exitCode = 2;
       return;
     }
