@@ -11,7 +11,7 @@
  * Exit codes: 0 done; 1 failed (the message says why and what to do); 2 usage error (bad command
  * line: the message and the usage go to stderr).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { systemClock } from './clock.js';
@@ -302,6 +302,7 @@ async function runAuthCli(args: string[], redactor: Redactor, stdout: LineSink, 
     }
     if (values.out !== undefined) {
       await writeFile(values.out, text, { mode: 0o600 });
+      await chmod(values.out, 0o600); // `mode` applies only when the file is created
       writeErr(`${NAME}: signed in; the config with its refresh token is in ${printable(values.out)} (mode 0600). Next: ${NAME} check --config ${printable(values.out)}\n`);
     } else {
       writeErr(`${NAME}: signed in; the config with its refresh token follows on stdout.\n`);

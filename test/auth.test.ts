@@ -5,7 +5,7 @@
  * for `check`; failures exit 1 with a message saying what to do; no secret reaches stderr.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS, startFakePardot, type FakePardot } from './fake-pardot/index.js';
 import { runCli, tempDir, writeJson, type CliResult, type RunOptions } from './helpers/cli.js';
@@ -71,8 +71,9 @@ function expectNoSecrets(text: string) {
 }
 
 describe('auth: the OAuth web server flow on a loopback port', () => {
-  it('writes a config with the refresh token to --out (mode 0600) that check accepts; stderr holds no secret', async () => {
+  it('writes a config with the refresh token to --out (mode 0600, also over an older file) that check accepts; stderr holds no secret', async () => {
     const out = join(dir, 'config.json');
+    writeFileSync(out, '{"an": "older config, readable by all"}', { mode: 0o644 });
     const before = { ...fake.codeFlow };
     const { r, browser } = await authWithBrowser(['--config', writeJson(dir, 'app.json', app()), '--out', out], { forge: true });
     expect(r.code, r.stderr).toBe(0);
