@@ -103,7 +103,7 @@ export async function runAuthorizationCodeFlow(o: AuthFlowOptions): Promise<Auth
   const codePromise = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
   let done = false;
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) return page(res, 404, 'Not found', 'This is the source-pardot-export sign-in helper.');
     if (done) return page(res, 410, 'Already done', 'This sign-in has finished; you can close this tab.');
@@ -131,7 +131,10 @@ export async function runAuthorizationCodeFlow(o: AuthFlowOptions): Promise<Auth
     o.redactor.add(code);
     page(res, 200, 'Signed in', 'source-pardot-export received the authorization. You can close this tab and return to the terminal.');
     settle.resolve(code);
-  });
+  };
+  const server = createServer(handler);
+  // `localhost` may resolve to ::1 first: where IPv6 loopback exists, listen there too (same port).
+  const server6 = createServer(handler);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
@@ -143,6 +146,10 @@ export async function runAuthorizationCodeFlow(o: AuthFlowOptions): Promise<Auth
       ),
     );
     server.listen(o.port, '127.0.0.1', () => resolve());
+  });
+  await new Promise<void>((resolve) => {
+    server6.once('error', () => resolve());
+    server6.listen((server.address() as AddressInfo).port, '::1', () => resolve());
   });
   const timer = setTimeout(() => {
     settle.reject(
@@ -160,8 +167,10 @@ export async function runAuthorizationCodeFlow(o: AuthFlowOptions): Promise<Auth
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of [server, server6]) {
+      s.closeAllConnections();
+      if (s.listening) await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
   }
 }
 
