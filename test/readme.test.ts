@@ -59,6 +59,9 @@ describe('README', () => {
     });
     expect(existsSync(config)).toBe(true);
     expect(banner).toContain('Its config is in fake-pardot.config.json');
+    // It prints the same commands as the README block.
+    const norm = (t: string) => t.replace(/[ \t]+/g, ' ');
+    for (const line of commands!) expect(norm(banner)).toContain(norm(line));
 
     const seen: Record<string, string> = {};
     for (const line of commands!) {
