@@ -54,7 +54,11 @@ const bin = './bin/source-pardot-export';
 process.stdout.write(
   [
     `Fake Pardot on ${fake.url} (API user timezone ${timezone}; generated data from ${start.toISOString().slice(0, 10)}).`,
-    `Its config is in ${out} (removed when this stops). Try, from the repository, in another terminal:`,
+    `Its config is in ${out} (removed when this stops):`,
+    '',
+    JSON.stringify(config),
+    '',
+    'Try, from the repository, in another terminal:',
     '',
     `  ${bin} check    --config ${out}`,
     `  ${bin} discover --config ${out}`,

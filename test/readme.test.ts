@@ -59,6 +59,7 @@ describe('README', () => {
     });
     expect(existsSync(config)).toBe(true);
     expect(banner).toContain('Its config is in fake-pardot.config.json');
+    expect(banner).toContain(JSON.stringify(JSON.parse(readFileSync(config, 'utf8'))));
     // It prints the same commands as the README block.
     const norm = (t: string) => t.replace(/[ \t]+/g, ' ');
     for (const line of commands!) expect(norm(banner)).toContain(norm(line));
