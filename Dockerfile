@@ -2,9 +2,12 @@
 # source-pardot-export: one image for Airbyte (spec/check/discover/read) and Singer (--discover, --catalog).
 #
 # Multi-stage: compile with dev dependencies, ship the compiled connector with production
-# dependencies only, run as a non-root user. BASE is any Node 20 image with npm (the official
-# node:20-bookworm-slim by default); scripts/docker-smoke.sh passes a locally made one because
-# public images cannot be pulled on this project's build machines.
+# dependencies only, run as a non-root user.
+# Supported bases (BASE): a Node image with npm, Node ^20.19 or >= 22.12 (package.json engines), and
+# a uid 1000 that may run it. Tested: Debian-based (node:20-bookworm-slim, the default; also what
+# scripts/docker-smoke.sh builds locally, as public images cannot be pulled on this project's build
+# machines). Any other base (Alpine/BusyBox, distroless) works only as far as bin/source-pardot-export's
+# first line runs under its /usr/bin/env; check with: docker run --rm IMAGE --version
 #
 #   docker build -t source-pardot-export:dev .
 #   docker run --rm source-pardot-export:dev spec

@@ -1,25 +1,30 @@
 /**
  * `npm run demo`: the connector working with no Pardot account. Starts the loopback fake Pardot
- * with generated data, runs `discover` and a full `read` of every stream through the real
- * executable, and prints what happened.
+ * with generated data, runs `discover`, `catalog` and a full `read` of every stream through the
+ * real executable, printing each command it ran, where its config and catalog are, one sample
+ * record and what happened. Its temp directory is removed at the end, on success or failure.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateData, startFakePardot } from '../test/fake-pardot/index.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'source-pardot-export');
 
-function run(args: string[]): Promise<{ code: number | null; lines: Array<Record<string, any>> }> {
+/** Runs the executable, printing the command first; `saveTo` keeps its stdout in a file. */
+function run(args: string[], saveTo?: string): Promise<{ code: number | null; text: string; lines: Array<Record<string, any>> }> {
+  console.log(`$ ./bin/source-pardot-export ${args.join(' ')}${saveTo ? ` > ${saveTo}` : ''}`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, lines: out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>) }),
-    );
+    child.on('close', (code) => {
+      if (saveTo) writeFileSync(saveTo, out);
+      const lines = saveTo ? [] : out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+      resolve({ code, text: out, lines });
+    });
   });
 }
 
@@ -33,8 +38,13 @@ async function main() {
     rowsPerFile: 100,
     pollsUntilComplete: 2,
   });
+  const dir = mkdtempSync(join(tmpdir(), 'pardot-demo-'));
+  // Ctrl-C mid-run: the children stop with the terminal's signal; the folder goes too.
+  process.once('SIGINT', () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
   try {
-    const dir = mkdtempSync(join(tmpdir(), 'pardot-demo-'));
     const config = {
       client_id: 'test-client-id',
       client_secret: 'test-client-secret',
@@ -49,8 +59,9 @@ async function main() {
       poll_max_interval_seconds: 0.2,
     };
     const configPath = join(dir, 'config.json');
-    writeFileSync(configPath, JSON.stringify(config));
+    writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
     console.log(`Fake Pardot on ${fake.url} (API user timezone ${timezone}), data from ${start.toISOString().slice(0, 10)}.`);
+    console.log(`Config for it: ${configPath}; the catalog goes next to it (the folder is removed at the end).\n`);
 
     const disc = await run(['discover', '--config', configPath]);
     const streams = disc.lines.find((m) => m.type === 'CATALOG')?.catalog.streams as Array<{ name: string }>;
@@ -58,12 +69,9 @@ async function main() {
     console.log(`discover: ${streams.length} streams: ${streams.map((s) => s.name).join(', ')}`);
 
     const catalogPath = join(dir, 'catalog.json');
-    writeFileSync(
-      catalogPath,
-      JSON.stringify({
-        streams: streams.map((s) => ({ stream: s, sync_mode: 'incremental', destination_sync_mode: 'append' })),
-      }),
-    );
+    const cat = await run(['catalog', '--config', configPath], catalogPath);
+    if (cat.code !== 0) throw new Error('catalog failed');
+    console.log(`catalog: every stream, incremental, append_dedup on id, in ${catalogPath}`);
     const t0 = Date.now();
     const read = await run(['read', '--config', configPath, '--catalog', catalogPath]);
     const secs = (Date.now() - t0) / 1000;
@@ -71,6 +79,12 @@ async function main() {
     if (read.code !== 0 || error) throw new Error(`read failed: ${error?.trace.error.message ?? `exit ${read.code}`}`);
 
     console.log(`read: ${secs.toFixed(1)} s\n`);
+    const sample = read.lines.find((m) => m.type === 'RECORD' && m.record.stream === 'prospects');
+    if (sample) {
+      const d = sample.record.data as Record<string, unknown>;
+      const some = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== null).slice(0, 8));
+      console.log(`one RECORD (prospects; ${Object.keys(some).length} of its ${Object.keys(d).length} fields shown):\n  ${JSON.stringify(some)}\n`);
+    }
     console.log('stream                 rows  windows  exports');
     for (const s of streams) {
       const rows = read.lines.filter((m) => m.type === 'RECORD' && m.record.stream === s.name).length;
@@ -92,6 +106,7 @@ async function main() {
     if (summary) console.log(`connector: ${summary.log.message}`);
   } finally {
     await fake.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -47,7 +47,7 @@ function expectConfigFailure(msgs: Msg[], pattern: RegExp, failureType = 'config
 
 describe('config', () => {
   const cases: Array<[string, (c: Record<string, unknown>) => unknown, RegExp]> = [
-    ['not JSON', () => '{"client_id": "abc",', /--config file .* is not valid JSON .*: fix its syntax/],
+    ['not JSON', () => '{"client_id": "abc",', /--config file .* is not valid JSON: the text ends inside an object \(a missing \}\) at line 1, column 21 \(its content is not shown\): fix its syntax/],
     ['not an object', () => [1, 2], /config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id/],
     [
       'a missing field',
@@ -86,7 +86,7 @@ describe('config', () => {
 describe('catalog', () => {
   const stream = (over: Record<string, unknown>) => ({ streams: [{ ...CAT().streams[0], ...over }] });
   it.concurrent.each<[string, unknown, RegExp]>([
-    ['not JSON', '{"streams": [', /--catalog file .* is not valid JSON .*: fix its syntax/],
+    ['not JSON', '{"streams": [', /--catalog file .* is not valid JSON: the text ends where a value is expected at line 1, column 14 \(its content is not shown\): fix its syntax/],
     ['the wrong shape', { streams: 'prospects' }, /configured catalog has the wrong shape: \/streams must be array.*Run discover/],
     ['an unknown stream', stream({ stream: { name: 'opportunities' } }), /names stream 'opportunities', which this connector does not have \(streams: prospects, .*Run discover/],
     ['an unsupported sync mode', stream({ sync_mode: 'cdc' }), /asks for sync_mode 'cdc'; supported: full_refresh, incremental.*Run discover/],
@@ -100,7 +100,7 @@ describe('catalog', () => {
 
 describe('state', () => {
   it.concurrent.each<[string, unknown, RegExp]>([
-    ['not JSON', '[{"type": "STREAM",', /--state file .* is not valid JSON .*: fix its syntax/],
+    ['not JSON', '[{"type": "STREAM",\n', /--state file .* is not valid JSON: the text ends inside an object \(a missing \}\) at line 2, column 1 \(its content is not shown\): fix its syntax/],
     ['not an array or object', 42, /State must be a JSON array of per-stream STATE messages.*Fix or remove the state file/],
     [
       'the wrong shape',

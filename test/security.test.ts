@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { startFakePardot, type FakePardot, type FakePardotOptions, type Row } from './fake-pardot/index.js';
 import { runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
 import { SECRETS, catalog, config, errorTrace, parseLines, read, smallData, startFake, waitFor } from './helpers/scenario.js';
+import { mergeEnvConfig } from '../src/config-env.js';
 
 let foreign: FakePardot;
 let start: Date;
@@ -185,5 +186,90 @@ describe('no secret in any output, credentials only to the configured origins', 
       `Security battery: ${outputs.length} runs, ${outputs.reduce((n, o) => n + o.text.length, 0)} bytes of stdout+stderr searched ` +
         `for ${CONFIGURED_SECRETS.length} configured secrets and ${tokens.length} issued access and rotated refresh tokens: 0 found; foreign origin requests: ${foreign.log.length}.`,
     );
+  });
+});
+
+describe('files and settings that are not valid JSON: the error gives line and column, never their content', () => {
+  // Node's own JSON.parse message quotes the text near the mistake ("Unexpected token 'S',
+  // "...refresh_"... is not valid JSON"): a secret next to a typo came out, in the message and
+  // again in the TRACE stack trace. No 6-character piece of the secret may appear anywhere.
+  const SECRET = 'Sekr3t-refresh-TOKEN-0123456789';
+  const fragments = (text: string) => {
+    const found: string[] = [];
+    for (let i = 0; i + 6 <= SECRET.length; i++) if (text.includes(SECRET.slice(i, i + 6))) found.push(SECRET.slice(i, i + 6));
+    return found;
+  };
+  const badConfigs: Array<[string, string, RegExp]> = [
+    ['an unquoted secret (Node quotes the text around it)', `{"client_id": "abc",\n "refresh_token": ${SECRET}}`, /line 2, column 19/],
+    ['a stray character after a secret', `{"client_id": "abc", "refresh_token": "${SECRET}" x}`, /line 1, column 73/],
+    ['a secret in an unclosed string', `{"client_secret": "${SECRET}`, /line 1, column 19/],
+    ['a raw line break inside a secret', `{"refresh_token": "${SECRET.slice(0, 10)}\n${SECRET.slice(10)}"}`, /line 1, column 30/],
+  ];
+
+  it.concurrent.each(badConfigs)('a config with %s: Airbyte read (message and stack trace), Singer (and check, catalog)', async (_n, text, where) => {
+    const dir = tempDir();
+    const cfg = writeJson(dir, 'config.json', text);
+    const cat = writeJson(dir, 'catalog.json', catalog());
+    // Every case through read (message and stack trace) and Singer; check and the catalog helper
+    // read the file the same way (one loader): the first case runs them too.
+    const first = text === badConfigs[0]![1];
+    const runs = await Promise.all([
+      runCli(['read', '--config', cfg, '--catalog', cat]),
+      runCli(['--config', cfg, '--discover']),
+      ...(first ? [runCli(['check', '--config', cfg]), runCli(['catalog', '--config', cfg])] : []),
+    ]);
+    const [rd, singer, check, helper] = runs;
+    if (first) {
+      expect(check!.messages[0]!.connectionStatus.message).toMatch(where);
+      expect(helper!.code).toBe(1);
+      expect(helper!.stderr).toMatch(where);
+    }
+    const trace = errorTrace(parseLines(rd!.stdout))!;
+    expect(trace.internal_message).toBe('CONFIG_NOT_JSON');
+    expect(trace.message).toMatch(where);
+    expect(trace.stack_trace).toMatch(where);
+    expect(singer!.stderr).toMatch(/ERROR CONFIG_NOT_JSON: The --config file .* is not valid JSON: .*\(its content is not shown\)/);
+    for (const r of runs) expect(fragments(r.stdout + r.stderr), r.stdout + r.stderr).toEqual([]);
+  });
+
+  it('a catalog and a state that hold the secret next to a syntax error: read names line and column only', async () => {
+    const dir = tempDir();
+    const cfg = writeJson(dir, 'config.json', { client_id: 'a', client_secret: 'b', refresh_token: 'c', pardot_business_unit_id: '0Uv000000000001AAA', api_base_url: foreign.url, auth_base_url: foreign.url });
+    const badCatalog = writeJson(dir, 'catalog.json', `{"streams": [{"stream": {"name": ${SECRET}}}]}`);
+    const badState = writeJson(dir, 'state.json', `[{"type": "STREAM", "note": "${SECRET}" ]`);
+    const [c, s, singerState] = await Promise.all([
+      runCli(['read', '--config', cfg, '--catalog', badCatalog]),
+      runCli(['read', '--config', cfg, '--catalog', writeJson(dir, 'ok.json', catalog()), '--state', badState]),
+      runCli(['--config', cfg, '--state', badState]),
+    ]);
+    expect(errorTrace(c.messages)).toMatchObject({ internal_message: 'CATALOG_NOT_JSON' });
+    expect(errorTrace(c.messages)!.message).toMatch(/line 1, column 34/);
+    expect(errorTrace(s.messages)).toMatchObject({ internal_message: 'STATE_NOT_JSON' });
+    expect(errorTrace(s.messages)!.message).toMatch(/a missing ',' or '}' after a property value at line 1, column 63/);
+    expect(singerState.stderr).toMatch(/STATE_NOT_JSON/);
+    for (const r of [c, s, singerState]) expect(fragments(r.stdout + r.stderr)).toEqual([]);
+  });
+
+  it('settings from the environment: a bad value is named by its variable, its value never shown (JSON settings: position only)', async () => {
+    const dir = tempDir();
+    const cfg = writeJson(dir, 'config.json', { client_id: 'a', pardot_business_unit_id: '0Uv000000000001AAA' });
+    const runs = await Promise.all(
+      ['IS_SANDBOX', 'WINDOW_DAYS', 'POLL_INTERVAL_SECONDS'].map((k) => runCli(['--config', cfg, '--discover'], { env: { [`TAP_PARDOT_EXPORT_${k}`]: SECRET } })),
+    );
+    for (const r of runs) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/CONFIG_ENV_INVALID: Environment variable TAP_PARDOT_EXPORT_\w+ must be/);
+      expect(fragments(r.stdout + r.stderr)).toEqual([]);
+    }
+    // A list or object setting is JSON text (spec.json may add such settings): position only.
+    let message = '';
+    try {
+      mergeEnvConfig({}, { TAP_PARDOT_EXPORT_TYPES: `[1, ${SECRET}]` }, { types: { type: 'array' } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/TAP_PARDOT_EXPORT_TYPES must hold JSON \(a list\); it is not valid JSON: .* at line 1, column 5 \(its value is not shown\)/);
+    expect(fragments(message)).toEqual([]);
+    expect(mergeEnvConfig({}, { TAP_PARDOT_EXPORT_TYPES: '[1, 2]' }, { types: { type: 'array' } })).toEqual({ types: [1, 2] });
   });
 });

@@ -12,6 +12,7 @@ import { shuffleInPlace, hash32, type DataSource } from './data.js';
 import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
+import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -152,6 +153,8 @@ export interface FakePardotOptions {
    * an export whose range misses the span completes with no file. `cut` and `expire` faults still apply.
    */
   staticResults?: Partial<Record<ObjectName, StaticResult>>;
+  /** Web server flow (oauth-code.ts): the user declines at the consent screen. */
+  denyAuthorization?: boolean;
 }
 
 export interface StaticResult {
@@ -180,6 +183,8 @@ export interface FakePardot {
   readonly issuedTokens: readonly string[];
   /** Every refresh token a rotation issued, in order (same use). */
   readonly issuedRefreshTokens: readonly string[];
+  /** The web server flow's counters (authorize requests, codes issued and redeemed). */
+  readonly codeFlow: CodeFlowStats;
 }
 
 // ---------------------------------------------------------------- defaults
@@ -336,6 +341,19 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   const sockets = new Set<Socket>();
   let nextExportId = 1001;
   let baseUrl = '';
+  const codeFlow = createCodeFlow({
+    clientId: cfg.clientId,
+    clientSecret: cfg.clientSecret,
+    refreshToken: cfg.refreshToken,
+    denyAuthorization: opts.denyAuthorization,
+    baseUrl: () => baseUrl,
+    issueAccessToken: () => {
+      const token = '00Dfake!' + randomBytes(24).toString('base64url');
+      validTokens.add(token);
+      issuedTokens.push(token);
+      return token;
+    },
+  });
 
   // -------------------------------------------------------------- faults
 
@@ -505,6 +523,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     const grant = form.get('grant_type');
     const fail = (error: string, description: string): void =>
       sendJson(res, 400, { error, error_description: description });
+    if (grant === 'authorization_code') return codeFlow.exchange(res, form);
     if (grant === null || !grants.has(grant)) return fail('unsupported_grant_type', 'grant type not supported');
     if (form.get('client_id') !== cfg.clientId) return fail('invalid_client_id', 'client identifier invalid');
     if (form.get('client_secret') !== cfg.clientSecret) return fail('invalid_client', 'invalid client credentials');
@@ -761,6 +780,10 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     if (log.length > 20_000) log.splice(0, log.length - 10_000);
     res.on('finish', () => (entry.status = res.statusCode));
 
+    if (url.pathname === AUTHORIZE_PATH && method === 'GET') {
+      await readBody(req);
+      return codeFlow.authorize(res, url);
+    }
     if (rt.kind === 'unknown' || !rt.methodOk) {
       await readBody(req);
       return sendError(res, new ApiError(404, CODES.notFound, `No such endpoint: ${method} ${url.pathname}`));
@@ -916,5 +939,6 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     },
     issuedTokens,
     issuedRefreshTokens,
+    codeFlow: codeFlow.stats,
   };
 }

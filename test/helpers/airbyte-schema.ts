@@ -28,3 +28,21 @@ export function loadProtocolValidator(): { available: boolean; validate(msg: unk
     },
   };
 }
+
+/** A validator for one definition of the official protocol schema (e.g. ConfiguredAirbyteCatalog). */
+export function loadProtocolDefinition(name: string): { available: boolean; validate(value: unknown): string | null } {
+  if (!existsSync(PROTOCOL_PATH)) return { available: false, validate: () => null };
+  const doc = parse(readFileSync(PROTOCOL_PATH, 'utf8'));
+  delete doc.$id;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(doc, 'protocol');
+  const v = ajv.getSchema(`protocol#/definitions/${name}`);
+  if (!v) throw new Error(`the protocol schema has no definition ${name}`);
+  return {
+    available: true,
+    validate(value: unknown) {
+      return v(value) ? null : ajv.errorsText(v.errors);
+    },
+  };
+}
