@@ -92,10 +92,11 @@ describe('1. an export user without admin abilities', () => {
         ['external-activities', 'list-memberships', 'prospect-accounts', 'prospects', 'visitor-activities', 'visitors'].map((o) => `/api/v5/objects/${o}`),
       );
     });
-    await withFake(data, { accountDenied: true }, async (fake) => {
+    // The sixth probe (external-activities, a path not confirmed) answers a plain 404: named, not a failure.
+    await withFake(data, { accountDenied: true, faults: [{ on: 'objects', nth: 6, kind: 'status', status: 404, code: 404 }] }, async (fake) => {
       const { status } = await check(config(fake, start));
       expect(status.status, status.message).toBe('SUCCEEDED');
-      expect(status.message).toMatch(/may view every exported object/);
+      expect(status.message).toMatch(/may view the other exported objects\..*could not be verified for: externalActivity \(/);
     });
   });
 });
