@@ -261,14 +261,10 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   const estCallsPerWindow = estimateCallsPerWindow(config);
   yield* drain();
   // The zone CSV dates are written in: config.timezone checked against Pardot's evidence, or determined from it.
-  const { zone: timezone } = await resolveTimezone({
-    api,
-    configured: config.timezone,
-    objects: evidenceObjects(o.streams),
-    now: clock.now(),
-    signal: o.signal,
-    log,
-  });
+  // (flushWhile: its WARNs, e.g. objects skipped, come out even when it ends in a config error.)
+  const timezone = yield* flushWhile(
+    resolveTimezone({ api, configured: config.timezone, objects: evidenceObjects(o.streams), now: clock.now(), signal: o.signal, log }).then((r) => r.zone),
+  );
   yield* drain();
   const to = syncEnd();
   yield* drain();
