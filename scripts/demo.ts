@@ -63,7 +63,12 @@ async function main() {
     writeFileSync(
       catalogPath,
       JSON.stringify({
-        streams: streams.map((s) => ({ stream: s, sync_mode: 'incremental', destination_sync_mode: 'append' })),
+        streams: streams.map((s) => ({
+          stream: s,
+          // deleted_prospects offers full refresh only.
+          sync_mode: (s as { supported_sync_modes?: string[] }).supported_sync_modes?.includes('incremental') === false ? 'full_refresh' : 'incremental',
+          destination_sync_mode: 'append',
+        })),
       }),
     );
     const t0 = Date.now();
