@@ -57,6 +57,8 @@ async function main() {
       auth_base_url: fake.url,
       poll_interval_seconds: 0.05,
       poll_max_interval_seconds: 0.2,
+      // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+      export_timeout_minutes: 2,
     };
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
@@ -71,7 +73,7 @@ async function main() {
     const catalogPath = join(dir, 'catalog.json');
     const cat = await run(['catalog', '--config', configPath], catalogPath);
     if (cat.code !== 0) throw new Error('catalog failed');
-    console.log(`catalog: every stream, incremental, append_dedup on id, in ${catalogPath}`);
+    console.log(`catalog: every stream, incremental where the stream supports it (append_dedup on id), in ${catalogPath}`);
     const t0 = Date.now();
     const read = await run(['read', '--config', configPath, '--catalog', catalogPath]);
     const secs = (Date.now() - t0) / 1000;

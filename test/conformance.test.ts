@@ -63,7 +63,14 @@ const airbyte: Protocol = {
   async catalog(config) {
     const r = await runCli(['discover', '--config', config]);
     const streams = r.messages.find((m) => m.type === 'CATALOG')!.catalog.streams as Msg[];
-    return { streams: streams.map((s) => ({ stream: s, sync_mode: 'incremental', destination_sync_mode: 'append_dedup', primary_key: [['id']] })) };
+    return {
+      streams: streams.map((s) => ({
+        stream: s,
+        sync_mode: s.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
+        destination_sync_mode: 'append_dedup',
+        primary_key: [['id']],
+      })),
+    };
   },
   async read(config, catalog, state) {
     const result = await runCli(['read', '--config', config, '--catalog', catalog, ...(state ? ['--state', state] : [])]);
@@ -155,6 +162,8 @@ describe.each(PROTOCOLS)('conformance: $name', (p) => {
       window_days: 150,
       poll_interval_seconds: 0.01,
       poll_max_interval_seconds: 0.05,
+      // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+      export_timeout_minutes: 0.05,
     });
     catalogPath = writeJson(dir, 'catalog.json', await p.catalog(config));
     readStart = Date.now();
@@ -211,6 +220,7 @@ describe.each(PROTOCOLS)('conformance: $name', (p) => {
     const second = await p.read(config, catalogPath, writeJson(dir, 'state.json', first.resumeState));
     expect(second.result.code, second.result.stderr.slice(-2000)).toBe(0);
     for (const r of second.records) {
+      if (r.stream === 'deleted_prospects') continue; // full refresh only: reads every window again by design
       expect(Date.parse(r.data[cursorOf(r.stream)]), `${r.stream} ${r.data.id}`).toBeGreaterThanOrEqual(first.boundary(r.stream));
     }
     expect(second.records.filter((r) => r.stream === 'prospects').map((r) => r.data.id)).toEqual([910001]);

@@ -12,8 +12,19 @@ import { TokenProvider, credentialSecrets, type LogFn, type OAuthCredentials } f
 import { PardotHttp } from './http.js';
 import { Limiter } from './limiter.js';
 import { retryPolicy, type RetryPolicy } from './retry.js';
-import type { AccountInfo, CreateExportRequest, ExportResource, PardotApi } from './types.js';
-import { ACCOUNT_PATH, CANCEL_PATH, CREATE_OBJECT_KEY, EXPORT_STATES, EXPORTS_PATH, MAX_CONCURRENT_REQUESTS, READ_PATH, type ExportState } from './wire.js';
+import type { AccountInfo, CreateExportRequest, ExportResource, PardotApi, QueryPage } from './types.js';
+import {
+  ACCOUNT_PATH,
+  CANCEL_PATH,
+  CREATE_OBJECT_KEY,
+  EXPORT_STATES,
+  EXPORTS_PATH,
+  MAX_CONCURRENT_REQUESTS,
+  OBJECT_NAMES,
+  READ_PATH,
+  V5_QUERY_PATH,
+  type ExportState,
+} from './wire.js';
 
 export type { RetryPolicy } from './retry.js';
 
@@ -105,6 +116,19 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
         apiCallsUsed: toNumber(b['apiCallsUsed']),
       } satisfies AccountInfo;
     },
+
+    async query(object, params, signal): Promise<QueryPage> {
+      const qs = new URLSearchParams(params).toString();
+      const path = `${V5_QUERY_PATH(object)}${qs ? `?${qs}` : ''}`;
+      const body = await http.json('query', 'GET', path, { signal, info: { object: OBJECT_NAMES[object] } });
+      const values = Array.isArray(body?.['values'])
+        ? (body['values'] as unknown[]).filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v))
+        : [];
+      const token = body?.['nextPageToken'];
+      return { values, nextPageToken: typeof token === 'string' && token !== '' ? token : null };
+    },
+
+    clockSkewMs: () => http.clockSkewMs,
 
     async createExport(req: CreateExportRequest, signal) {
       const payload: Record<string, unknown> = { [CREATE_OBJECT_KEY]: req.object };

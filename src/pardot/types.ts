@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ApiCallCounts } from '../sync/events.js';
-import type { ExportState } from './wire.js';
+import type { ExportState, PardotObject } from './wire.js';
 
 /** The export resource, normalised: resultRefs always an array (absent -> []). */
 export interface ExportResource {
@@ -13,10 +13,19 @@ export interface ExportResource {
   updatedAt: string | null;
 }
 
+/** A procedure argument: dates, `deleted` and booleans as strings; visitor activity `type` as integers. */
+export type ProcedureArgValue = string | number[];
+
 export interface CreateExportRequest {
   object: string;
   fields: string[];
-  procedure: { name: string; arguments: Record<string, string> };
+  procedure: { name: string; arguments: Record<string, ProcedureArgValue> };
+}
+
+/** One page of a v5 object query: the records as Pardot wrote them (date-times with the user's offset). */
+export interface QueryPage {
+  values: Array<Record<string, unknown>>;
+  nextPageToken: string | null;
 }
 
 export interface AccountInfo {
@@ -28,6 +37,13 @@ export interface AccountInfo {
 export interface PardotApi {
   /** Cheap authenticated call: proves credentials and business unit, and reads today's budget. */
   account(signal?: AbortSignal): Promise<AccountInfo>;
+  /**
+   * One page of a v5 object query (GET /api/v5/objects/{object}?fields=..&...): counted as a
+   * `query` call; a missing View ability is PARDOT_PERMISSION naming it.
+   */
+  query(object: PardotObject, params: Record<string, string>, signal?: AbortSignal): Promise<QueryPage>;
+  /** Pardot's clock minus the local clock (ms), from the Date header of its latest answer; null before one. */
+  clockSkewMs(): number | null;
   createExport(req: CreateExportRequest, signal?: AbortSignal): Promise<ExportResource>;
   readExport(id: string, signal?: AbortSignal): Promise<ExportResource>;
   cancelExport(id: string, signal?: AbortSignal): Promise<ExportResource>;

@@ -28,7 +28,7 @@ export function catalogMessage(streams: readonly StreamDef[]): Msg {
       streams: streams.map((s) => ({
         name: s.name,
         json_schema: s.jsonSchema,
-        supported_sync_modes: ['full_refresh', 'incremental'],
+        supported_sync_modes: [...s.syncModes],
         source_defined_cursor: true,
         default_cursor_field: [s.cursorField],
         source_defined_primary_key: s.primaryKey,

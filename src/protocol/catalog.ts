@@ -26,8 +26,7 @@ export interface ConfiguredStream {
 export function selectFields(stream: StreamDef, selected: Iterable<string> | undefined): FieldDef[] {
   if (selected === undefined) return [...stream.fields];
   const want = new Set(selected);
-  want.add('id');
-  want.add(stream.cursorField);
+  for (const f of stream.automaticFields) want.add(f);
   const fields = stream.fields.filter((f) => want.has(f.name));
   if (fields.length > MAX_FIELDS_PER_EXPORT) {
     throw configError(
@@ -90,6 +89,9 @@ export function parseAirbyteCatalog(raw: unknown): ConfiguredStream[] {
           `Stream '${def.name}' asks for cursor_field ${JSON.stringify(cs.cursor_field)}; its cursor is source-defined: ["${def.cursorField}"].`,
         );
       }
+    }
+    if (!def.syncModes.includes(cs.sync_mode)) {
+      catalogError(`Stream '${def.name}' offers sync_mode ${def.syncModes.join(', ')} only, not '${cs.sync_mode}'.`);
     }
     const props = cs.stream.json_schema?.properties;
     const fields = selectFields(def, props ? Object.keys(props) : undefined);

@@ -36,11 +36,16 @@ export function singerSchema(stream: StreamDef, fieldNames?: ReadonlySet<string>
 }
 
 function automatic(stream: StreamDef, field: string): boolean {
-  return field === 'id' || field === stream.cursorField;
+  return stream.automaticFields.includes(field);
+}
+
+/** A stream's default Singer replication method: INCREMENTAL unless it offers full refresh only. */
+function defaultMethod(stream: StreamDef): ReplicationMethod {
+  return stream.syncModes.includes('incremental') ? 'INCREMENTAL' : 'FULL_TABLE';
 }
 
 export function streamMetadata(stream: StreamDef): SingerMetadataEntry[] {
-  // No forced-replication-method: every stream supports both INCREMENTAL and FULL_TABLE.
+  // forced-replication-method only where a stream offers FULL_TABLE alone (deleted_prospects).
   return [
     {
       breadcrumb: [],
@@ -49,6 +54,7 @@ export function streamMetadata(stream: StreamDef): SingerMetadataEntry[] {
         'selected-by-default': true,
         'table-key-properties': ['id'],
         'valid-replication-keys': [stream.cursorField],
+        ...(defaultMethod(stream) === 'FULL_TABLE' ? { 'forced-replication-method': 'FULL_TABLE' } : {}),
       },
     },
     ...stream.fields.map((f) => ({
@@ -67,7 +73,7 @@ export function buildSingerCatalog(streams: readonly StreamDef[] = STREAMS): { s
       schema: singerSchema(s),
       key_properties: ['id'],
       replication_key: s.cursorField,
-      replication_method: 'INCREMENTAL',
+      replication_method: defaultMethod(s),
       metadata: streamMetadata(s),
     })),
   };
@@ -125,7 +131,7 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
     const legacy = typeof schema?.selected === 'boolean' ? schema.selected : false;
     if (!isSelected(root, legacy)) continue;
 
-    const method = root?.['replication-method'] ?? root?.['forced-replication-method'] ?? entry.replication_method ?? 'INCREMENTAL';
+    const method = root?.['forced-replication-method'] ?? root?.['replication-method'] ?? entry.replication_method ?? defaultMethod(def);
     const syncMode = typeof method === 'string' ? METHODS[method] : undefined;
     if (!syncMode) {
       catalogError(`Stream '${def.name}' asks for replication-method ${JSON.stringify(method)}; supported: INCREMENTAL, FULL_TABLE.`);
@@ -151,5 +157,5 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
 
 /** Without --catalog: every stream, every field, incremental (singer-sdk taps do the same). */
 export function allStreamsConfigured(): ConfiguredStream[] {
-  return STREAMS.map((s) => ({ stream: s, syncMode: 'incremental' as const, fields: selectFields(s, undefined) }));
+  return STREAMS.map((s) => ({ stream: s, syncMode: s.syncModes.includes('incremental') ? ('incremental' as const) : ('full_refresh' as const), fields: selectFields(s, undefined) }));
 }

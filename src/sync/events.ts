@@ -12,6 +12,11 @@ export interface InFlightExport {
   start: string;
   end: string;
   createdAt: string;
+  /**
+   * Hash of the request that created it (object, procedure, arguments, fields): an export is
+   * resumed only for the same request. Absent in states written before it existed.
+   */
+  fingerprint?: string;
 }
 
 /** A stream's resumable state, shared by both protocols (Airbyte stream_state, Singer bookmark). */

@@ -34,6 +34,7 @@ const inFlightSchema = {
     start: { type: 'string', format: 'date-time' },
     end: { type: 'string', format: 'date-time' },
     createdAt: { type: ['string', 'null'] },
+    fingerprint: { type: 'string' },
   },
 };
 const validateStreamValue = ajv.compile({
@@ -121,6 +122,7 @@ function parseStreamValue(stream: StreamDef, value: unknown): CursorState {
         start: String(f.start),
         end: String(f.end),
         createdAt: typeof f.createdAt === 'string' ? f.createdAt : '',
+        ...(typeof f.fingerprint === 'string' ? { fingerprint: f.fingerprint } : {}),
       }))
     : [];
   return { cursor, inFlight };

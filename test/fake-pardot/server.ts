@@ -13,11 +13,13 @@ import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
+import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
 
 // ---------------------------------------------------------------- public types
 
-export type RouteKind = 'token' | 'account' | 'create' | 'read' | 'query' | 'cancel' | 'download';
-export const ROUTE_KINDS: readonly RouteKind[] = ['token', 'account', 'create', 'read', 'query', 'cancel', 'download'];
+/** `query`: GET /api/v5/exports (the export query); `objects`: GET /api/v5/objects/{object} (v5 object queries, query.ts). */
+export type RouteKind = 'token' | 'account' | 'create' | 'read' | 'query' | 'cancel' | 'download' | 'objects';
+export const ROUTE_KINDS: readonly RouteKind[] = ['token', 'account', 'create', 'read', 'query', 'cancel', 'download', 'objects'];
 
 export type FaultKind =
   | 'status'
@@ -40,7 +42,7 @@ export interface Fault {
   /** Fire this many consecutive matching times. Default 1. */
   times?: number;
   kind: FaultKind;
-  /** status/html: HTTP status (defaults 500 / 503). */
+  /** status/html: HTTP status (defaults 500 / 503). expire on download: answer this status (code 404) instead of 400/178. */
   status?: number;
   /** status: the `code` of the JSON body (omitted from the body when not given). */
   code?: number;
@@ -73,6 +75,8 @@ export interface FakeExport {
   updatedAt: Date;
   /** Zone the export's CSV dates and timestamps are written in (the user's zone at creation). */
   timeZone: string;
+  /** The API user that created it (setApiUser): only that user may read, cancel or download it (code 49). */
+  owner: string;
   /** Work ticks received while at the head of the queue. */
   ticks: number;
   reads: number;
@@ -108,7 +112,7 @@ export interface FakeRequest {
 
 export type FakeGrant = 'refresh_token' | 'client_credentials';
 
-export interface FakePardotOptions {
+export interface FakePardotOptions extends FakeQueryOptions {
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
@@ -146,6 +150,16 @@ export interface FakePardotOptions {
   /** Account id answered by the account endpoint. Default 4242. */
   accountId?: number;
   /**
+   * The API user lacks "Admin > Account > Edit Settings" (an export user): the account endpoint
+   * answers 403 with code 46.
+   */
+  accountDenied?: boolean;
+  /**
+   * Fields of an object that this business unit does not have (custom fields deleted, or an API
+   * change): a create naming one answers 400 with code 180 naming it.
+   */
+  refusedFields?: Partial<Record<ObjectName, string[]>>;
+  /**
    * Static-file mode (the throughput benchmark: rendering rows costs the fake more CPU than the
    * connector spends reading them). An export of a listed object whose date range overlaps
    * [startMs, endMs) completes with exactly these pre-rendered CSV files (header included, whole,
@@ -176,6 +190,8 @@ export interface FakePardot {
   log: FakeRequest[];
   setNow(now: Date | null): void;
   setUserTimezone(timeZone: string): void;
+  /** Requests from now on come from another API user (the export owner check, code 49). Default 'api-user'. */
+  setApiUser(name: string): void;
   setData(object: ObjectName, source: DataSource): void;
   expireAccessTokens(): void;
   expireExport(id: number): void;
@@ -185,6 +201,8 @@ export interface FakePardot {
   readonly issuedRefreshTokens: readonly string[];
   /** The web server flow's counters (authorize requests, codes issued and redeemed). */
   readonly codeFlow: CodeFlowStats;
+  /** v5 object queries: sequences started, sequences ended at the cap, records served. */
+  readonly queryStats: QueryStats;
 }
 
 // ---------------------------------------------------------------- defaults
@@ -256,6 +274,7 @@ function drained(res: ServerResponse): Promise<void> {
 interface Route {
   kind: RouteKind | 'unknown';
   id?: number;
+  object?: string;
   file?: number;
   methodOk: boolean;
 }
@@ -264,7 +283,9 @@ function route(method: string, path: string): Route {
   if (path === '/services/oauth2/token') return { kind: 'token', methodOk: method === 'POST' };
   if (path === '/api/v5/objects/account') return { kind: 'account', methodOk: method === 'GET' };
   if (path === '/api/v5/exports') return { kind: method === 'POST' ? 'create' : 'query', methodOk: method === 'POST' || method === 'GET' };
-  let m = /^\/api\/v5\/exports\/(\d+)$/.exec(path);
+  let m = /^\/api\/v5\/objects\/([a-z][a-z-]*)$/.exec(path);
+  if (m) return { kind: 'objects', object: m[1], methodOk: method === 'GET' };
+  m = /^\/api\/v5\/exports\/(\d+)$/.exec(path);
   if (m) return { kind: 'read', id: Number(m[1]), methodOk: method === 'GET' };
   m = /^\/api\/v5\/exports\/(\d+)\/do\/cancel$/.exec(path);
   if (m) return { kind: 'cancel', id: Number(m[1]), methodOk: method === 'POST' };
@@ -313,11 +334,12 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   let timeZone = opts.userTimezone ?? DEFAULTS.userTimezone;
   assertTimeZone(timeZone);
   let fixedNow: number | null = opts.now ? opts.now.getTime() : null;
+  let apiUser = 'api-user';
   const nowMs = (): number => fixedNow ?? Date.now();
   const data: Partial<Record<ObjectName, DataSource>> = { ...(opts.data ?? {}) };
 
   const stats: FakeStats = {
-    calls: { token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0 },
+    calls: { token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0, objects: 0 },
     inFlight: 0,
     maxInFlight: 0,
     totalApiCalls: 0,
@@ -354,6 +376,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       return token;
     },
   });
+  const objects = createQueryHandler({ baseUrl: () => baseUrl, data: (o) => data[o], timeZone: () => timeZone, nowMs }, opts);
 
   // -------------------------------------------------------------- faults
 
@@ -513,6 +536,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   function findExport(id: number | undefined): FakeExport {
     const e = exportsList.find((x) => x.id === id);
     if (!e) throw new ApiError(404, CODES.notFound, `Export ${String(id)} was not found`);
+    // Seed: viewing an export needs "be the same user that created the export".
+    if (e.owner !== apiUser) throw new ApiError(403, CODES.accessDenied, `Access denied: export ${e.id} was created by another user`);
     return e;
   }
 
@@ -559,6 +584,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   }
 
   function handleAccount(res: ServerResponse, url: URL): void {
+    if (opts.accountDenied) throw new ApiError(403, CODES.noAbility, 'Insufficient ability: Admin > Account > Edit Settings is required');
     const known: Record<string, unknown> = {
       id: cfg.accountId,
       company: 'Fake Pardot Co',
@@ -582,6 +608,14 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       throw new ApiError(400, CODES.invalidArgument, 'Request body is not valid JSON');
     }
     const q = validateCreate(parsed, timeZone, nowMs());
+    // The View ability an export needs is the one a v5 query of the object needs (queryNoAbility).
+    const urlName = Object.keys(EXPORT_OBJECT_QUERIES).find((k) => EXPORT_OBJECT_QUERIES[k]!.object === q.object);
+    if (urlName && opts.queryNoAbility?.includes(urlName))
+      throw new ApiError(MISSING_ABILITY.status, MISSING_ABILITY.code, `Access denied: the API user lacks the View ability for ${q.object} (export)`);
+    for (const name of q.requestedFields ?? []) {
+      if (opts.refusedFields?.[q.object]?.includes(name))
+        throw new ApiError(400, CODES.invalidField, `Invalid field: ${name} is not a valid field for ${q.object}`);
+    }
     const p = (parsed as { procedure: { name: string; arguments?: Record<string, unknown> } }).procedure;
     const now = new Date(nowMs());
     const e: FakeExport = {
@@ -596,6 +630,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       createdAt: now,
       updatedAt: now,
       timeZone,
+      owner: apiUser,
       ticks: 0,
       reads: 0,
       downloads: 0,
@@ -674,6 +709,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     const e = findExport(id);
     const f = takeFault('download', (x) => DOWNLOAD_FAULTS.has(x.kind));
     if (f?.kind === 'expire') expire(e);
+    if (e.isExpired && f?.kind === 'expire' && f.status !== undefined) throw new ApiError(f.status, CODES.notFound, `Not found`);
     if (e.isExpired) throw new ApiError(400, CODES.stateForbids, `Export ${e.id} has expired; its results are no longer available`);
     const result = internals.get(e.id)?.result;
     if (e.state !== 'Complete' || !result)
@@ -778,6 +814,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     };
     log.push(entry);
     if (log.length > 20_000) log.splice(0, log.length - 10_000);
+    // Pardot's clock, not the machine's: the Date header follows the fake's clock (now / setNow).
+    res.setHeader('date', new Date(nowMs()).toUTCString());
     res.on('finish', () => (entry.status = res.statusCode));
 
     if (url.pathname === AUTHORIZE_PATH && method === 'GET') {
@@ -885,6 +923,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
           return handleCancel(res, rt.id);
         case 'download':
           return await handleDownload(res, rt.id, rt.file);
+        case 'objects':
+          return objects.handle(res, url, rt.object!);
       }
     } catch (err) {
       if (err instanceof ApiError) return sendError(res, err);
@@ -924,6 +964,9 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     setNow(now: Date | null): void {
       fixedNow = now ? now.getTime() : null;
     },
+    setApiUser(name: string): void {
+      apiUser = name;
+    },
     setUserTimezone(tz: string): void {
       assertTimeZone(tz);
       timeZone = tz;
@@ -940,5 +983,6 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     issuedTokens,
     issuedRefreshTokens,
     codeFlow: codeFlow.stats,
+    queryStats: objects.stats,
   };
 }
