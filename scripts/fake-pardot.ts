@@ -46,6 +46,9 @@ const config = {
   window_days: 120,
   poll_interval_seconds: 0.05,
   poll_max_interval_seconds: 0.2,
+  // The fake finishes an export in two polls; this bounds the per-window call estimate (polls up to
+  // this deadline) that the API call ceiling uses.
+  export_timeout_minutes: 2,
 };
 const text = JSON.stringify(config, null, 2) + '\n';
 writeFileSync(out, text, { mode: 0o600 });

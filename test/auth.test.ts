@@ -103,7 +103,7 @@ describe('auth: the OAuth web server flow on a loopback port', () => {
     expectNoSecrets(r.stderr);
 
     const check = await runCli(['check', '--config', out]);
-    expect(check.messages[0]!.connectionStatus).toMatchObject({ status: 'SUCCEEDED' });
+    expect(check.messages.find((m) => m.type === 'CONNECTION_STATUS')!.connectionStatus).toMatchObject({ status: 'SUCCEEDED' });
   });
 
   it('with the secret in the environment and no --out: the config goes to stdout', async () => {
@@ -126,7 +126,7 @@ describe('auth: the OAuth web server flow on a loopback port', () => {
     expect(printed).not.toHaveProperty('refresh_token');
     expectNoSecrets(r.stderr);
     const check = await runCli(['check', '--config', writeJson(dir, 'nested-out.json', printed)]);
-    expect(check.messages[0]!.connectionStatus).toMatchObject({ status: 'SUCCEEDED' });
+    expect(check.messages.find((m) => m.type === 'CONNECTION_STATUS')!.connectionStatus).toMatchObject({ status: 'SUCCEEDED' });
   });
 
   it('a user who declines: exit 1, AUTH_DENIED saying what to check', async () => {

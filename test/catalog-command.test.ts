@@ -28,13 +28,20 @@ afterAll(async () => {
 const configured = loadProtocolDefinition('ConfiguredAirbyteCatalog');
 
 describe('catalog --format airbyte (the default)', () => {
-  it('every stream of the table, incremental with the source cursor, append_dedup on the key; valid by the protocol schema', async () => {
+  it('every stream of the table, incremental with the source cursor and append_dedup on the key where the stream supports it (else full refresh, overwrite); valid by the protocol schema', async () => {
     const r = await runCli(['catalog']);
     expect(r.code, r.stderr).toBe(0);
     const cat = JSON.parse(r.stdout) as { streams: Array<Record<string, any>> };
     expect(cat.streams.map((s) => s.stream.name)).toEqual(STREAMS.map((s) => s.name));
+    expect(STREAMS.some((d) => !d.syncModes.includes('incremental'))).toBe(true); // deleted_prospects: the other branch is exercised
     for (const [i, s] of cat.streams.entries()) {
       const def = STREAMS[i]!;
+      if (!def.syncModes.includes('incremental')) {
+        expect(s.sync_mode).toBe('full_refresh');
+        expect(s.destination_sync_mode).toBe('overwrite');
+        expect(s).not.toHaveProperty('cursor_field');
+        continue;
+      }
       expect(s.sync_mode).toBe('incremental');
       expect(s.cursor_field).toEqual([def.cursorField]);
       expect(s.destination_sync_mode).toBe('append_dedup');
