@@ -4,7 +4,7 @@
  *
  *   npm run bench -- [--profile narrow,wide] [--rows N | --sizes a,b,c] [--runs 1] [--keep]
  *                    [--peers python,miller | --no-peers] [--no-baseline] [--baseline-max-rows 1000000]
- *                    [--singer] [--node-arg=--cpu-prof ...] [--max-concurrent-requests 2]
+ *                    [--singer] [--node-arg=--cpu-prof ...] [--max-concurrent-requests 2] [--bin PATH]
  *
  * Two data profiles (both through the same connector code; nothing in it knows either):
  *   - narrow: today's (issue 6) prospects, lazyProspects: 70 columns, ~575 bytes a row, dates in
@@ -46,7 +46,7 @@ import type { SinkSummary } from './sink.js';
 import { WIDE_TZ, wideProspects } from './wide.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'source-pardot-export');
+let BIN = join(ROOT, 'bin', 'source-pardot-export');
 const SINK = join(import.meta.dirname, 'sink.js');
 const PEER_PY = join(ROOT, 'bench', 'peer.py');
 const SEED = 7;
@@ -323,7 +323,7 @@ async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurr
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   // The stream's schema as `discover` gives it (all 70 fields).
-  const disc = spawnSync(process.execPath, [BIN, 'discover', '--config', join(dir, 'config.json')], { encoding: 'utf8' });
+  const disc = spawnSync(BIN, ['discover', '--config', join(dir, 'config.json')], { encoding: 'utf8' });
   const catalogMsg = disc.stdout
     .split('\n')
     .filter(Boolean)
@@ -516,6 +516,8 @@ async function main(): Promise<void> {
       'no-baseline': { type: 'boolean', default: false },
       singer: { type: 'boolean', default: false },
       'node-arg': { type: 'string', multiple: true, default: [] },
+      // Another build of the connector (A/B comparisons): the path of its executable.
+      bin: { type: 'string' },
       // The connector's max_concurrent_requests (default 3): 2 leaves one download at a time,
       // so parsing runs inline on the main thread, as with a single usable CPU.
       'max-concurrent-requests': { type: 'string' },
@@ -529,6 +531,7 @@ async function main(): Promise<void> {
     return PROFILES[p];
   });
   const runs = Math.max(1, Number(values.runs));
+  if (values.bin !== undefined) BIN = values.bin;
   const wantPeers = values['no-peers'] ? [] : (values.peers.split(',').filter(Boolean) as PeerName[]);
   const peers: PeerName[] = [];
   const versions: string[] = [];
