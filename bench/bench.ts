@@ -31,7 +31,7 @@
  * Then the in-process csv-parse (columns: true) + JSON.stringify baseline (as before issue 13).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, open as openFd, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,7 +219,21 @@ interface Measured {
  * for both. `seconds` is spawn to the program's exit.
  */
 async function measure(cmd: string, args: string[], mode: 'records' | 'lines', rows: number): Promise<Measured> {
-  const sink = spawn(process.execPath, [SINK, mode, String(rows), String(Math.max(1, Math.floor(rows / 7)))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // A real pipe between the two, as a shell's `program | sink` makes (child_process's 'pipe' is a
+  // UNIX socket pair): a FIFO opened at both ends here, handed to the children, closed here.
+  const fifo = join(tmpdir(), `pardot-bench-fifo-${process.pid}`);
+  rmSync(fifo, { force: true });
+  let ends: { r: number; w: number } | null = null;
+  if (spawnSync('mkfifo', [fifo]).status === 0) {
+    // The read end's open blocks (in the thread pool) until the write end opens.
+    const r = new Promise<number>((resolve, reject) => openFd(fifo, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
+    const w = openSync(fifo, 'w');
+    ends = { r: await r, w };
+    rmSync(fifo, { force: true });
+  }
+  const sink = spawn(process.execPath, [SINK, mode, String(rows), String(Math.max(1, Math.floor(rows / 7)))], {
+    stdio: [ends === null ? 'pipe' : ends.r, 'pipe', 'inherit'],
+  });
   let sinkOut = '';
   sink.stdout!.setEncoding('utf8').on('data', (d: string) => (sinkOut += d));
   const sinkClosed = new Promise<number | null>((resolve, reject) => {
@@ -230,9 +244,14 @@ async function measure(cmd: string, args: string[], mode: 'records' | 'lines', r
   const t0 = performance.now();
   let child: ChildProcess;
   try {
-    child = spawn(cmd, args, { stdio: ['ignore', sink.stdin!, 'pipe'] });
+    child = spawn(cmd, args, { stdio: ['ignore', ends === null ? sink.stdin! : ends.w, 'pipe'] });
   } finally {
-    sink.stdin!.destroy(); // the child holds the pipe's write end now; the sink sees EOF at its exit
+    // The child holds the pipe's write end now; the sink sees EOF at its exit.
+    if (ends === null) sink.stdin!.destroy();
+    else {
+      closeSync(ends.w);
+      closeSync(ends.r);
+    }
   }
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
