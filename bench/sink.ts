@@ -78,6 +78,31 @@ export class CountingSink {
     if (p < buf.length) this.carry = Buffer.from(buf.subarray(p));
   }
 
+  /**
+   * Reads of a reused buffer: counts b[s, e) and handles its complete lines; returns where the
+   * partial last line starts (the caller keeps those bytes in front of the next read).
+   */
+  scan(b: Buffer, s: number, e: number): number {
+    this.bytes += e - s;
+    if (this.mode === 'lines') {
+      if (this.firstRecordAtMs === 0 && e > s) this.firstRecordAtMs = wallNow();
+      for (let p = b.indexOf(10, s); p !== -1 && p < e; p = b.indexOf(10, p + 1)) this.lines++;
+      return e;
+    }
+    let p = this.partialFrom;
+    for (;;) {
+      const nl = b.indexOf(10, s);
+      if (nl === -1 || nl >= e) break;
+      this.line(b, p, nl);
+      p = nl + 1;
+      s = p;
+    }
+    return p;
+  }
+
+  /** scan(): where the partial line starts (0 after the caller moved it to the front). */
+  partialFrom = 0;
+
   end(): void {
     if (this.carry && this.carry.length > 0) {
       this.line(this.carry, 0, this.carry.length);
@@ -151,11 +176,17 @@ function main(): void {
   };
   // Blocking reads into one reused buffer: a stream would allocate a Buffer per 64 KiB read
   // and cost the sink (and so the machine the measured program shares) ~2x the CPU.
-  const buf = Buffer.allocUnsafeSlow(1 << 20);
+  let buf = Buffer.allocUnsafeSlow(1 << 20);
+  let have = 0; // a partial line kept at the front of buf
   for (;;) {
+    if (have === buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
+      buf.copy(bigger, 0, 0, have);
+      buf = bigger;
+    }
     let n: number;
     try {
-      n = readSync(0, buf, 0, buf.length, null);
+      n = readSync(0, buf, have, buf.length - have, null);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
@@ -168,7 +199,15 @@ function main(): void {
       throw e;
     }
     if (n === 0) break;
-    sink.write(buf.subarray(0, n));
+    sink.partialFrom = 0;
+    const rest = sink.scan(buf, have, have + n);
+    have = have + n - rest;
+    if (have > 0 && rest > 0) buf.copyWithin(0, rest, rest + have);
+  }
+  if (have > 0) {
+    // A last line without '\n' (its bytes were counted by scan()).
+    sink.bytes -= have;
+    sink.write(Buffer.from(buf.subarray(0, have)));
   }
   done();
 }
