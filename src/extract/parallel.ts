@@ -8,8 +8,9 @@
  * No buffer is allocated per chunk or per batch (that garbage, freed late by another thread's GC
  * and by malloc, measured as ~45 MB of RSS per worker), and batch bytes are never copied between
  * the worker's encoder and the pipe:
- *   - input: a ring of IN_SLOTS slots of shared memory; body chunks are copied in (split when
- *     larger) and handed over by slot number; a slot is free again once the worker acknowledges it;
+ *   - input: a ring of IN_SLOTS slots of shared memory; body chunks are copied in (several
+ *     consecutive ones per slot while the worker is busy, split when larger) and handed over by
+ *     slot number; a slot is free again once the worker acknowledges it;
  *   - output: the encoder writes rows (already in the protocol's record envelope) into an output
  *     buffer that is moved to this thread whole (transferred); the batch given to the consumer
  *     has `release`, which the protocol output calls once the bytes are written to stdout, and
