@@ -56,6 +56,8 @@ export class ByteCsvEncoder {
   /** Line number (1-based, header = 1) where the next row starts. */
   private line = 1;
   private buf: Buffer = EMPTY;
+  /** The same memory as `buf`, for reading four bytes at a time. */
+  private bv: DataView = viewOf(EMPTY);
   private pos = 0;
   private eof = false;
   private bomChecked = false;
@@ -115,6 +117,7 @@ export class ByteCsvEncoder {
     const rest = this.buf.length - this.pos;
     if (rest <= 0 && !copy) {
       this.buf = chunk;
+      this.bv = viewOf(chunk);
       this.pos = 0;
       return;
     }
@@ -132,6 +135,7 @@ export class ByteCsvEncoder {
     chunk.copy(store, rest);
     this.store = store;
     this.buf = store.subarray(0, need);
+    this.bv = viewOf(this.buf);
     this.pos = 0;
   }
 
@@ -420,6 +424,7 @@ export class ByteCsvEncoder {
     let breaks = 0;
     let col = 0;
     const dv = this.dv;
+    const bv = this.bv;
     const { words, wordAt, segLen } = this.segs;
     if (this.framed) {
       o = writeSegment(dv, o, this.segs, ncol); // head + '{'
@@ -452,6 +457,14 @@ export class ByteCsvEncoder {
         if (k === K_STRING) out[o++] = QUOTE;
         for (;;) {
           if (k === K_STRING) {
+            // Four plain bytes at a time while a word holds none of: control, '"', '\\'.
+            while (p + 4 <= len) {
+              const x = bv.getInt32(p, true);
+              if (((x - 0x20202020) & ~x & 0x80808080) | (((x ^ 0x22222222) - 0x01010101) & ~(x ^ 0x22222222) & 0x80808080) | (((x ^ 0x5c5c5c5c) - 0x01010101) & ~(x ^ 0x5c5c5c5c) & 0x80808080)) break;
+              dv.setInt32(o, x, true);
+              o += 4;
+              p += 4;
+            }
             while (p < len) {
               const c = b[p] as number;
               if (c < 0x20 || c === QUOTE || c === BSL) break;
@@ -545,6 +558,20 @@ export class ByteCsvEncoder {
       for (;;) {
         // Tight runs of plain bytes first (copied for strings, skipped otherwise).
         if (k === K_STRING) {
+          // Four plain bytes at a time while a word holds none of: control, ',', '"', '\\'.
+          while (p + 4 <= len) {
+            const x = bv.getInt32(p, true);
+            if (
+              ((x - 0x20202020) & ~x & 0x80808080) |
+              (((x ^ 0x2c2c2c2c) - 0x01010101) & ~(x ^ 0x2c2c2c2c) & 0x80808080) |
+              (((x ^ 0x22222222) - 0x01010101) & ~(x ^ 0x22222222) & 0x80808080) |
+              (((x ^ 0x5c5c5c5c) - 0x01010101) & ~(x ^ 0x5c5c5c5c) & 0x80808080)
+            )
+              break;
+            dv.setInt32(o, x, true);
+            o += 4;
+            p += 4;
+          }
           while (p < len) {
             const c = b[p] as number;
             if (c < 0x20 || c === COMMA || c === QUOTE || c === BSL) break;

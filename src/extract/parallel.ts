@@ -8,8 +8,9 @@
  * No buffer is allocated per chunk or per batch (that garbage, freed late by another thread's GC
  * and by malloc, measured as ~45 MB of RSS per worker), and batch bytes are never copied between
  * the worker's encoder and the pipe:
- *   - input: a ring of IN_SLOTS slots of shared memory; body chunks are copied in (split when
- *     larger) and handed over by slot number; a slot is free again once the worker acknowledges it;
+ *   - input: a ring of IN_SLOTS slots of shared memory; body chunks are copied in (several
+ *     consecutive ones per slot while the worker is busy, split when larger) and handed over by
+ *     slot number; a slot is free again once the worker acknowledges it;
  *   - output: the encoder writes rows (already in the protocol's record envelope) into an output
  *     buffer that is moved to this thread whole (transferred); the batch given to the consumer
  *     has `release`, which the protocol output calls once the bytes are written to stdout, and
@@ -62,9 +63,13 @@ export interface WorkerShared {
   recycle: MessagePort;
 }
 
-/** Body chunks (or pieces of one) handed to a worker and not yet converted. */
-export const IN_SLOTS = 8;
-export const IN_SLOT_BYTES = 64 * 1024;
+/**
+ * Slots of the input ring. A slot holds consecutive body bytes (pieces of one or more chunks): it
+ * is handed over full, or as it is while fewer than EAGER_SLOTS are waiting for the worker.
+ */
+export const IN_SLOTS = 4;
+export const IN_SLOT_BYTES = 256 * 1024;
+export const EAGER_SLOTS = 2;
 /** ctl[CTL_RECYCLED]: bumped on every buffer sent back; ctl[CTL_CANCEL]: the job being cancelled (-1: all). */
 export const CTL_RECYCLED = 0;
 export const CTL_CANCEL = 1;
@@ -212,19 +217,35 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
     /** The body chunk being copied into the input ring, and how much of it is in. */
     let cur: Buffer | null = null;
     let curAt = 0;
+    /** Bytes in the open slot (number sent % IN_SLOTS), not handed over yet. */
+    let filled = 0;
+    const postSlot = (): void => {
+      post({ t: 'slot', job, slot: sent++ % IN_SLOTS, length: filled });
+      inFlight++;
+      filled = 0;
+    };
     try {
       for (;;) {
         while (queue.length > 0) yield queue.shift()!;
         if (failure) throw failure;
         if (done) return;
         if (inFlight < IN_SLOTS && cur !== null) {
-          const n = Math.min(IN_SLOT_BYTES, cur.length - curAt);
-          const k = sent++ % IN_SLOTS; // free: the piece that used it last was acknowledged
-          cur.copy(slot.input, k * IN_SLOT_BYTES, curAt, curAt + n);
-          post({ t: 'slot', job, slot: k, length: n });
-          inFlight++;
+          // Into the open slot (free: the piece that used it last was acknowledged), after what
+          // earlier chunks put there.
+          const k = sent % IN_SLOTS;
+          const n = Math.min(IN_SLOT_BYTES - filled, cur.length - curAt);
+          cur.copy(slot.input, k * IN_SLOT_BYTES + filled, curAt, curAt + n);
+          filled += n;
           curAt += n;
           if (curAt >= cur.length) cur = null;
+          // Handed over when full, or at once while the worker has little else queued: a busy
+          // worker gets fewer, fuller slots (a message and an acknowledgement per slot), an idle
+          // one never waits for a slot to fill.
+          if (filled === IN_SLOT_BYTES || inFlight < EAGER_SLOTS) postSlot();
+          continue;
+        }
+        if (filled > 0 && (bodyDone || inFlight < EAGER_SLOTS)) {
+          postSlot();
           continue;
         }
         if (inFlight < IN_SLOTS && !bodyDone) {
@@ -233,6 +254,7 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
             r = await it.next();
           } catch (e) {
             bodyThrew = true;
+            if (filled > 0) postSlot(); // the open slot is free (inFlight < IN_SLOTS)
             // The bytes received before the body failed hold good rows: hand over the batches the
             // worker completes from them (as the inline path does) so that the re-fetch skips them.
             // Keep handing batches out meanwhile: the worker may be waiting for their buffers.
@@ -246,6 +268,7 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
           }
           if (r.done === true) {
             bodyDone = true;
+            if (filled > 0) postSlot();
             post({ t: 'end', job });
           } else {
             const v = r.value;
