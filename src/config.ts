@@ -43,7 +43,7 @@ export interface Config {
   authBaseUrl: string;
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, validateSchema: false });
 addFormats(ajv);
 const validateSpec = ajv.compile(SPEC.connectionSpecification);
 

@@ -8,7 +8,7 @@ import { MAX_FIELDS_PER_EXPORT } from '../pardot/wire.js';
 import { STREAMS, findStream, type FieldDef, type StreamDef } from '../streams.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
@@ -37,7 +37,9 @@ export function selectFields(stream: StreamDef, selected: Iterable<string> | und
   return fields;
 }
 
-const validateConfigured = ajv.compile({
+/** Schema of the validator below; compiled without ajv's meta-schema check (start-up time), so
+ * test/schemas-valid.test.ts checks it against the meta-schema instead. */
+export const CONFIGURED_CATALOG_SCHEMA = {
   type: 'object',
   required: ['streams'],
   properties: {
@@ -55,7 +57,8 @@ const validateConfigured = ajv.compile({
       },
     },
   },
-});
+};
+const validateConfigured = ajv.compile(CONFIGURED_CATALOG_SCHEMA);
 
 function catalogError(message: string): never {
   throw configError('CATALOG_INVALID', `${message} Run discover and build the configured catalog from its streams.`);

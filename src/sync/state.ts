@@ -15,7 +15,7 @@ import { toCursor } from './windows.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
 addFormats(ajv);
 
 export const STATE_VERSION = 1;
@@ -37,7 +37,9 @@ const inFlightSchema = {
     fingerprint: { type: 'string' },
   },
 };
-const validateStreamValue = ajv.compile({
+/** Schema of the validator below; compiled without ajv's meta-schema check (start-up time), so
+ * test/schemas-valid.test.ts checks it against the meta-schema instead. */
+export const STREAM_STATE_SCHEMA = {
   type: 'object',
   properties: {
     updatedAt: { type: ['string', 'null'], format: 'date-time' },
@@ -47,7 +49,8 @@ const validateStreamValue = ajv.compile({
     in_flight: { type: 'array', items: inFlightSchema },
     state_version: { type: 'integer' },
   },
-});
+};
+const validateStreamValue = ajv.compile(STREAM_STATE_SCHEMA);
 
 export interface ParsedState {
   streams: Map<string, CursorState>;
