@@ -35,3 +35,12 @@ export { FIELDS, OBJECT_NAMES, VISITOR_ACTIVITY_TYPES, exportableFields, fieldDe
 export { PROCEDURES, MAX_FIELDS, MAX_SPAN_MS, CODES } from './procedures.js';
 export { formatWallTime, formatIsoWithOffset, offsetMinutes, wallToInstant, parseDateArgument } from './time.js';
 export { renderCell, quoteCell } from './csv.js';
+export {
+  QUERY_DEFAULTS,
+  CAP_WARNING,
+  MISSING_ABILITY,
+  EXPORT_OBJECT_QUERIES,
+  type FakeQueryObject,
+  type FakeQueryOptions,
+  type QueryStats,
+} from './query.js';

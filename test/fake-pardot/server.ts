@@ -12,11 +12,13 @@ import { shuffleInPlace, hash32, type DataSource } from './data.js';
 import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
+import { createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
 
 // ---------------------------------------------------------------- public types
 
-export type RouteKind = 'token' | 'account' | 'create' | 'read' | 'query' | 'cancel' | 'download';
-export const ROUTE_KINDS: readonly RouteKind[] = ['token', 'account', 'create', 'read', 'query', 'cancel', 'download'];
+/** `query`: GET /api/v5/exports (the export query); `objects`: GET /api/v5/objects/{object} (v5 object queries, query.ts). */
+export type RouteKind = 'token' | 'account' | 'create' | 'read' | 'query' | 'cancel' | 'download' | 'objects';
+export const ROUTE_KINDS: readonly RouteKind[] = ['token', 'account', 'create', 'read', 'query', 'cancel', 'download', 'objects'];
 
 export type FaultKind =
   | 'status'
@@ -105,7 +107,7 @@ export interface FakeRequest {
   at: number;
 }
 
-export interface FakePardotOptions {
+export interface FakePardotOptions extends FakeQueryOptions {
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
@@ -167,6 +169,8 @@ export interface FakePardot {
   expireExport(id: number): void;
   /** Every access token the token endpoint issued, in order (for tests that search output for them). */
   readonly issuedTokens: readonly string[];
+  /** v5 object queries: sequences started, sequences ended at the cap, records served. */
+  readonly queryStats: QueryStats;
 }
 
 // ---------------------------------------------------------------- defaults
@@ -238,6 +242,7 @@ function drained(res: ServerResponse): Promise<void> {
 interface Route {
   kind: RouteKind | 'unknown';
   id?: number;
+  object?: string;
   file?: number;
   methodOk: boolean;
 }
@@ -246,7 +251,9 @@ function route(method: string, path: string): Route {
   if (path === '/services/oauth2/token') return { kind: 'token', methodOk: method === 'POST' };
   if (path === '/api/v5/objects/account') return { kind: 'account', methodOk: method === 'GET' };
   if (path === '/api/v5/exports') return { kind: method === 'POST' ? 'create' : 'query', methodOk: method === 'POST' || method === 'GET' };
-  let m = /^\/api\/v5\/exports\/(\d+)$/.exec(path);
+  let m = /^\/api\/v5\/objects\/([a-z][a-z-]*)$/.exec(path);
+  if (m) return { kind: 'objects', object: m[1], methodOk: method === 'GET' };
+  m = /^\/api\/v5\/exports\/(\d+)$/.exec(path);
   if (m) return { kind: 'read', id: Number(m[1]), methodOk: method === 'GET' };
   m = /^\/api\/v5\/exports\/(\d+)\/do\/cancel$/.exec(path);
   if (m) return { kind: 'cancel', id: Number(m[1]), methodOk: method === 'POST' };
@@ -299,7 +306,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   const data: Partial<Record<ObjectName, DataSource>> = { ...(opts.data ?? {}) };
 
   const stats: FakeStats = {
-    calls: { token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0 },
+    calls: { token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0, objects: 0 },
     inFlight: 0,
     maxInFlight: 0,
     totalApiCalls: 0,
@@ -318,6 +325,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   const sockets = new Set<Socket>();
   let nextExportId = 1001;
   let baseUrl = '';
+  const objects = createQueryHandler({ baseUrl: () => baseUrl, data: (o) => data[o], timeZone: () => timeZone, nowMs }, opts);
 
   // -------------------------------------------------------------- faults
 
@@ -827,6 +835,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
           return handleCancel(res, rt.id);
         case 'download':
           return await handleDownload(res, rt.id, rt.file);
+        case 'objects':
+          return objects.handle(res, url, rt.object!);
       }
     } catch (err) {
       if (err instanceof ApiError) return sendError(res, err);
@@ -880,5 +890,6 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       expire(findExport(id));
     },
     issuedTokens,
+    queryStats: objects.stats,
   };
 }
