@@ -134,7 +134,7 @@ describe('no secret in any output, credentials only to the configured origins', 
 
   it('the foreign origin received zero requests, and tokens were issued and searched for', () => {
     expect(foreign.log).toHaveLength(0);
-    expect(foreign.stats.calls).toEqual({ token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0 });
+    expect(foreign.stats.calls).toEqual({ token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0, objects: 0 });
     expect(outputs.length).toBe(CASES.length);
     const tokens = outputs.flatMap((o) => o.tokens);
     expect(tokens.length).toBeGreaterThan(10);
