@@ -12,7 +12,7 @@ import { shuffleInPlace, hash32, type DataSource } from './data.js';
 import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
-import { createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
+import { accountFields, createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -514,6 +514,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
 
   function handleAccount(res: ServerResponse, url: URL): void {
     const known: Record<string, unknown> = {
+      ...accountFields(timeZone),
       id: cfg.accountId,
       company: 'Fake Pardot Co',
       maximumDailyApiCalls: cfg.dailyLimit,
