@@ -11,6 +11,7 @@ import type { ApiCallCounts } from '../sync/events.js';
 import { TokenProvider, type LogFn } from './auth.js';
 import { PardotHttp } from './http.js';
 import { Limiter } from './limiter.js';
+import { createQuery, createReadObject } from './query.js';
 import { retryPolicy, type RetryPolicy } from './retry.js';
 import type { AccountInfo, CreateExportRequest, ExportResource, PardotApi } from './types.js';
 import { ACCOUNT_PATH, CANCEL_PATH, CREATE_OBJECT_KEY, EXPORT_STATES, EXPORTS_PATH, MAX_CONCURRENT_REQUESTS, READ_PATH, type ExportState } from './wire.js';
@@ -91,6 +92,7 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
     random: opts.random,
   });
 
+  const query = createQuery(http, redactor);
   const exportOf = (body: Record<string, unknown> | null, path: string) => normaliseExport(body, path, redactor);
 
   return {
@@ -147,6 +149,9 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
       }
       return http.stream('download', target, signal);
     },
+
+    query,
+    readObject: createReadObject(http, redactor),
 
     async close() {
       if (ownsDispatcher) await dispatcher.close();

@@ -23,6 +23,9 @@ export interface RequestInfo {
   object?: string;
   fields?: string[];
   procedure?: { name: string; arguments: Record<string, string> };
+  /** v5 object queries: the query string sent, and the ability the object's page names. */
+  query?: string;
+  ability?: string;
 }
 
 export interface PardotHttpOptions {
@@ -49,6 +52,8 @@ interface SendArgs {
   signal?: AbortSignal;
   info?: RequestInfo;
   stream: boolean;
+  /** Called with the headers of the successful answer (e.g. Pardot-Warning on v5 queries). */
+  onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
 }
 
 type Decision = { retry: string; retryAfterMs: number | null; status: number; code: number | null } | { auth: true; status: number; code: number | null };
@@ -76,7 +81,12 @@ export class PardotHttp {
   }
 
   /** Sends a request and returns its JSON body (null when the 2xx body is empty). */
-  async json(kind: CallKind, method: 'GET' | 'POST', path: string, opts: { body?: unknown; signal?: AbortSignal; info?: RequestInfo } = {}): Promise<Record<string, unknown> | null> {
+  async json(
+    kind: CallKind,
+    method: 'GET' | 'POST',
+    path: string,
+    opts: { body?: unknown; signal?: AbortSignal; info?: RequestInfo; onHeaders?: SendArgs['onHeaders'] } = {},
+  ): Promise<Record<string, unknown> | null> {
     const url = this.urlFor(path);
     const res = await this.send({
       kind,
@@ -86,6 +96,7 @@ export class PardotHttp {
       signal: opts.signal,
       info: opts.info,
       stream: false,
+      onHeaders: opts.onHeaders,
     });
     const text = res as string;
     if (text.trim() === '') return null;
@@ -145,6 +156,7 @@ export class PardotHttp {
         if (typeof usage === 'string') this.lastApiUsage = usage;
         const status = res.statusCode;
         if (status >= 200 && status < 300) {
+          a.onHeaders?.(res.headers);
           if (a.stream) {
             const body = res.body;
             releaseOnReturn = false;
@@ -269,6 +281,14 @@ export class PardotHttp {
         );
       case C.noAbility:
       case C.accessDenied: {
+        if (a.info?.ability) {
+          throw this.error(
+            'PARDOT_PERMISSION',
+            'config_error',
+            `The Pardot API user lacks the ability needed for querying ${a.info.object ?? req}${said}: give the user's Account Engagement role the "${a.info.ability}" ability.`,
+            { ...ctx, object: a.info.object, ability: a.info.ability },
+          );
+        }
         const what = a.info?.object ? `exporting ${a.info.object}` : req;
         throw this.error(
           'PARDOT_PERMISSION',
@@ -282,7 +302,11 @@ export class PardotHttp {
       case C.missingArgument:
       case C.badArgument: {
         const p = a.info?.procedure;
-        const proc = p ? `; object ${a.info?.object ?? '?'}, procedure ${p.name}, arguments ${JSON.stringify(p.arguments)}` : '';
+        const proc = p
+          ? `; object ${a.info?.object ?? '?'}, procedure ${p.name}, arguments ${JSON.stringify(p.arguments)}`
+          : a.info?.query !== undefined
+            ? `; query ${a.info.object ?? '?'}?${a.info.query}`
+            : '';
         throw this.error('PARDOT_BAD_REQUEST', 'system_error', `Pardot refused ${req}${said}${proc}. This is a connector bug or an API change; report it.`, {
           ...ctx,
           procedure: p?.name,

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ApiCallCounts } from '../sync/events.js';
+import type { ObjectRead, QueryNext, QueryPage, QueryRequest } from './query.js';
 import type { ExportState } from './wire.js';
 
 /** The export resource, normalised: resultRefs always an array (absent -> []). */
@@ -36,6 +37,10 @@ export interface PardotApi {
    * The body is a byte stream; the caller consumes it with backpressure.
    */
   download(url: string, signal?: AbortSignal): Promise<Readable>;
+  /** One page of a v5 object query (a first request, or the next page of its token sequence). */
+  query(req: QueryRequest | QueryNext, signal?: AbortSignal): Promise<QueryPage>;
+  /** A singleton v5 object (the account): its one record. */
+  readObject(req: ObjectRead, signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** Calls made so far by kind (token grants included). */
   readonly calls: ApiCallCounts;
   /** Total API calls (token grants excluded: they do not count against Pardot's budget). */

@@ -8,7 +8,7 @@
  * https://hub.meltano.com/singer/spec#metadata
  */
 import { configError } from '../errors.js';
-import { STREAMS, findStream, type StreamDef } from '../streams.js';
+import { STREAMS, findStream, syncModes, type StreamDef } from '../streams.js';
 import { selectFields, type ConfiguredStream, type SyncMode } from './catalog.js';
 
 type Raw = Record<string, unknown>;
@@ -40,17 +40,16 @@ function automatic(stream: StreamDef, field: string): boolean {
 }
 
 export function streamMetadata(stream: StreamDef): SingerMetadataEntry[] {
-  // No forced-replication-method: every stream supports both INCREMENTAL and FULL_TABLE.
+  // A stream with a cursor supports both INCREMENTAL and FULL_TABLE; one without is FULL_TABLE only.
+  const root: Record<string, unknown> = {
+    inclusion: 'available',
+    'selected-by-default': true,
+    'table-key-properties': ['id'],
+    'valid-replication-keys': stream.cursorField === null ? [] : [stream.cursorField],
+  };
+  if (stream.cursorField === null) root['forced-replication-method'] = 'FULL_TABLE';
   return [
-    {
-      breadcrumb: [],
-      metadata: {
-        inclusion: 'available',
-        'selected-by-default': true,
-        'table-key-properties': ['id'],
-        'valid-replication-keys': [stream.cursorField],
-      },
-    },
+    { breadcrumb: [], metadata: root },
     ...stream.fields.map((f) => ({
       breadcrumb: ['properties', f.name],
       metadata: { inclusion: automatic(stream, f.name) ? 'automatic' : 'available', 'selected-by-default': true },
@@ -66,8 +65,8 @@ export function buildSingerCatalog(streams: readonly StreamDef[] = STREAMS): { s
       stream: s.name,
       schema: singerSchema(s),
       key_properties: ['id'],
-      replication_key: s.cursorField,
-      replication_method: 'INCREMENTAL',
+      ...(s.cursorField === null ? {} : { replication_key: s.cursorField }),
+      replication_method: s.cursorField === null ? 'FULL_TABLE' : 'INCREMENTAL',
       metadata: streamMetadata(s),
     })),
   };
@@ -125,10 +124,14 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
     const legacy = typeof schema?.selected === 'boolean' ? schema.selected : false;
     if (!isSelected(root, legacy)) continue;
 
-    const method = root?.['replication-method'] ?? root?.['forced-replication-method'] ?? entry.replication_method ?? 'INCREMENTAL';
+    const method =
+      root?.['replication-method'] ?? root?.['forced-replication-method'] ?? entry.replication_method ?? (def.cursorField === null ? 'FULL_TABLE' : 'INCREMENTAL');
     const syncMode = typeof method === 'string' ? METHODS[method] : undefined;
     if (!syncMode) {
       catalogError(`Stream '${def.name}' asks for replication-method ${JSON.stringify(method)}; supported: INCREMENTAL, FULL_TABLE.`);
+    }
+    if (syncMode === 'incremental' && !syncModes(def).includes('incremental')) {
+      catalogError(`Stream '${def.name}' supports FULL_TABLE only: Pardot offers no filter on a cursor for it.`);
     }
     const key = root?.['replication-key'] ?? entry.replication_key;
     if (syncMode === 'incremental' && key !== undefined && key !== null && key !== '' && key !== def.cursorField) {
@@ -151,5 +154,5 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
 
 /** Without --catalog: every stream, every field, incremental (singer-sdk taps do the same). */
 export function allStreamsConfigured(): ConfiguredStream[] {
-  return STREAMS.map((s) => ({ stream: s, syncMode: 'incremental' as const, fields: selectFields(s, undefined) }));
+  return STREAMS.map((s) => ({ stream: s, syncMode: syncModes(s).at(-1)!, fields: selectFields(s, undefined) }));
 }

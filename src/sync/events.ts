@@ -37,6 +37,8 @@ export interface StreamSummary {
   exports: number;
   status: StreamStatus;
   seconds: number;
+  /** API calls made while this stream was read (token grants excluded). */
+  apiCalls?: number;
 }
 
 /**
@@ -76,6 +78,8 @@ export type SyncEvent =
       rows: number;
       rowsPerSecond: number;
       apiCalls: number;
+      /** What windowsDone counts: export windows (default) or query pages. */
+      unit?: 'window' | 'page';
     }
   /** The run's end. peakRssBytes: the process's peak resident memory so far, when the caller measures it. */
   | { type: 'summary'; streams: StreamSummary[]; apiCalls: ApiCallCounts; seconds: number; peakRssBytes?: number };

@@ -23,9 +23,10 @@ import type { JobPort, JobSnapshot } from '../jobs/types.js';
 import { waitForJob } from '../jobs/run-job.js';
 import type { CreateExportRequest, PardotApi } from '../pardot/types.js';
 import { DELETED_ALL, OBJECT_NAMES } from '../pardot/wire.js';
-import type { ConfiguredStream } from '../protocol/catalog.js';
+import type { ConfiguredStream, FieldDef } from '../streams.js';
 import type { InFlightExport, LogLevel, RecordsEvent, StreamStatus, StreamSummary, SyncEvent } from './events.js';
 import { EventQueue } from './event-queue.js';
+import { readQueryStream } from './query-read.js';
 import { mergeBounded } from './merge.js';
 import { serializeState, type CursorState } from './state.js';
 import { CURSOR_LAG_MS, describeWindow, floorToSecond, maxWindowMs, planWindows, toCursor, windowArgs, type Window } from './windows.js';
@@ -65,6 +66,8 @@ interface PlannedWindow extends Window {
 
 /** Config and transient failures (auth, budget, abort) stop the whole run; others stop one stream. */
 function stopsRun(e: ConnectorError): boolean {
+  // A missing ability concerns one object: that stream fails, the others go on.
+  if (e.code === 'PARDOT_PERMISSION') return false;
   return e.failureType !== 'system_error' || e.code === 'ABORTED';
 }
 
@@ -133,6 +136,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     const summary: StreamSummary = { stream: cs.stream.name, rows: 0, windows: 0, exports: 0, status: 'STARTED', seconds: 0 };
     summaries.push(summary);
     const t0 = clock.now();
+    const calls0 = api.apiCallsTotal();
     const status = (s: StreamStatus): SyncEvent => {
       summary.status = s;
       return { type: 'status', stream: cs.stream.name, status: s };
@@ -142,7 +146,16 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     const onOuterAbort = () => streamAbort.abort();
     o.signal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      for await (const ev of readStream(cs, streamAbort, summary)) {
+      const reader =
+        cs.stream.kind === 'export'
+          ? readStream(cs, streamAbort, summary)
+          : readQueryStream(
+              { config, api, clock, log, to: floorToSecond(started - CURSOR_LAG_MS), ceiling, signal: streamAbort.signal },
+              cs,
+              o.state.get(cs.stream.name) ?? { cursor: null, inFlight: [] },
+              summary,
+            );
+      for await (const ev of reader) {
         yield* drain();
         yield ev;
       }
@@ -155,6 +168,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
       yield status('INCOMPLETE');
       if (stopsRun(e)) {
         summary.seconds = (clock.now() - t0) / 1000;
+        summary.apiCalls = api.apiCallsTotal() - calls0;
         yield summaryEvent();
         throw e;
       }
@@ -163,6 +177,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     } finally {
       o.signal?.removeEventListener('abort', onOuterAbort);
       summary.seconds = (clock.now() - t0) / 1000;
+      summary.apiCalls = api.apiCallsTotal() - calls0;
     }
   }
   yield* drain();
@@ -189,7 +204,8 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   }
 
   async function* readStream(cs: ConfiguredStream, abort: AbortController, summary: StreamSummary): AsyncGenerator<SyncEvent> {
-    const { stream } = cs;
+    const stream = cs.stream;
+    if (stream.kind !== 'export') throw new Error(`readStream: ${stream.name} is not an export stream`);
     const { signal } = abort;
     const prior = o.state.get(stream.name) ?? { cursor: null, inFlight: [] };
     const incremental = cs.syncMode === 'incremental';
@@ -377,7 +393,8 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
           stream: cs.stream.name,
           exportId,
           file: url,
-          fields: cs.fields,
+          // An export stream's fields are the Export API's CSV types (streams.ts).
+          fields: cs.fields as FieldDef[],
           timezone: config.timezone,
           skipRows: emitted,
           frame,
