@@ -142,11 +142,12 @@ describe.each(PROTOCOLS)('conformance: $name', (p) => {
   let catalogPath: string;
   let first: ReadRun;
   let readStart: number;
+  let queryObjects: ReturnType<typeof fakeQueryObjects>;
 
   beforeAll(async () => {
     data = generateData({ seed: 11, start: START, end: new Date(NOW - 10 * 60_000) });
     // Every v5 query object too, with a record cap of 7 so that each sequence continues past it.
-    const queryObjects = fakeQueryObjects({ seed: 3, start: START, end: new Date(NOW - 10 * 60_000), count: 15 });
+    queryObjects = fakeQueryObjects({ seed: 3, start: START, end: new Date(NOW - 10 * 60_000), count: 15 });
     fake = await startFakePardot({ userTimezone: TZ, data, rowsPerFile: 50, pollsUntilComplete: 1, queryObjects, queryTokenCap: 7 });
     dir = tempDir();
     config = writeJson(dir, 'config.json', {
@@ -184,6 +185,16 @@ describe.each(PROTOCOLS)('conformance: $name', (p) => {
   it('read: exits 0 and every stream emits records', () => {
     expect(first.result.code, first.result.stderr.slice(-2000)).toBe(0);
     for (const s of STREAMS) expect(first.records.some((r) => r.stream === s.name), s.name).toBe(true);
+  });
+
+  it('read: every v5 query stream gives each of its records exactly once, past a record cap of 7', () => {
+    for (const s of STREAMS) {
+      if (s.kind !== 'query' || s.query.singleton) continue;
+      const rows = queryObjects[s.query.object]!.rows as Row[];
+      const got = first.records.filter((r) => r.stream === s.name).map((r) => r.data.id as number);
+      expect(got.length, s.name).toBe(rows.length);
+      expect(new Set(got), s.name).toEqual(new Set(rows.map((r) => r.id)));
+    }
   });
 
   it('read: each record comes after its stream schema and is valid against it (strict types)', () => {
