@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateData, startFakePardot } from '../test/fake-pardot/index.js';
+import { fakeQueryObjects } from '../test/helpers/query-objects.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'source-pardot-export');
 
@@ -30,6 +31,10 @@ async function main() {
   const fake = await startFakePardot({
     userTimezone: timezone,
     data: generateData({ seed: 42, start, end: new Date(now - 5 * 60_000) }),
+    // The v5 query objects (campaigns, lists, users, ...), with a token cap of 25 records so the
+    // query streams show their continuation past Pardot's cap (100,000 for real).
+    queryObjects: fakeQueryObjects({ seed: 42, start, end: new Date(now - 5 * 60_000), count: 60 }),
+    queryTokenCap: 25,
     rowsPerFile: 100,
     pollsUntilComplete: 2,
   });
@@ -53,7 +58,7 @@ async function main() {
     console.log(`Fake Pardot on ${fake.url} (API user timezone ${timezone}), data from ${start.toISOString().slice(0, 10)}.`);
 
     const disc = await run(['discover', '--config', configPath]);
-    const streams = disc.lines.find((m) => m.type === 'CATALOG')?.catalog.streams as Array<{ name: string }>;
+    const streams = disc.lines.find((m) => m.type === 'CATALOG')?.catalog.streams as Array<{ name: string; supported_sync_modes: string[] }>;
     if (disc.code !== 0 || !streams) throw new Error('discover failed');
     console.log(`discover: ${streams.length} streams: ${streams.map((s) => s.name).join(', ')}`);
 
@@ -61,7 +66,8 @@ async function main() {
     writeFileSync(
       catalogPath,
       JSON.stringify({
-        streams: streams.map((s) => ({ stream: s, sync_mode: 'incremental', destination_sync_mode: 'append' })),
+        // Incremental wherever the stream supports it (streams with no cursor are full refresh only).
+        streams: streams.map((s) => ({ stream: s, sync_mode: s.supported_sync_modes.at(-1), destination_sync_mode: 'append' })),
       }),
     );
     const t0 = Date.now();
