@@ -260,6 +260,8 @@ async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[], ma
       auth_base_url: fake.url,
       poll_interval_seconds: 0.05,
       poll_max_interval_seconds: 0.2,
+      // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+      export_timeout_minutes: 2,
       ...(maxConcurrentRequests === undefined ? {} : { max_concurrent_requests: maxConcurrentRequests }),
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));

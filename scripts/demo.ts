@@ -52,6 +52,8 @@ async function main() {
       auth_base_url: fake.url,
       poll_interval_seconds: 0.05,
       poll_max_interval_seconds: 0.2,
+      // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+      export_timeout_minutes: 2,
     };
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));

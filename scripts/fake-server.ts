@@ -35,6 +35,8 @@ const config = {
   window_days: 120,
   poll_interval_seconds: 0.05,
   poll_max_interval_seconds: 0.2,
+  // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+  export_timeout_minutes: 2,
 };
 process.stdout.write(JSON.stringify(config) + '\n');
 const stop = () => {

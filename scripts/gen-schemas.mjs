@@ -25,6 +25,17 @@ export const STREAM_OBJECTS = {
   list_memberships: 'listMembership',
   prospect_accounts: 'prospectAccount',
   external_activities: 'externalActivity',
+  deleted_prospects: 'prospect',
+  deleted_visitors: 'visitor',
+};
+
+/**
+ * Streams that carry only some of their object's fields (deletion captures): their schema is
+ * these fields, in the field table's order.
+ */
+export const STREAM_FIELD_SUBSETS = {
+  deleted_prospects: ['id', 'createdAt', 'updatedAt', 'isDeleted'],
+  deleted_visitors: ['id', 'createdAt', 'updatedAt', 'prospectId'],
 };
 
 const TYPE_MAP = {
@@ -64,6 +75,12 @@ export function queryDef(stream, e, assumedFilters) {
   };
 }
 
+/**
+ * Fields the field tables call DateTime that are calendar dates: Pardot writes them as a date
+ * (the activity's day, no time or zone), emitted as `YYYY-MM-DD` with `format: date`.
+ */
+const DATE_FIELDS = { externalActivity: ['activityDate'] };
+
 function schemaFor(stream, fields) {
   const properties = {};
   for (const f of fields) {
@@ -95,7 +112,11 @@ async function main() {
     for (const [stream, object] of Object.entries(STREAM_OBJECTS)) {
       const def = fields.objects[object];
       if (!def) throw new Error(`fields.json has no object ${object}`);
-      writeFileSync(join(root, 'schemas', `${stream}.json`), JSON.stringify(schemaFor(stream, def.fields), null, 2) + '\n');
+      const subset = STREAM_FIELD_SUBSETS[stream];
+      const list = (subset ? def.fields.filter((f) => subset.includes(f.name)) : def.fields).map((f) =>
+        DATE_FIELDS[object]?.includes(f.name) ? { ...f, type: 'Date' } : f,
+      );
+      writeFileSync(join(root, 'schemas', `${stream}.json`), JSON.stringify(schemaFor(stream, list), null, 2) + '\n');
     }
   } else {
     console.error(`note: ${fieldsPath} not found; keeping the committed schemas/*.json`);

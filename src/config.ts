@@ -21,8 +21,15 @@ export interface Config {
   businessUnitId: string;
   startDate: number; // epoch ms
   isSandbox: boolean;
+  /** An IANA zone, or 'auto': determined from the evidence Pardot gives (sync/timezone-evidence.ts). */
   timezone: string;
   includeDeleted: boolean;
+  /** Windows end this long before min(local clock, Pardot's clock). */
+  lookbackMs: number;
+  /** visitorActivity exports: prospectOnly / prospect_only. */
+  visitorActivitiesProspectOnly: boolean;
+  /** visitorActivity exports: the `type` filter (null: every type). */
+  visitorActivityTypes: number[] | null;
   windowDays: number;
   pollInitialMs: number;
   pollMaxMs: number;
@@ -72,6 +79,9 @@ function specHint(key: string): string | undefined {
   return `give ${kind}${low || high ? ` ${low}${high}` : ''}${p.title ? ` (${p.title})` : ''}`;
 }
 
+/** config `timezone` value asking the connector to determine the API user's zone. */
+export const AUTO_TIMEZONE = 'auto';
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -111,11 +121,11 @@ export function parseConfig(raw: unknown, now: number): Config {
     const msgs = (validateSpec.errors ?? []).map(describeAjvError);
     throw configError('CONFIG_INVALID', `Invalid config: ${[...new Set(msgs)].join('; ')}.`);
   }
-  const timezone = c.timezone ?? 'UTC';
-  if (!isValidTimeZone(timezone)) {
+  const timezone = c.timezone ?? AUTO_TIMEZONE;
+  if (timezone !== AUTO_TIMEZONE && !isValidTimeZone(timezone)) {
     throw configError(
       'CONFIG_INVALID',
-      `config field 'timezone' is '${timezone}', which is not an IANA timezone name: use the Pardot API user's timezone, e.g. America/New_York or UTC.`,
+      `config field 'timezone' is '${timezone}', which is not an IANA timezone name: use the Pardot API user's timezone, e.g. America/New_York or UTC, or 'auto' to have it determined.`,
       { field: 'timezone' },
     );
   }
@@ -144,9 +154,12 @@ export function parseConfig(raw: unknown, now: number): Config {
     isSandbox: c.is_sandbox ?? false,
     timezone,
     includeDeleted: c.include_deleted ?? true,
-    windowDays: c.window_days ?? 365,
-    pollInitialMs: (c.poll_interval_seconds ?? 5) * 1000,
-    pollMaxMs: Math.max((c.poll_max_interval_seconds ?? 60) * 1000, (c.poll_interval_seconds ?? 5) * 1000),
+    lookbackMs: (c.lookback_seconds ?? 300) * 1000,
+    visitorActivitiesProspectOnly: c.visitor_activities_prospect_only ?? false,
+    visitorActivityTypes: c.visitor_activity_types && c.visitor_activity_types.length > 0 ? [...c.visitor_activity_types] : null,
+    windowDays: c.window_days ?? 364,
+    pollInitialMs: (c.poll_interval_seconds ?? 30) * 1000,
+    pollMaxMs: Math.max((c.poll_max_interval_seconds ?? 60) * 1000, (c.poll_interval_seconds ?? 30) * 1000),
     exportDeadlineMs: (c.export_timeout_minutes ?? 360) * 60_000,
     maxConcurrentRequests: c.max_concurrent_requests ?? 3,
     pipelineDepth: c.pipeline_depth ?? 2,

@@ -4,7 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.js';
-import { parseConfig, secretsOf, type Config } from './config.js';
+import { AUTO_TIMEZONE, parseConfig, secretsOf, type Config } from './config.js';
 import type { LogLevel } from './sync/events.js';
 import { Redactor } from './redact.js';
 import { createPardotApi } from './pardot/client.js';
@@ -45,7 +45,8 @@ export function createRuntime(raw: unknown, redactor: Redactor, deps: RuntimeDep
     clock: deps.clock,
     redactor,
     log: deps.log,
-    timezone: config.timezone,
+    // Only to phrase when the daily budget resets; 'auto' leaves it unknown (UTC, said so).
+    timezone: config.timezone === AUTO_TIMEZONE ? undefined : config.timezone,
   });
   return { config, api, port: createExportPort(api) };
 }

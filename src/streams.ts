@@ -14,10 +14,19 @@ import { QUERY_OBJECTS } from './generated/query-objects.js';
 import { STREAM_SCHEMAS } from './generated/schemas.js';
 import { MAX_FIELDS_PER_EXPORT, PROCEDURES, type PardotObject } from './pardot/wire.js';
 
-/** The Export API's CSV types (what the CSV extraction converts). */
-export type PardotType = 'Integer' | 'String' | 'Boolean' | 'DateTime';
-/** Every field type of a stream: v5 query objects also have Float, Date, Enum and Array fields (JSON values). */
-export type FieldType = PardotType | 'Float' | 'Date' | 'Enum' | 'Array';
+/**
+ * Which rows an export stream asks for, where its procedure takes a deleted filter:
+ * - 'config': all rows (live and deleted) when include_deleted is on, else Pardot's default (live);
+ *   only for objects whose rows carry `isDeleted`, which is then always requested and emitted.
+ * - 'live': never sent (Pardot's default: live rows), for objects without an isDeleted column.
+ * - 'only': deleted rows only (the deletion captures).
+ */
+export type DeletedMode = 'config' | 'live' | 'only';
+
+/** The Export API's CSV types (what the CSV extraction converts). 'Date': a calendar date with no time or zone. */
+export type PardotType = 'Integer' | 'String' | 'Boolean' | 'DateTime' | 'Date';
+/** Every field type of a stream: v5 query objects also have Float, Enum and Array fields (JSON values). */
+export type FieldType = PardotType | 'Float' | 'Enum' | 'Array';
 
 export interface FieldDef {
   name: string;
@@ -31,11 +40,19 @@ export interface StreamField {
 export type StreamName = keyof typeof STREAM_SCHEMAS;
 export type QueryStreamName = keyof typeof QUERY_OBJECTS;
 
+export type SyncMode = 'full_refresh' | 'incremental';
+
 interface StreamCommon {
   name: StreamName;
   primaryKey: string[][];
   /** Field the incremental cursor follows; null: the stream has no cursor (full refresh only). */
   cursorField: string | null;
+  /** Sync modes the stream offers (full refresh only: no cursor, or a deletion capture by creation date). */
+  syncModes: ReadonlyArray<SyncMode>;
+  /** Fields requested and emitted whatever the catalog selects (the key, the cursor, isDeleted). */
+  automaticFields: readonly string[];
+  /** What the stream is, for the README and discover descriptions. */
+  description?: string;
   /** Most fields one request may name (exports: 150); null: no limit. */
   maxFields: number | null;
   jsonSchema: Record<string, unknown>;
@@ -51,6 +68,7 @@ export interface ExportStreamDef extends StreamCommon {
   afterArg: string;
   beforeArg: string;
   deletedArg: string | null;
+  deleted: DeletedMode;
   fields: FieldDef[];
 }
 
@@ -101,11 +119,26 @@ function schemaParts(name: StreamName): { fields: StreamField[]; jsonSchema: Rec
   };
 }
 
-function exportStream(name: StreamName, object: PardotObject, cursorField: ExportStreamDef['cursorField']): ExportStreamDef {
+interface ExportStreamOptions {
+  deleted?: DeletedMode;
+  syncModes?: ExportStreamDef['syncModes'];
+  description?: string;
+}
+
+function exportStream(
+  name: StreamName,
+  object: PardotObject,
+  cursorField: ExportStreamDef['cursorField'],
+  o: ExportStreamOptions = {},
+): ExportStreamDef {
   const procedure = cursorField === 'updatedAt' ? 'filter_by_updated_at' : 'filter_by_created_at';
   const proc = PROCEDURES[object][procedure];
   if (!proc) throw new Error(`wire table has no ${object}.${procedure}`);
   const { fields, jsonSchema } = schemaParts(name);
+  const deletedArg = proc.deleted ?? null;
+  const deleted: DeletedMode = o.deleted ?? (deletedArg && fields.some((f) => f.name === 'isDeleted') ? 'config' : 'live');
+  if (deleted !== 'live' && !deletedArg) throw new Error(`${object}.${procedure} takes no deleted argument`);
+  const automaticFields = ['id', cursorField, ...(deleted !== 'live' && fields.some((f) => f.name === 'isDeleted') ? ['isDeleted'] : [])];
   return {
     kind: 'export',
     name,
@@ -114,11 +147,15 @@ function exportStream(name: StreamName, object: PardotObject, cursorField: Expor
     procedure,
     afterArg: proc.after,
     beforeArg: proc.before,
-    deletedArg: proc.deleted ?? null,
+    deletedArg,
+    deleted,
+    syncModes: o.syncModes ?? ['full_refresh', 'incremental'],
+    automaticFields,
+    description: o.description,
     primaryKey: [['id']],
     maxFields: MAX_FIELDS_PER_EXPORT,
     fields: fields as FieldDef[],
-    jsonSchema,
+    jsonSchema: { ...jsonSchema, ...(o.description ? { description: o.description } : {}) },
   };
 }
 
@@ -126,10 +163,14 @@ function queryStream(name: QueryStreamName): QueryStreamDef {
   const q = QUERY_OBJECTS[name];
   const { fields, jsonSchema } = schemaParts(name);
   const { cursorField, ...query } = q;
+  // With deleted records read (include_deleted), isDeleted always comes along: the reader adds it.
+  const automaticFields = ['id', ...(cursorField !== null ? [cursorField] : [])];
   return {
     kind: 'query',
     name,
     cursorField,
+    syncModes: cursorField === null ? ['full_refresh'] : ['full_refresh', 'incremental'],
+    automaticFields,
     primaryKey: [['id']],
     maxFields: null,
     query: query as QueryObjectDef,
@@ -145,6 +186,19 @@ export const EXPORT_STREAMS: readonly ExportStreamDef[] = [
   exportStream('list_memberships', 'listMembership', 'updatedAt'),
   exportStream('prospect_accounts', 'prospectAccount', 'updatedAt'),
   exportStream('external_activities', 'externalActivity', 'createdAt'),
+  // Prospects' updated_at procedure has no deleted filter, so deletions come by creation date:
+  // every run re-reads every deleted prospect from start_date (full refresh, one export per window).
+  exportStream('deleted_prospects', 'prospect', 'createdAt', {
+    deleted: 'only',
+    syncModes: ['full_refresh'],
+    description: 'Prospects in the recycle bin (deleted): id, isDeleted, createdAt, updatedAt. Full refresh of every deleted prospect created since start_date.',
+  }),
+  // Visitors have no isDeleted column: the visitors stream carries live visitors only, and the
+  // deleted ones come here (deleted=true, by updatedAt).
+  exportStream('deleted_visitors', 'visitor', 'updatedAt', {
+    deleted: 'only',
+    description: 'Deleted visitors (the visitors stream carries live ones only; visitors have no isDeleted field): id, createdAt, updatedAt, prospectId.',
+  }),
 ];
 
 export const QUERY_STREAMS: readonly QueryStreamDef[] = (Object.keys(QUERY_OBJECTS) as QueryStreamName[]).map(queryStream);
@@ -155,14 +209,12 @@ export function findStream(name: string): StreamDef | undefined {
   return STREAMS.find((s) => s.name === name);
 }
 
-/** Sync modes a stream supports: full refresh only when it has no cursor. */
-export function syncModes(stream: StreamDef): Array<'full_refresh' | 'incremental'> {
-  return stream.cursorField === null ? ['full_refresh'] : ['full_refresh', 'incremental'];
+/** Sync modes a stream supports (its syncModes). */
+export function syncModes(stream: StreamDef): SyncMode[] {
+  return [...stream.syncModes];
 }
 
 // ---------------------------------------------------------------- the catalog model
-
-export type SyncMode = 'full_refresh' | 'incremental';
 
 export interface ConfiguredStream {
   stream: StreamDef;
@@ -179,8 +231,7 @@ export interface ConfiguredStream {
 export function selectFields(stream: StreamDef, selected: Iterable<string> | undefined): StreamField[] {
   if (selected === undefined) return [...stream.fields];
   const want = new Set(selected);
-  want.add('id');
-  if (stream.cursorField !== null) want.add(stream.cursorField);
+  for (const f of stream.automaticFields) want.add(f);
   const fields: StreamField[] = stream.fields.filter((f) => want.has(f.name));
   if (stream.maxFields !== null && fields.length > stream.maxFields) {
     throw configError(

@@ -22,16 +22,19 @@ function fail(raw: unknown): ConnectorError {
 }
 
 describe('parseConfig', () => {
-  it('applies documented defaults: production hosts, UTC, include_deleted, 365-day windows', () => {
+  it('applies documented defaults: production hosts, timezone auto, include_deleted, 364-day windows, first poll after 30 s, 300 s lookback', () => {
     const c = parseConfig(base, NOW);
     expect(c).toMatchObject({
       apiBaseUrl: 'https://pi.pardot.com',
       authBaseUrl: 'https://login.salesforce.com',
-      timezone: 'UTC',
+      timezone: 'auto',
       includeDeleted: true,
-      windowDays: 365,
+      windowDays: 364,
+      lookbackMs: 300_000,
+      visitorActivitiesProspectOnly: false,
+      visitorActivityTypes: null,
       startDate: Date.parse('2007-01-01T00:00:00Z'),
-      pollInitialMs: 5000,
+      pollInitialMs: 30000,
       pollMaxMs: 60000,
       maxConcurrentRequests: 3,
     });

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { generateData, startFakePardot, type FakePardot, type Row } from './fake-pardot/index.js';
+import { formatWallTime, generateData, startFakePardot, type FakePardot, type Row } from './fake-pardot/index.js';
 import { loadProtocolValidator } from './helpers/airbyte-schema.js';
 import { ofType, records, runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
 import { EXPORT_STREAMS as STREAMS, STREAMS as ALL_STREAMS, syncModes } from '../src/streams.js';
@@ -41,6 +41,8 @@ function config(over: Record<string, unknown> = {}) {
     window_days: 200,
     poll_interval_seconds: 0.01,
     poll_max_interval_seconds: 0.05,
+    // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+    export_timeout_minutes: 0.05,
     ...over,
   };
 }
@@ -48,8 +50,9 @@ function config(over: Record<string, unknown> = {}) {
 function catalog(mode: 'incremental' | 'full_refresh', names = STREAMS.map((s) => s.name)) {
   return {
     streams: names.map((name) => ({
-      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
-      sync_mode: mode,
+      stream: { name, json_schema: {}, supported_sync_modes: [...STREAMS.find((s) => s.name === name)!.syncModes] },
+      // deleted_prospects offers full refresh only.
+      sync_mode: STREAMS.find((s) => s.name === name)!.syncModes.includes(mode) ? mode : 'full_refresh',
       destination_sync_mode: 'append',
     })),
   };
@@ -64,12 +67,14 @@ function assertProtocolValid(r: CliResult) {
 }
 
 /** Rows Pardot would export for a stream over [from, to): the procedure's date field strictly inside, deleted per the procedure. */
-function expectedRows(object: keyof typeof data, cursorField: string, from: number, to: number, deletedArg: boolean): Row[] {
+function expectedRows(object: keyof typeof data, cursorField: string, from: number, to: number, deleted: 'config' | 'live' | 'only'): Row[] {
   return (data[object] as Row[]).filter((r) => {
     const v = r[cursorField];
     if (!(v instanceof Date)) return false;
     const t = Math.floor(v.getTime() / 1000) * 1000;
-    if (!deletedArg && r.isDeleted === true) return false;
+    // 'config' (include_deleted on): live and deleted; 'live': Pardot's default; 'only': deleted=true.
+    if (deleted === 'live' && r.isDeleted === true) return false;
+    if (deleted === 'only' && r.isDeleted !== true) return false;
     return t >= from && t < to;
   });
 }
@@ -141,17 +146,17 @@ describe('check', () => {
 });
 
 describe('discover', () => {
-  it('lists the six export streams with both sync modes, source-defined cursor and primary key, and every query stream', async () => {
+  it('lists the eight export streams with their sync modes, source-defined cursor and primary key, and every query stream', async () => {
     const r = await runCli(['discover', '--config', configPath]);
     expect(r.code).toBe(0);
     assertProtocolValid(r);
     const streams = ofType(r.messages, 'CATALOG')[0]!.catalog.streams as any[];
     expect(streams.map((s) => s.name).sort()).toEqual(ALL_STREAMS.map((s) => s.name).sort());
     for (const s of streams.filter((x) => STREAMS.some((e) => e.name === x.name))) {
-      expect(s.supported_sync_modes).toEqual(['full_refresh', 'incremental']);
+      expect(s.supported_sync_modes).toEqual(s.name === 'deleted_prospects' ? ['full_refresh'] : ['full_refresh', 'incremental']);
       expect(s.source_defined_cursor).toBe(true);
       expect(s.source_defined_primary_key).toEqual([['id']]);
-      expect(s.default_cursor_field).toEqual([s.name === 'external_activities' ? 'createdAt' : 'updatedAt']);
+      expect(s.default_cursor_field).toEqual([['external_activities', 'deleted_prospects'].includes(s.name) ? 'createdAt' : 'updatedAt']);
     }
     for (const s of streams) {
       const def = ALL_STREAMS.find((d) => d.name === s.name)!;
@@ -186,7 +191,7 @@ describe('read', () => {
       for (const rec of got) expect(validate(rec), `${s.name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
       const ids = got.map((r) => r.id);
       expect(new Set(ids).size, `${s.name} has duplicates`).toBe(ids.length);
-      const want = expectedRows(s.object as never, s.cursorField, START.getTime() - (START.getTime() % 1000), readStart - 60_000, s.deletedArg !== null);
+      const want = expectedRows(s.object as never, s.cursorField, START.getTime() - (START.getTime() % 1000), readStart - 300_000, s.deleted);
       expect(want.length).toBeGreaterThan(0);
       expect(ids.sort((a, b) => a - b)).toEqual(want.map((r) => r.id).sort((a, b) => (a as number) - (b as number)));
       const byId = new Map(got.map((r) => [r.id, r]));
@@ -196,6 +201,7 @@ describe('read', () => {
           const v = row[f.name];
           const e = rec[f.name];
           if (v === null || v === undefined) expect(e, `${s.name}.${f.name}`).toBeNull();
+          else if (f.type === 'Date') expect(e, `${s.name}.${f.name}`).toBe(formatWallTime((v as Date).getTime(), TZ).slice(0, 10));
           else if (v instanceof Date) {
             expect(e).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
             expect(sameInstant(e, v), `${s.name}.${f.name} ${e} vs ${v.toISOString()}`).toBe(true);
@@ -228,8 +234,12 @@ describe('read', () => {
   it('creates one export per window with only the schema fields and deleted=all where the procedure takes it', () => {
     const created = fake.exports;
     expect(created.length).toBeGreaterThanOrEqual(6 * 6);
+    // deleted=all where rows carry isDeleted; visitors (no isDeleted) live only, their deletions in deleted_visitors.
+    const memberships = created.filter((e) => e.object === 'listMembership');
+    expect(memberships.every((e) => e.procedure.arguments.deleted === 'all')).toBe(true);
     const visitors = created.filter((e) => e.object === 'visitor');
-    expect(visitors[0]!.procedure.arguments.deleted).toBe('all');
+    expect(visitors.filter((e) => e.procedure.arguments.deleted === undefined).length).toBeGreaterThan(0);
+    expect(visitors.filter((e) => e.procedure.arguments.deleted === 'true').length).toBeGreaterThan(0);
     const prospects = created.filter((e) => e.object === 'prospect');
     expect(prospects[0]!.procedure.arguments).not.toHaveProperty('deleted'); // filter_by_updated_at takes none
     expect(prospects[0]!.fields).toEqual(STREAMS[0]!.fields.map((f) => f.name));
@@ -250,7 +260,8 @@ describe('read', () => {
     const second = await runCli(['read', '--config', configPath, '--catalog', writeJson(dir, 'cat2.json', catalog('incremental')), '--state', statePath]);
     expect(second.code).toBe(0);
     assertProtocolValid(second);
-    for (const s of STREAMS) {
+    // deleted_prospects is full refresh only: it reads every window again by design.
+    for (const s of STREAMS.filter((x) => x.syncModes.includes('incremental'))) {
       for (const rec of records(second.messages, s.name)) {
         expect(Date.parse(rec[s.cursorField])).toBeGreaterThanOrEqual(boundary.get(s.name)!);
       }
@@ -267,8 +278,9 @@ describe('read', () => {
       'read', '--config', configPath, '--catalog', writeJson(dir, 'cat3.json', catalog('incremental')), '--state', writeJson(dir, 'future.json', future),
     ]);
     expect(r.code).toBe(0);
-    expect(ofType(r.messages, 'RECORD')).toHaveLength(0);
-    for (const s of STREAMS) {
+    // Only the full-refresh-only stream (deleted_prospects) ignores the cursor.
+    expect(ofType(r.messages, 'RECORD').filter((m) => m.record.stream !== 'deleted_prospects')).toHaveLength(0);
+    for (const s of STREAMS.filter((x) => x.syncModes.includes('incremental'))) {
       const states = ofType(r.messages, 'STATE').filter((m) => m.state.stream.stream_descriptor.name === s.name);
       expect(states).toHaveLength(1);
       expect(states[0]!.state.stream.stream_state[s.cursorField]).toBe('2099-01-01T00:00:00Z');

@@ -230,7 +230,8 @@ describe('the daily budget', () => {
     const { start, data } = smallData();
     const fake = await startFake(data, { dailyLimit: 1000, apiCallsUsedAtStart: 400 });
     try {
-      const r1 = await read(config(fake, start, { max_api_calls: 22 }), CAT);
+      // The per-window estimate follows the poll schedule up to the deadline: polls at 0.05, 0.15, ... 1.55 s = 16, + create + download = 18.
+      const r1 = await read(config(fake, start, { max_api_calls: 22, poll_interval_seconds: 0.05, poll_max_interval_seconds: 0.1, export_timeout_minutes: 0.025 }), CAT);
       expect(logs(r1.messages).join('\n')).toMatch(/Pardot API budget today: 40[01] of 1000 calls used, (600|599) left/);
       expect(r1.code).toBe(1);
       const trace = errorTrace(r1.messages)!;

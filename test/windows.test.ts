@@ -25,13 +25,15 @@ describe('planWindows', () => {
     expect(w).toEqual({ start: t('2024-01-01T00:00:00Z'), end: t('2024-01-02T00:00:00Z') });
   });
 
-  it('never lets the after..before span exceed the 1-year limit, even with window_days 365', () => {
+  it('never lets the after..before span exceed 364 days (+1 s), even with window_days 365: a DST day cannot push it past a year', () => {
     const ws = planWindows(t('2020-01-01T00:00:00Z'), t('2024-01-01T00:00:00Z'), 365);
     for (const w of ws) {
       const { after, before } = windowArgs(w);
       expect(Date.parse(before) - Date.parse(after)).toBeLessThanOrEqual(MAX_EXPORT_SPAN_MS);
     }
-    expect(maxWindowMs(365)).toBe(365 * DAY - SECOND);
+    expect(maxWindowMs(365)).toBe(364 * DAY);
+    expect(maxWindowMs(364)).toBe(364 * DAY);
+    expect(maxWindowMs(30)).toBe(30 * DAY);
     expect(ws.length).toBe(5);
   });
 });

@@ -39,6 +39,7 @@ const K_STRING = 1;
 const K_INTEGER = 2;
 const K_BOOLEAN = 3;
 const K_DATETIME = 4;
+const K_DATE = 5;
 
 const HEX = '0123456789abcdef';
 const NULL = Buffer.from('null');
@@ -282,7 +283,7 @@ export class ByteCsvEncoder {
     this.types = types;
     this.names = header;
     this.ncol = header.length;
-    this.kinds = new Uint8Array(types.map((t) => (t === undefined ? K_SKIP : t === 'String' ? K_STRING : t === 'Integer' ? K_INTEGER : t === 'Boolean' ? K_BOOLEAN : K_DATETIME)));
+    this.kinds = new Uint8Array(types.map((t) => (t === undefined ? K_SKIP : t === 'String' ? K_STRING : t === 'Integer' ? K_INTEGER : t === 'Boolean' ? K_BOOLEAN : t === 'Date' ? K_DATE : K_DATETIME)));
     let first = true;
     this.prefixes = header.map((h, i) => {
       if (types[i] === undefined) return EMPTY;
@@ -662,8 +663,16 @@ export class ByteCsvEncoder {
       }
       return this.bad(col, s, e);
     }
-    // DateTime: YYYY-MM-DD[( |T)HH:mm:ss[.f+]]
     const n = e - s;
+    if (k === K_DATE) {
+      // Date: YYYY-MM-DD, or a midnight written as a time (YYYY-MM-DD 00:00:00): the date alone.
+      if (!isDateCell(b, s, n)) return this.bad(col, s, e);
+      out[o++] = QUOTE;
+      for (let j = s; j < s + 10; j++) out[o++] = b[j] as number;
+      out[o++] = QUOTE;
+      return o;
+    }
+    // DateTime: YYYY-MM-DD[( |T)HH:mm:ss[.f+]]
     if (n !== 10 && n !== 19 && n < 21) return this.bad(col, s, e);
     const y = digit4(b, s);
     const mo = digit2(b, s + 5);
@@ -708,6 +717,20 @@ export class ByteCsvEncoder {
     if (raw.includes('""')) raw = raw.replace(/""/g, '"');
     throw badValueError(this.src, this.tz, this.rowLine, this.names[col] as string, this.types[col] as PardotType, raw);
   }
+}
+
+/** A Date cell's bytes: `YYYY-MM-DD`, optionally followed by ` 00:00:00` / `T00:00:00`. */
+function isDateCell(b: Buffer, s: number, n: number): boolean {
+  if (n !== 10 && n !== 19) return false;
+  const y = digit4(b, s);
+  const mo = digit2(b, s + 5);
+  const d = digit2(b, s + 8);
+  if (y < 0 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+  if (n === 10) return true;
+  const sep = b[s + 10];
+  if (sep !== 0x20 && sep !== 0x54) return false;
+  for (const j of [11, 12, 14, 15, 17, 18]) if (b[s + j] !== 0x30) return false;
+  return b[s + 13] === 0x3a && b[s + 16] === 0x3a;
 }
 
 /**

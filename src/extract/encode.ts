@@ -12,6 +12,7 @@
  * - Boolean: `true`/`false`/`1`/`0`, case-insensitive → `true`/`false`.
  * - DateTime: Pardot wall time read in the export's timezone → RFC 3339 with offset, quoted
  *   (see timezone.ts for the DST rule).
+ * - Date: `YYYY-MM-DD` (or a midnight `YYYY-MM-DD 00:00:00`) → `"YYYY-MM-DD"`, no timezone.
  * - String: the exact text, JSON-escaped (JSON.stringify).
  * A cell that does not parse raises ConnectorError CSV_BAD_VALUE.
  *
@@ -30,13 +31,21 @@ const K_STRING = 0;
 const K_INTEGER = 1;
 const K_BOOLEAN = 2;
 const K_DATETIME = 3;
+const K_DATE = 4;
 
 const KIND: Record<PardotType, number> = {
   String: K_STRING,
   Integer: K_INTEGER,
   Boolean: K_BOOLEAN,
   DateTime: K_DATETIME,
+  Date: K_DATE,
 };
+
+/** Date: `YYYY-MM-DD`, or a midnight written with a time: the date alone, quoted; null if neither. */
+function dateText(cell: string): string | null {
+  const m = /^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))(?:[ T]00:00:00)?$/.exec(cell);
+  return m ? `"${m[1]}"` : null;
+}
 
 export type RowEncoder = (cells: string[], line: number) => string;
 
@@ -128,6 +137,9 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
             break;
           case K_BOOLEAN:
             v = booleanText(cell);
+            break;
+          case K_DATE:
+            v = dateText(cell);
             break;
           default: {
             const r = toRfc(cell);

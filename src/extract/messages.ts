@@ -22,7 +22,9 @@ export function badValueError(src: CsvSource, tz: string, line: number, column: 
   const hint =
     type === 'DateTime'
       ? `Expected 'YYYY-MM-DD HH:mm:ss' (or 'YYYY-MM-DD') wall time; check the timezone setting (${tz}) and report the value to Pardot support if it is not a date.`
-      : `Expected ${type === 'Integer' ? 'an integer' : "'true', 'false', '1' or '0'"}. This is a Pardot data or contract problem: report it with the export id.`;
+      : type === 'Date'
+        ? `Expected a date 'YYYY-MM-DD' (or a midnight 'YYYY-MM-DD 00:00:00'). This is a Pardot data or contract problem: report it with the export id.`
+        : `Expected ${type === 'Integer' ? 'an integer' : "'true', 'false', '1' or '0'"}. This is a Pardot data or contract problem: report it with the export id.`;
   const v = truncate(value);
   return new ConnectorError(
     'CSV_BAD_VALUE',

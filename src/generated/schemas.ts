@@ -1339,10 +1339,9 @@ export const STREAM_SCHEMAS = {
           "null",
           "string"
         ],
-        "format": "date-time",
-        "airbyte_type": "timestamp_with_timezone",
+        "format": "date",
         "description": "When the activity happened (may be back- or forward-dated).",
-        "x-pardot-type": "DateTime"
+        "x-pardot-type": "Date"
       },
       "createdAt": {
         "type": [
@@ -1361,6 +1360,94 @@ export const STREAM_SCHEMAS = {
         ],
         "description": "User who sent the creating request; nullable.",
         "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "deleted_prospects": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "deleted_prospects",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "description": "prospect id",
+        "x-pardot-type": "Integer"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "description": "in recycle bin",
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "description": "creation time",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "description": "last update time",
+        "x-pardot-type": "DateTime"
+      }
+    }
+  },
+  "deleted_visitors": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "deleted_visitors",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "description": "visitor id",
+        "x-pardot-type": "Integer"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "description": "creation time",
+        "x-pardot-type": "DateTime"
+      },
+      "prospectId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "description": "linked prospect, if converted",
+        "x-pardot-type": "Integer"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "description": "last update time",
+        "x-pardot-type": "DateTime"
       }
     }
   },

@@ -73,10 +73,11 @@ export const SPEC = {
       },
       "timezone": {
         "title": "API user's timezone",
-        "description": "IANA name (e.g. America/New_York) of the timezone set on the Pardot API user's profile. Export CSV files write dates in it with no offset; the connector checks it against each export and stops rather than emit shifted timestamps.",
+        "description": "'auto' (default): the connector determines the Pardot API user's timezone from the UTC offsets Pardot writes in v5 date-times of records from different seasons, and stops naming the zones that fit when the evidence allows more than one. Or the IANA name (e.g. America/New_York) of the timezone set on the API user's profile: it is checked the same way, across both DST seasons, in check and at the start of read, and against each export. Export CSV files write dates in that zone with no offset.",
         "type": "string",
-        "default": "UTC",
+        "default": "auto",
         "examples": [
+          "auto",
           "America/Los_Angeles",
           "Europe/Paris",
           "UTC"
@@ -92,11 +93,11 @@ export const SPEC = {
       },
       "window_days": {
         "title": "Export window (days)",
-        "description": "Length of the date window of one export (1-365). Larger windows spend fewer API calls; state is saved after each window.",
+        "description": "Length of the date window of one export (1-365; 365 is read as 364, the longest span the connector sends, a day short of Pardot's 1-year limit). Larger windows spend fewer API calls; state is saved after each window.",
         "type": "integer",
         "minimum": 1,
         "maximum": 365,
-        "default": 365,
+        "default": 364,
         "order": 8
       },
       "poll_interval_seconds": {
@@ -105,7 +106,7 @@ export const SPEC = {
         "type": "number",
         "exclusiveMinimum": 0,
         "maximum": 3600,
-        "default": 5,
+        "default": 30,
         "order": 9
       },
       "poll_max_interval_seconds": {
@@ -172,6 +173,33 @@ export const SPEC = {
         "type": "string",
         "format": "uri",
         "order": 16
+      },
+      "lookback_seconds": {
+        "title": "Lookback (seconds)",
+        "description": "Windows end this long before 'now', where now is the earlier of the local clock and Pardot's clock (the Date header of its answers), so rows Pardot makes visible late are read by the next sync instead of skipped.",
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 86400,
+        "default": 300,
+        "order": 18
+      },
+      "visitor_activities_prospect_only": {
+        "title": "Visitor activities: only those with a prospect",
+        "description": "Sent as prospectOnly (prospect_only) with every visitor activity export. false (default): activities of anonymous visitors are exported too.",
+        "type": "boolean",
+        "default": false,
+        "order": 19
+      },
+      "visitor_activity_types": {
+        "title": "Visitor activity types",
+        "description": "Optional: export only visitor activities of these type numbers (Pardot's Visitor Activity Types, e.g. 1 click, 2 view, 4 form success), sent as the procedure's type argument. Absent or empty: every type.",
+        "type": "array",
+        "items": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "uniqueItems": true,
+        "order": 20
       }
     }
   }

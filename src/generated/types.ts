@@ -657,6 +657,44 @@ createdAt?: (null | string)
 createdById?: (null | number)
 }
 
+export interface DeletedProspectsRecord {
+/**
+ * prospect id
+ */
+id: number
+/**
+ * in recycle bin
+ */
+isDeleted?: (null | boolean)
+/**
+ * creation time
+ */
+createdAt?: (null | string)
+/**
+ * last update time
+ */
+updatedAt?: (null | string)
+}
+
+export interface DeletedVisitorsRecord {
+/**
+ * visitor id
+ */
+id: number
+/**
+ * creation time
+ */
+createdAt?: (null | string)
+/**
+ * linked prospect, if converted
+ */
+prospectId?: (null | number)
+/**
+ * last update time
+ */
+updatedAt?: (null | string)
+}
+
 export interface AccountRecord {
 id: number
 company?: (null | string)
@@ -1199,7 +1237,7 @@ export type StartDate = string
  */
 export type IsSandbox = boolean
 /**
- * IANA name (e.g. America/New_York) of the timezone set on the Pardot API user's profile. Export CSV files write dates in it with no offset; the connector checks it against each export and stops rather than emit shifted timestamps.
+ * 'auto' (default): the connector determines the Pardot API user's timezone from the UTC offsets Pardot writes in v5 date-times of records from different seasons, and stops naming the zones that fit when the evidence allows more than one. Or the IANA name (e.g. America/New_York) of the timezone set on the API user's profile: it is checked the same way, across both DST seasons, in check and at the start of read, and against each export. Export CSV files write dates in that zone with no offset.
  */
 export type APIUserSTimezone = string
 /**
@@ -1207,7 +1245,7 @@ export type APIUserSTimezone = string
  */
 export type IncludeDeletedRows = boolean
 /**
- * Length of the date window of one export (1-365). Larger windows spend fewer API calls; state is saved after each window.
+ * Length of the date window of one export (1-365; 365 is read as 364, the longest span the connector sends, a day short of Pardot's 1-year limit). Larger windows spend fewer API calls; state is saved after each window.
  */
 export type ExportWindowDays = number
 /**
@@ -1243,6 +1281,18 @@ export type RequestTimeoutSeconds = number
  * Replaces the Salesforce OAuth host, e.g. your My Domain https://NAME.my.salesforce.com. https only, except loopback hosts.
  */
 export type OAuthBaseURLOverride = string
+/**
+ * Windows end this long before 'now', where now is the earlier of the local clock and Pardot's clock (the Date header of its answers), so rows Pardot makes visible late are read by the next sync instead of skipped.
+ */
+export type LookbackSeconds = number
+/**
+ * Sent as prospectOnly (prospect_only) with every visitor activity export. false (default): activities of anonymous visitors are exported too.
+ */
+export type VisitorActivitiesOnlyThoseWithAProspect = boolean
+/**
+ * Optional: export only visitor activities of these type numbers (Pardot's Visitor Activity Types, e.g. 1 click, 2 view, 4 form success), sent as the procedure's type argument. Absent or empty: every type.
+ */
+export type VisitorActivityTypes = number[]
 
 export interface PardotExportConfig {
 pardot_business_unit_id: PardotBusinessUnitID
@@ -1263,6 +1313,9 @@ max_api_calls?: APICallCeilingPerRun
 api_base_url?: APIBaseURLOverride
 request_timeout_seconds?: RequestTimeoutSeconds
 auth_base_url?: OAuthBaseURLOverride
+lookback_seconds?: LookbackSeconds
+visitor_activities_prospect_only?: VisitorActivitiesOnlyThoseWithAProspect
+visitor_activity_types?: VisitorActivityTypes
 [k: string]: unknown | undefined
 }
 

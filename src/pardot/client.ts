@@ -7,14 +7,25 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { ConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import type { ApiCallCounts } from '../sync/events.js';
+import type { ApiCallCounts } from './types.js';
 import { TokenProvider, type LogFn } from './auth.js';
 import { PardotHttp } from './http.js';
 import { Limiter } from './limiter.js';
 import { createQuery, createReadObject } from './query.js';
 import { retryPolicy, type RetryPolicy } from './retry.js';
-import type { AccountInfo, CreateExportRequest, ExportResource, PardotApi } from './types.js';
-import { ACCOUNT_PATH, CANCEL_PATH, CREATE_OBJECT_KEY, EXPORT_STATES, EXPORTS_PATH, MAX_CONCURRENT_REQUESTS, READ_PATH, type ExportState } from './wire.js';
+import type { AccountInfo, CreateExportRequest, ExportResource, PardotApi, QueryPage } from './types.js';
+import {
+  ACCOUNT_PATH,
+  CANCEL_PATH,
+  CREATE_OBJECT_KEY,
+  EXPORT_STATES,
+  EXPORTS_PATH,
+  MAX_CONCURRENT_REQUESTS,
+  OBJECT_NAMES,
+  READ_PATH,
+  V5_QUERY_PATH,
+  type ExportState,
+} from './wire.js';
 
 export type { RetryPolicy } from './retry.js';
 
@@ -113,6 +124,19 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
       } satisfies AccountInfo;
     },
 
+    async query(object, params, signal): Promise<QueryPage> {
+      const qs = new URLSearchParams(params).toString();
+      const path = `${V5_QUERY_PATH(object)}${qs ? `?${qs}` : ''}`;
+      const body = await http.json('query', 'GET', path, { signal, info: { object: OBJECT_NAMES[object] } });
+      const values = Array.isArray(body?.['values'])
+        ? (body['values'] as unknown[]).filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v))
+        : [];
+      const token = body?.['nextPageToken'];
+      return { values, nextPageToken: typeof token === 'string' && token !== '' ? token : null };
+    },
+
+    clockSkewMs: () => http.clockSkewMs,
+
     async createExport(req: CreateExportRequest, signal) {
       const payload: Record<string, unknown> = { [CREATE_OBJECT_KEY]: req.object };
       // Leaving `fields` out exports every field; an empty list is sent as "all" the same way.
@@ -150,7 +174,7 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
       return http.stream('download', target, signal);
     },
 
-    query,
+    queryPage: query,
     readObject: createReadObject(http, redactor),
 
     async close() {

@@ -9,11 +9,21 @@ import { request, type Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import type { ApiCallCounts } from '../sync/events.js';
+import type { ApiCallCounts } from './types.js';
 import { locationOrigin, parseJson, readLimited, type LogFn, type TokenProvider } from './auth.js';
 import { abortReason, type Limiter } from './limiter.js';
 import { backoffDelay, isAbortError, isUnreachableCode, networkErrorCode, parseRetryAfter, type RetryPolicy } from './retry.js';
-import { API_USAGE_REQUEST_HEADER, API_USAGE_RESPONSE_HEADER, BUSINESS_UNIT_HEADER, DAILY_LIMIT_RESET, PARDOT_CODES as C } from './wire.js';
+import {
+  API_USAGE_REQUEST_HEADER,
+  API_USAGE_RESPONSE_HEADER,
+  BUSINESS_UNIT_HEADER,
+  DAILY_LIMIT_RESET,
+  OBJECT_ABILITIES,
+  PARDOT_CODES as C,
+  SERVER_DATE_HEADER,
+  objectKeyOf,
+} from './wire.js';
+import type { ProcedureArgValue } from './types.js';
 import { isValidTimeZone, offsetMinutesAt } from '../extract/timezone.js';
 
 export type CallKind = keyof ApiCallCounts;
@@ -22,7 +32,7 @@ export type CallKind = keyof ApiCallCounts;
 export interface RequestInfo {
   object?: string;
   fields?: string[];
-  procedure?: { name: string; arguments: Record<string, string> };
+  procedure?: { name: string; arguments: Record<string, ProcedureArgValue> };
   /** v5 object queries: the query string sent, and the ability the object's page names. */
   query?: string;
   ability?: string;
@@ -69,6 +79,11 @@ export class PardotHttp {
   private reached = false;
   /** Last `x-api-usage` header seen (calls used today / allowance), when Pardot sends it. */
   lastApiUsage: string | null = null;
+  /**
+   * Pardot's clock minus the local clock (ms), from the `Date` header of its latest answer
+   * (1 s resolution: the header's second plus 500 ms), or null before any answer carried one.
+   */
+  clockSkewMs: number | null = null;
 
   constructor(private readonly o: PardotHttpOptions) {
     this.base = o.apiBaseUrl.replace(/\/+$/, '');
@@ -154,6 +169,7 @@ export class PardotHttp {
         this.reached = true;
         const usage = res.headers[API_USAGE_RESPONSE_HEADER];
         if (typeof usage === 'string') this.lastApiUsage = usage;
+        this.noteServerDate(res.headers[SERVER_DATE_HEADER]);
         const status = res.statusCode;
         if (status >= 200 && status < 300) {
           a.onHeaders?.(res.headers);
@@ -234,6 +250,13 @@ export class PardotHttp {
     }
   }
 
+  private noteServerDate(h: string | string[] | undefined): void {
+    const v = Array.isArray(h) ? h[0] : h;
+    if (typeof v !== 'string') return;
+    const at = Date.parse(v);
+    if (Number.isFinite(at)) this.clockSkewMs = at + 500 - this.o.clock.now();
+  }
+
   /** The wire contract's error table: decide on Pardot's code, fall back on the HTTP status. */
   private decide(a: SendArgs, status: number, text: string, headers: Record<string, string | string[] | undefined>): Decision {
     const path = a.url.pathname;
@@ -281,20 +304,18 @@ export class PardotHttp {
         );
       case C.noAbility:
       case C.accessDenied: {
-        if (a.info?.ability) {
-          throw this.error(
-            'PARDOT_PERMISSION',
-            'config_error',
-            `The Pardot API user lacks the ability needed for querying ${a.info.object ?? req}${said}: give the user's Account Engagement role the "${a.info.ability}" ability.`,
-            { ...ctx, object: a.info.object, ability: a.info.ability },
-          );
-        }
-        const what = a.info?.object ? `exporting ${a.info.object}` : req;
+        const what = a.info?.object ? `${a.kind === 'query' ? 'reading' : 'exporting'} ${a.info.object}` : req;
+        const key = objectKeyOf(a.info?.object);
+        // The stream table's ability (v5 query streams), else the export object's.
+        const ability = a.info?.ability ?? (key ? OBJECT_ABILITIES[key] : undefined);
         throw this.error(
           'PARDOT_PERMISSION',
           'config_error',
-          `The Pardot API user lacks the ability needed for ${what}${said}: give the user's Account Engagement role the export and view abilities for that object.`,
-          { ...ctx, object: a.info?.object },
+          `The Pardot API user lacks the ability needed for ${what}${said}: ` +
+            (ability
+              ? `grant the user's Account Engagement role the "${ability}" ability.`
+              : `give the user's Account Engagement role the view abilities for that object.`),
+          { ...ctx, object: a.info?.object, ability },
         );
       }
       case C.unknownProcedure:

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { ApiCallCounts } from '../sync/events.js';
-import type { ObjectRead, QueryNext, QueryPage, QueryRequest } from './query.js';
-import type { ExportState } from './wire.js';
+import type { ObjectRead, QueryNext, QueryPage as ObjectQueryPage, QueryRequest } from './query.js';
+import type { ExportState, PardotObject } from './wire.js';
 
 /** The export resource, normalised: resultRefs always an array (absent -> []). */
 export interface ExportResource {
@@ -14,10 +13,19 @@ export interface ExportResource {
   updatedAt: string | null;
 }
 
+/** A procedure argument: dates, `deleted` and booleans as strings; visitor activity `type` as integers. */
+export type ProcedureArgValue = string | number[];
+
 export interface CreateExportRequest {
   object: string;
   fields: string[];
-  procedure: { name: string; arguments: Record<string, string> };
+  procedure: { name: string; arguments: Record<string, ProcedureArgValue> };
+}
+
+/** One page of a v5 object query: the records as Pardot wrote them (date-times with the user's offset). */
+export interface QueryPage {
+  values: Array<Record<string, unknown>>;
+  nextPageToken: string | null;
 }
 
 export interface AccountInfo {
@@ -26,9 +34,27 @@ export interface AccountInfo {
   apiCallsUsed: number | null;
 }
 
+/** API calls made so far, by kind ('query': v5 object queries; token grants do not count against the budget). */
+export interface ApiCallCounts {
+  token: number;
+  account: number;
+  create: number;
+  read: number;
+  download: number;
+  cancel: number;
+  query: number;
+}
+
 export interface PardotApi {
   /** Cheap authenticated call: proves credentials and business unit, and reads today's budget. */
   account(signal?: AbortSignal): Promise<AccountInfo>;
+  /**
+   * One page of a v5 object query (GET /api/v5/objects/{object}?fields=..&...): counted as a
+   * `query` call; a missing View ability is PARDOT_PERMISSION naming it.
+   */
+  query(object: PardotObject, params: Record<string, string>, signal?: AbortSignal): Promise<QueryPage>;
+  /** Pardot's clock minus the local clock (ms), from the Date header of its latest answer; null before one. */
+  clockSkewMs(): number | null;
   createExport(req: CreateExportRequest, signal?: AbortSignal): Promise<ExportResource>;
   readExport(id: string, signal?: AbortSignal): Promise<ExportResource>;
   cancelExport(id: string, signal?: AbortSignal): Promise<ExportResource>;
@@ -37,8 +63,11 @@ export interface PardotApi {
    * The body is a byte stream; the caller consumes it with backpressure.
    */
   download(url: string, signal?: AbortSignal): Promise<Readable>;
-  /** One page of a v5 object query (a first request, or the next page of its token sequence). */
-  query(req: QueryRequest | QueryNext, signal?: AbortSignal): Promise<QueryPage>;
+  /**
+   * One page of a v5 object query stream (a first request, or the next page of its token
+   * sequence), with the 203 cap warning surfaced (pardot/query.ts).
+   */
+  queryPage(req: QueryRequest | QueryNext, signal?: AbortSignal): Promise<ObjectQueryPage>;
   /** A singleton v5 object (the account): its one record. */
   readObject(req: ObjectRead, signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** Calls made so far by kind (token grants included). */

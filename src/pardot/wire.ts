@@ -128,3 +128,68 @@ export const PARDOT_CODES = {
  * Used only to phrase the error and set its `retryAt`.
  */
 export const DAILY_LIMIT_RESET = { hour: 0, minute: 0, zone: 'account' } as const;
+
+/**
+ * v5 object query paths per export object (GET /api/v5/objects/{path}?fields=...), used by `check`
+ * (one `fields=id&limit=1` probe per exported object) and by the timezone evidence. Salesforce's
+ * v5 pages name them in kebab-case plural. UNVERIFIED for external-activities (query may not exist).
+ */
+export const V5_OBJECT_PATHS: Record<PardotObject, string> = {
+  prospect: 'prospects',
+  visitor: 'visitors',
+  visitorActivity: 'visitor-activities',
+  listMembership: 'list-memberships',
+  prospectAccount: 'prospect-accounts',
+  externalActivity: 'external-activities',
+};
+export const V5_QUERY_PATH = (object: PardotObject) => `/api/v5/objects/${V5_OBJECT_PATHS[object]}`;
+/** v5 query page size limits (wire contract: default 200, at most 1000). */
+export const V5_QUERY_MAX_LIMIT = 1000;
+
+/**
+ * The abilities the seed names for creating (and viewing) an export of each object: what to grant
+ * an export user whose request got code 46/49.
+ */
+export const OBJECT_ABILITIES: Record<PardotObject, string> = {
+  prospect: 'Prospects > Prospects > View',
+  visitor: 'Prospects > Visitors > View',
+  visitorActivity: 'Prospects > Visitors > View',
+  listMembership: 'Marketing > Segmentation > Lists > View and Prospects > Visitors > View',
+  prospectAccount: 'Prospects > Prospect Accounts > View',
+  externalActivity: 'Prospect > External Activity > View',
+};
+
+/** The wire object name (OBJECT_NAMES value) back to its key. */
+export function objectKeyOf(wireName: string | undefined): PardotObject | undefined {
+  if (wireName === undefined) return undefined;
+  return (Object.keys(OBJECT_NAMES) as PardotObject[]).find((k) => OBJECT_NAMES[k] === wireName);
+}
+
+/**
+ * Visitor activity arguments beyond the window (seed: `type`, `prospectOnly` / `prospect_only`,
+ * each procedure's own spelling). How the values are written is UNVERIFIED: booleans as the
+ * strings "true"/"false" (like `deleted`), types as a JSON array of integers.
+ */
+export const VISITOR_ACTIVITY_ARGS: Record<string, { prospectOnly: string; type: string }> = {
+  filter_by_updated_at: { prospectOnly: 'prospectOnly', type: 'type' },
+  filter_by_created_at: { prospectOnly: 'prospect_only', type: 'type' },
+};
+export const boolArg = (v: boolean): string => (v ? 'true' : 'false');
+export const typesArg = (types: readonly number[]): number[] => [...types];
+
+/** Value sent for the deleted argument to ask for deleted rows only. */
+export const DELETED_ONLY = 'true';
+/** Value sent for the deleted argument to ask for live rows only (the seed's default). */
+export const DELETED_NONE = 'false';
+
+/**
+ * The longest after..before span the connector sends: 364 days, a day short of Pardot's "1 year",
+ * so that however Pardot measures the year (a DST day of 25 hours, a leap year) the span is within it.
+ */
+export const MAX_WINDOW_DAYS = 364;
+
+/**
+ * UNVERIFIED: Pardot's answers carry an HTTP `Date` header with its clock (RFC 7231; 1 s
+ * resolution). It is read to end windows at Pardot's "now" when the local clock runs ahead.
+ */
+export const SERVER_DATE_HEADER = 'date';

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { ConnectorError, toConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import { createRuntime, registerSecrets } from '../runtime.js';
+import { checkConnection } from '../sync/check.js';
 import { parseState } from '../sync/state.js';
 import { STREAMS } from '../streams.js';
 import { AirbyteWriter, catalogMessage, connectionStatusMessage, errorTraceMessage, logMessage, specMessage } from './airbyte.js';
@@ -40,10 +41,8 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
         const raw = await o.loadConfig();
         registerSecrets(raw, o.redactor);
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
-        const acct = await rt.api.account(o.signal);
-        const budget =
-          acct.maximumDailyApiCalls !== null ? ` API calls today: ${acct.apiCallsUsed ?? '?'} of ${acct.maximumDailyApiCalls} used.` : '';
-        await writer.message(connectionStatusMessage(true, `Connected to Pardot business unit ${rt.config.businessUnitId}.${budget}`));
+        const r = await checkConnection({ config: rt.config, api: rt.api, now: o.clock.now(), signal: o.signal, log });
+        await writer.message(connectionStatusMessage(r.ok, r.message));
       } catch (err) {
         const e = toConnectorError(err);
         await writer.message(connectionStatusMessage(false, e.message));

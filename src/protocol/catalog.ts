@@ -4,7 +4,7 @@
  */
 import AjvModule from 'ajv';
 import { configError } from '../errors.js';
-import { STREAMS, findStream, selectFields, syncModes, type ConfiguredStream, type StreamDef, type SyncMode } from '../streams.js';
+import { STREAMS, findStream, selectFields, type ConfiguredStream, type StreamDef, type SyncMode } from '../streams.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -59,15 +59,15 @@ export function parseAirbyteCatalog(raw: unknown): ConfiguredStream[] {
     if (cs.sync_mode !== 'full_refresh' && cs.sync_mode !== 'incremental') {
       catalogError(`Stream '${def.name}' asks for sync_mode '${cs.sync_mode}'; supported: full_refresh, incremental.`);
     }
-    if (cs.sync_mode === 'incremental' && !syncModes(def).includes('incremental')) {
-      catalogError(`Stream '${def.name}' supports full_refresh only: Pardot offers no filter on a cursor for it.`);
-    }
     if (cs.sync_mode === 'incremental' && cs.cursor_field && cs.cursor_field.length > 0) {
       if (cs.cursor_field.length !== 1 || cs.cursor_field[0] !== def.cursorField) {
         catalogError(
           `Stream '${def.name}' asks for cursor_field ${JSON.stringify(cs.cursor_field)}; its cursor is source-defined: ["${def.cursorField}"].`,
         );
       }
+    }
+    if (!def.syncModes.includes(cs.sync_mode)) {
+      catalogError(`Stream '${def.name}' offers sync_mode ${def.syncModes.join(', ')} only, not '${cs.sync_mode}'.`);
     }
     const props = cs.stream.json_schema?.properties;
     const fields = selectFields(def, props ? Object.keys(props) : undefined);

@@ -36,18 +36,23 @@ export function singerSchema(stream: StreamDef, fieldNames?: ReadonlySet<string>
 }
 
 function automatic(stream: StreamDef, field: string): boolean {
-  return field === 'id' || field === stream.cursorField;
+  return stream.automaticFields.includes(field);
+}
+
+/** A stream's default Singer replication method: INCREMENTAL unless it offers full refresh only. */
+function defaultMethod(stream: StreamDef): ReplicationMethod {
+  return stream.syncModes.includes('incremental') ? 'INCREMENTAL' : 'FULL_TABLE';
 }
 
 export function streamMetadata(stream: StreamDef): SingerMetadataEntry[] {
-  // A stream with a cursor supports both INCREMENTAL and FULL_TABLE; one without is FULL_TABLE only.
+  // forced-replication-method FULL_TABLE where a stream offers full refresh only (no cursor, or deleted_prospects).
   const root: Record<string, unknown> = {
     inclusion: 'available',
     'selected-by-default': true,
     'table-key-properties': ['id'],
     'valid-replication-keys': stream.cursorField === null ? [] : [stream.cursorField],
   };
-  if (stream.cursorField === null) root['forced-replication-method'] = 'FULL_TABLE';
+  if (defaultMethod(stream) === 'FULL_TABLE') root['forced-replication-method'] = 'FULL_TABLE';
   return [
     { breadcrumb: [], metadata: root },
     ...stream.fields.map((f) => ({
@@ -66,7 +71,7 @@ export function buildSingerCatalog(streams: readonly StreamDef[] = STREAMS): { s
       schema: singerSchema(s),
       key_properties: ['id'],
       ...(s.cursorField === null ? {} : { replication_key: s.cursorField }),
-      replication_method: s.cursorField === null ? 'FULL_TABLE' : 'INCREMENTAL',
+      replication_method: defaultMethod(s),
       metadata: streamMetadata(s),
     })),
   };
@@ -124,14 +129,13 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
     const legacy = typeof schema?.selected === 'boolean' ? schema.selected : false;
     if (!isSelected(root, legacy)) continue;
 
-    const method =
-      root?.['replication-method'] ?? root?.['forced-replication-method'] ?? entry.replication_method ?? (def.cursorField === null ? 'FULL_TABLE' : 'INCREMENTAL');
+    const method = root?.['forced-replication-method'] ?? root?.['replication-method'] ?? entry.replication_method ?? defaultMethod(def);
     const syncMode = typeof method === 'string' ? METHODS[method] : undefined;
     if (!syncMode) {
       catalogError(`Stream '${def.name}' asks for replication-method ${JSON.stringify(method)}; supported: INCREMENTAL, FULL_TABLE.`);
     }
     if (syncMode === 'incremental' && !syncModes(def).includes('incremental')) {
-      catalogError(`Stream '${def.name}' supports FULL_TABLE only: Pardot offers no filter on a cursor for it.`);
+      catalogError(`Stream '${def.name}' supports FULL_TABLE only${def.cursorField === null ? ': Pardot offers no filter on a cursor for it' : ''}.`);
     }
     const key = root?.['replication-key'] ?? entry.replication_key;
     if (syncMode === 'incremental' && key !== undefined && key !== null && key !== '' && key !== def.cursorField) {
@@ -154,5 +158,5 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
 
 /** Without --catalog: every stream, every field, incremental (singer-sdk taps do the same). */
 export function allStreamsConfigured(): ConfiguredStream[] {
-  return STREAMS.map((s) => ({ stream: s, syncMode: syncModes(s).at(-1)!, fields: selectFields(s, undefined) }));
+  return STREAMS.map((s) => ({ stream: s, syncMode: s.syncModes.includes('incremental') ? ('incremental' as const) : ('full_refresh' as const), fields: selectFields(s, undefined) }));
 }

@@ -12,6 +12,11 @@ export interface InFlightExport {
   start: string;
   end: string;
   createdAt: string;
+  /**
+   * Hash of the request that created it (object, procedure, arguments, fields): an export is
+   * resumed only for the same request. Absent in states written before it existed.
+   */
+  fingerprint?: string;
 }
 
 /** A stream's resumable state, shared by both protocols (Airbyte stream_state, Singer bookmark). */
@@ -20,15 +25,9 @@ export interface StreamState {
   [cursorField: string]: unknown;
 }
 
-export interface ApiCallCounts {
-  token: number;
-  account: number;
-  create: number;
-  read: number;
-  download: number;
-  cancel: number;
-  query: number;
-}
+// The Pardot client counts its calls; the core reports them (pardot/ takes no type from sync/).
+import type { ApiCallCounts } from '../pardot/types.js';
+export type { ApiCallCounts };
 
 export interface StreamSummary {
   stream: string;

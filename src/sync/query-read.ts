@@ -126,7 +126,7 @@ export async function* readQueryStream(
     let page: QueryPage | null = null;
     do {
       checkCeiling();
-      page = await api.query(
+      page = await api.queryPage(
         page === null ? req : { object: req.object, fields: req.fields, token: page.nextPageToken!, ability: req.ability },
         signal,
       );

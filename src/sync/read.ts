@@ -12,6 +12,7 @@
  *   is created while N downloads, so Pardot's one-at-a-time queue never idles. Events still come
  *   out in window order.
  */
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ConnectorError, configError, isConnectorError, toConnectorError } from '../errors.js';
@@ -21,18 +22,118 @@ import type { RowFrame } from '../extract/types.js';
 import { offsetMinutesAt } from '../extract/timezone.js';
 import type { JobPort, JobSnapshot } from '../jobs/types.js';
 import { waitForJob } from '../jobs/run-job.js';
-import type { CreateExportRequest, PardotApi } from '../pardot/types.js';
-import { DELETED_ALL, OBJECT_NAMES } from '../pardot/wire.js';
-import type { ConfiguredStream, FieldDef } from '../streams.js';
+import type { CreateExportRequest, PardotApi, ProcedureArgValue } from '../pardot/types.js';
+import { DELETED_ALL, DELETED_ONLY, OBJECT_NAMES, VISITOR_ACTIVITY_ARGS, boolArg, typesArg, type PardotObject } from '../pardot/wire.js';
+import type { ConfiguredStream, ExportStreamDef, FieldDef } from '../streams.js';
 import type { InFlightExport, LogLevel, RecordsEvent, StreamStatus, StreamSummary, SyncEvent } from './events.js';
 import { EventQueue } from './event-queue.js';
 import { readQueryStream } from './query-read.js';
 import { mergeBounded } from './merge.js';
 import { serializeState, type CursorState } from './state.js';
-import { CURSOR_LAG_MS, describeWindow, floorToSecond, maxWindowMs, planWindows, toCursor, windowArgs, type Window } from './windows.js';
+import { resolveTimezone } from './timezone-evidence.js';
+import { CLOCK_SKEW_WARN_MS, describeWindow, floorToSecond, maxWindowMs, planWindows, syncEndMs, toCursor, windowArgs, type Window } from './windows.js';
 
-/** API calls one window may need (create, polls, downloads): a window is not started with fewer left. */
-export const EST_CALLS_PER_WINDOW = 12;
+/** A window's export may poll at most this often however long its deadline (bounds the estimate). */
+const MAX_POLLS_ESTIMATE = 100_000;
+
+/**
+ * API calls one window may need, from the poll schedule: the create, every read of the schedule
+ * (first after poll_interval_seconds, doubling up to poll_max_interval_seconds) until
+ * export_timeout_minutes, and one download. A window is not started with fewer calls left.
+ */
+export function estimateCallsPerWindow(c: Pick<Config, 'pollInitialMs' | 'pollMaxMs' | 'exportDeadlineMs'>): number {
+  let polls = 0;
+  let waited = 0;
+  let delay = Math.max(1, c.pollInitialMs);
+  while (waited < c.exportDeadlineMs && polls < MAX_POLLS_ESTIMATE) {
+    waited += delay;
+    polls++;
+    delay = Math.min(delay * 2, Math.max(1, c.pollMaxMs));
+  }
+  return 1 + polls + 1;
+}
+
+/** The procedure arguments of a stream's export for a window: bounds, deleted filter, visitor activity filters. */
+export function procedureArgs(stream: ExportStreamDef, config: Config, w: Window): Record<string, ProcedureArgValue> {
+  const { after, before } = windowArgs(w);
+  const args: Record<string, ProcedureArgValue> = { [stream.afterArg]: after, [stream.beforeArg]: before };
+  if (stream.deletedArg) {
+    if (stream.deleted === 'only') args[stream.deletedArg] = DELETED_ONLY;
+    else if (stream.deleted === 'config' && config.includeDeleted) args[stream.deletedArg] = DELETED_ALL;
+  }
+  const va = stream.object === 'visitorActivity' ? VISITOR_ACTIVITY_ARGS[stream.procedure] : undefined;
+  if (va) {
+    // Sent explicitly: the seed gives no default for prospectOnly.
+    args[va.prospectOnly] = boolArg(config.visitorActivitiesProspectOnly);
+    if (config.visitorActivityTypes) args[va.type] = typesArg(config.visitorActivityTypes);
+  }
+  return args;
+}
+
+/** The fields to request: the catalog's, plus the stream's automatic ones (key, cursor, isDeleted), in stream order. */
+export function requestedFields(cs: ConfiguredStream): FieldDef[] {
+  const names = new Set([...cs.fields.map((f) => f.name), ...cs.stream.automaticFields]);
+  // An export stream's fields are the Export API's CSV types (streams.ts).
+  return (cs.stream as ExportStreamDef).fields.filter((f) => names.has(f.name));
+}
+
+/** A short hash of an export request (object, procedure, arguments, fields): an in-flight export is resumed only for the same. */
+export function requestFingerprint(req: CreateExportRequest): string {
+  const args = Object.keys(req.procedure.arguments)
+    .sort()
+    .map((k) => [k, req.procedure.arguments[k]]);
+  return createHash('sha256').update(JSON.stringify([req.object, req.procedure.name, args, req.fields])).digest('hex').slice(0, 16);
+}
+
+/**
+ * The field a 180/224 refusal names, when the sync may go on without it (not the key, not the
+ * cursor, and one it asked for); else null.
+ */
+export function droppableField(e: unknown, stream: ExportStreamDef, fields: readonly FieldDef[]): string | null {
+  if (!isConnectorError(e) || e.code !== 'PARDOT_INVALID_FIELD') return null;
+  const f = e.context.field;
+  if (typeof f !== 'string' || f === 'id' || f === stream.cursorField || !fields.some((x) => x.name === f)) return null;
+  return f;
+}
+
+/** A 4xx answer to a download that may mean the export expired (re-read the export to know). */
+function mayMeanExpired(e: unknown): boolean {
+  if (!isConnectorError(e) || e.code === 'PARDOT_EXPORT_EXPIRED') return false;
+  const s = e.context.httpStatus;
+  return typeof s === 'number' && s >= 400 && s < 500 && s !== 429 && !['PARDOT_AUTH_REJECTED', 'PARDOT_DAILY_LIMIT', 'PARDOT_BUSINESS_UNIT'].includes(e.code);
+}
+
+/** Objects to read timezone evidence from: the selected streams' first, then the rest (external activities last). */
+function evidenceObjects(streams: readonly ConfiguredStream[]): PardotObject[] {
+  const order: PardotObject[] = ['prospect', 'visitor', 'visitorActivity', 'listMembership', 'prospectAccount', 'externalActivity'];
+  const selected = streams.flatMap((s) => (s.stream.kind === 'export' ? [s.stream.object] : []));
+  return [...new Set([...selected.filter((o) => o !== 'externalActivity'), ...order])];
+}
+
+/**
+ * The ceiling of API calls for this run: max_api_calls and, when Pardot tells it, today's budget
+ * left. Reading the budget needs the admin-only account object: without that ability, a WARN and
+ * no ceiling from it (max_api_calls still applies).
+ */
+export async function readBudget(api: PardotApi, config: Config, log: (l: LogLevel, m: string) => void, signal?: AbortSignal): Promise<number> {
+  let ceiling = config.maxApiCalls ?? Infinity;
+  try {
+    const account = await api.account(signal);
+    if (account.maximumDailyApiCalls !== null && account.apiCallsUsed !== null) {
+      const left = account.maximumDailyApiCalls - account.apiCallsUsed;
+      log('INFO', `Pardot API budget today: ${account.apiCallsUsed} of ${account.maximumDailyApiCalls} calls used, ${left} left.`);
+      ceiling = Math.min(ceiling, left + api.apiCallsTotal());
+    }
+  } catch (e) {
+    if (!(isConnectorError(e) && e.code === 'PARDOT_PERMISSION')) throw e;
+    log(
+      'WARN',
+      `Could not read today's Pardot API budget (the account object needs the "Admin > Account > Edit Settings" ability, which an export user usually lacks); ` +
+        `the run goes on without a ceiling from it${config.maxApiCalls !== null ? ` (max_api_calls=${config.maxApiCalls} still applies)` : ''}.`,
+    );
+  }
+  return ceiling;
+}
 /** Re-opening a result file cut off mid-body: attempts before giving up. */
 export const MAX_DOWNLOAD_ATTEMPTS = 5;
 /** An export found expired while downloading is re-created at most this often. */
@@ -64,10 +165,39 @@ interface PlannedWindow extends Window {
   resumeId?: string;
 }
 
+/** A window's export, complete, with the fields it was created with (what its CSV columns are). */
+interface StartedJob {
+  snap: JobSnapshot;
+  fields: readonly FieldDef[];
+}
+
+/**
+ * The port for a window resuming a saved export: a 46/49 on reading that export (only the user
+ * who created an export may read it; the API user changed) is a WARN and the job runner's
+ * "cannot be resumed" case, so that a new export is created for the window.
+ */
+function resumeTolerantPort(port: JobPort<CreateExportRequest>, resumeId: string, label: string, log?: (l: LogLevel, m: string) => void): JobPort<CreateExportRequest> {
+  let first = true;
+  return {
+    ...port,
+    read: async (id, signal) => {
+      const resumed = first && id === resumeId;
+      first = false;
+      try {
+        return await port.read(id, signal);
+      } catch (e) {
+        if (!resumed || !isConnectorError(e) || e.code !== 'PARDOT_PERMISSION') throw e;
+        log?.('WARN', `${label}: saved export ${id} cannot be read by this API user (${e.message}); exports can be read only by the user who created them, so a new export is created for this window.`);
+        throw new ConnectorError('PARDOT_EXPORT_NOT_READABLE', e.message, { failureType: 'system_error', context: { ...e.context } });
+      }
+    },
+  };
+}
+
 /** Config and transient failures (auth, budget, abort) stop the whole run; others stop one stream. */
 function stopsRun(e: ConnectorError): boolean {
-  // A missing ability concerns one object: that stream fails, the others go on.
-  if (e.code === 'PARDOT_PERMISSION') return false;
+  // A missing ability or a refused key/cursor field concerns one stream: the others go on.
+  if (e.code === 'PARDOT_PERMISSION' || e.code === 'PARDOT_INVALID_FIELD') return false;
   return e.failureType !== 'system_error' || e.code === 'ABORTED';
 }
 
@@ -119,15 +249,22 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   // A window's files download in parallel, leaving one request slot for polling the next export.
   const downloadConcurrency = Math.max(1, config.maxConcurrentRequests - 1);
 
-  // Today's budget: one cheap call that also proves credentials before any export is created.
-  let ceiling = config.maxApiCalls ?? Infinity;
-  const account = await api.account(o.signal);
-  if (account.maximumDailyApiCalls !== null && account.apiCallsUsed !== null) {
-    const left = account.maximumDailyApiCalls - account.apiCallsUsed;
-    log('INFO', `Pardot API budget today: ${account.apiCallsUsed} of ${account.maximumDailyApiCalls} calls used, ${left} left.`);
-    ceiling = Math.min(ceiling, left + api.apiCallsTotal());
-  }
+  // Today's budget (best effort): one cheap call that also proves credentials before any export is created.
+  const ceiling = await readBudget(api, config, log, o.signal);
   if (config.maxApiCalls !== null) log('INFO', `This run stops before exceeding max_api_calls=${config.maxApiCalls}.`);
+  const estCallsPerWindow = estimateCallsPerWindow(config);
+  yield* drain();
+  // The zone CSV dates are written in: config.timezone checked against Pardot's evidence, or determined from it.
+  const { zone: timezone } = await resolveTimezone({
+    api,
+    configured: config.timezone,
+    objects: evidenceObjects(o.streams),
+    now: clock.now(),
+    signal: o.signal,
+    log,
+  });
+  yield* drain();
+  const to = syncEnd();
   yield* drain();
 
   const summaries: StreamSummary[] = [];
@@ -150,7 +287,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
         cs.stream.kind === 'export'
           ? readStream(cs, streamAbort, summary)
           : readQueryStream(
-              { config, api, clock, log, to: floorToSecond(started - CURSOR_LAG_MS), ceiling, signal: streamAbort.signal },
+              { config, api, clock, log, to, ceiling, signal: streamAbort.signal },
               cs,
               o.state.get(cs.stream.name) ?? { cursor: null, inFlight: [] },
               summary,
@@ -197,6 +334,19 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     return ev;
   }
 
+  /** Where every stream's windows end this run: min(local, Pardot's clock) minus lookback_seconds. */
+  function syncEnd(): number {
+    const skew = api.clockSkewMs();
+    if (skew !== null && Math.abs(skew) > CLOCK_SKEW_WARN_MS) {
+      log(
+        'WARN',
+        `This machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew < 0 ? 'ahead of' : 'behind'} Pardot's (its Date header); ` +
+          `windows end at the earlier of the two minus lookback_seconds=${config.lookbackMs / 1000}.`,
+      );
+    }
+    return syncEndMs(started, skew, config.lookbackMs);
+  }
+
   function abortedError(): ConnectorError {
     return new ConnectorError('ABORTED', 'The run was stopped by a signal; state up to the last finished window is saved.', {
       failureType: 'transient_error',
@@ -210,8 +360,14 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     const prior = o.state.get(stream.name) ?? { cursor: null, inFlight: [] };
     const incremental = cs.syncMode === 'incremental';
     const from = incremental && prior.cursor !== null ? Math.max(prior.cursor, config.startDate) : config.startDate;
-    const to = floorToSecond(started - CURSOR_LAG_MS);
-    const windows = planWithResume(from, to, prior.inFlight);
+    // The fields asked for; one Pardot refuses by name (180/224) is dropped for the rest of the run.
+    let fields = requestedFields(cs);
+    const specOf = (w: Window, f: readonly FieldDef[]): CreateExportRequest => ({
+      object: OBJECT_NAMES[stream.object],
+      fields: f.map((x) => x.name),
+      procedure: { name: stream.procedure, arguments: procedureArgs(stream, config, w) },
+    });
+    const windows = planWithResume(from, to, prior.inFlight, (w) => requestFingerprint(specOf(w, fields)), stream.name);
     const state: CursorState = { cursor: incremental ? (prior.cursor ?? null) : null, inFlight: [] };
     let sinceLastState = 0;
     const stateEvent = (): SyncEvent => {
@@ -230,26 +386,21 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     }
     log('INFO', `${stream.name}: ${windows.length} window(s) from ${toCursor(windows[0]!.start)} to ${toCursor(to)}.`);
 
-    const baseSpec = (w: Window): CreateExportRequest => {
-      const { after, before } = windowArgs(w);
-      const args: Record<string, string> = { [stream.afterArg]: after, [stream.beforeArg]: before };
-      if (stream.deletedArg && config.includeDeleted) args[stream.deletedArg] = DELETED_ALL;
-      return { object: OBJECT_NAMES[stream.object], fields: cs.fields.map((f) => f.name), procedure: { name: stream.procedure, arguments: args } };
-    };
-    const track = (w: Window, id: string, createdAt: string | null) => {
+    const track = (w: Window, id: string, createdAt: string | null, fingerprint: string) => {
       state.inFlight = state.inFlight.filter((f) => !(Date.parse(f.start) === w.start));
-      state.inFlight.push({ id, start: toCursor(w.start), end: toCursor(w.end), createdAt: createdAt ?? '' });
+      state.inFlight.push({ id, start: toCursor(w.start), end: toCursor(w.end), createdAt: createdAt ?? '', fingerprint });
       state.inFlight.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       summary.exports++;
       enqueue(stateEvent());
     };
-    const startJob = (w: PlannedWindow, resumeId?: string): Promise<JobSnapshot> => {
-      if (api.apiCallsTotal() + EST_CALLS_PER_WINDOW > ceiling) {
+    const startJob = (w: PlannedWindow, resumeId?: string): Promise<StartedJob> => {
+      if (api.apiCallsTotal() + estCallsPerWindow > ceiling) {
         // Rejected, not thrown: a window queued while the one before it downloads must not stop
         // that download; the refusal surfaces in window order, after the earlier STATE.
         const refused = Promise.reject(new ConnectorError(
           'API_CALL_CEILING',
-          `Not starting ${stream.name} window ${describeWindow(w)}: it may need ${EST_CALLS_PER_WINDOW} API calls and only ` +
+          `Not starting ${stream.name} window ${describeWindow(w)}: it may need ${estCallsPerWindow} API calls ` +
+            `(create, polls up to export_timeout_minutes, a download) and only ` +
             `${Math.max(0, ceiling - api.apiCallsTotal())} remain under the ceiling (max_api_calls or today's Pardot budget). ` +
             `State up to the last finished window is saved; run again later or raise max_api_calls.`,
           { failureType: 'transient_error', context: { stream: stream.name, window: { start: toCursor(w.start), end: toCursor(w.end) } } },
@@ -257,24 +408,42 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
         refused.catch(() => undefined);
         return refused;
       }
-      const p = waitForJob({
-        port: o.port,
-        spec: baseSpec(w),
-        clock,
-        pollInitialMs: config.pollInitialMs,
-        pollMaxMs: config.pollMaxMs,
-        deadlineMs: config.exportDeadlineMs,
-        resumeId,
-        signal,
-        onCreated: (id, snap) => track(w, id, snap.createdAt),
-        log,
-        label: `${stream.name} ${describeWindow(w)}`,
-      });
+      const label = `${stream.name} ${describeWindow(w)}`;
+      const p = (async (): Promise<StartedJob> => {
+        let resume = resumeId;
+        for (;;) {
+          const used = fields;
+          const spec = specOf(w, used);
+          const fingerprint = requestFingerprint(spec);
+          try {
+            const snap = await waitForJob({
+              port: resume === undefined ? o.port : resumeTolerantPort(o.port, resume, label, log),
+              spec,
+              clock,
+              pollInitialMs: config.pollInitialMs,
+              pollMaxMs: config.pollMaxMs,
+              deadlineMs: config.exportDeadlineMs,
+              resumeId: resume,
+              signal,
+              onCreated: (id, s) => track(w, id, s.createdAt, fingerprint),
+              log,
+              label,
+            });
+            return { snap, fields: used };
+          } catch (e) {
+            const drop = signal.aborted ? null : droppableField(e, stream, fields);
+            if (drop === null) throw e;
+            fields = fields.filter((f) => f.name !== drop);
+            resume = undefined;
+            log('WARN', `${stream.name}: Pardot refused field '${drop}' (${(e as ConnectorError).message}); it is left out of this stream's exports for this run (its column stays empty), and window ${describeWindow(w)} is requested again.`);
+          }
+        }
+      })();
       p.catch(() => undefined); // awaited in order below; never an unhandled rejection meanwhile
       return p;
     };
 
-    const pending: Array<{ w: PlannedWindow; job: Promise<JobSnapshot> }> = [];
+    const pending: Array<{ w: PlannedWindow; job: Promise<StartedJob> }> = [];
     let next = 0;
     const startNext = () => {
       const w = windows[next++]!;
@@ -299,16 +468,16 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     async function* drive(): AsyncGenerator<SyncEvent> {
       while (pending.length > 0) {
         const head = pending[0]!;
-        let snap = yield* flushWhile(head.job);
+        let ready = yield* flushWhile(head.job);
         // The head export is complete: queue the next window's export while this one downloads.
         while (next < windows.length && pending.length < config.pipelineDepth) startNext();
         let recreated = 0;
         let rows = 0;
         for (;;) {
           try {
-            checkTimezone(snap.createdAt, config.timezone, { stream: stream.name, exportId: snap.id });
-            const job = snap;
-            const files = job.files.map((url) => () => readFile(cs, job.id, url, signal));
+            const { snap: job, fields: jobFields } = ready;
+            checkTimezone(job.createdAt, timezone, { stream: stream.name, exportId: job.id });
+            const files = job.files.map((url) => () => readFile(cs, jobFields, job.id, url, signal));
             // Batches a stop leaves unseen give their buffers back (a parse worker's are reused).
             const merged = mergeBounded(files, downloadConcurrency, (ev) => ev.encoded.release?.());
             try {
@@ -330,10 +499,10 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
             recreated++;
             log(
               'WARN',
-              `${stream.name}: export ${snap.id} for ${describeWindow(head.w)} expired before it was downloaded; re-creating it. ` +
+              `${stream.name}: export ${ready.snap.id} for ${describeWindow(head.w)} expired before it was downloaded; re-creating it. ` +
                 `${rows} row(s) of this window already emitted will be emitted again (de-duplicate on the primary key).`,
             );
-            snap = yield* flushWhile(startJob(head.w));
+            ready = yield* flushWhile(startJob(head.w));
           }
         }
         pending.shift();
@@ -358,16 +527,35 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     }
   }
 
-  /** In-flight exports of the prior run that start exactly at the cursor are resumed, then planning goes on. */
-  function planWithResume(from: number, to: number, inFlight: InFlightExport[]): PlannedWindow[] {
+  /**
+   * In-flight exports of the prior run that start exactly at the cursor are resumed, then planning
+   * goes on. One whose request fingerprint differs from this run's request for its window (a field
+   * selected since, include_deleted changed, ...), or that has none (older state), keeps its window
+   * but gets a new export, with a WARN.
+   */
+  function planWithResume(
+    from: number,
+    to: number,
+    inFlight: InFlightExport[],
+    fingerprintOf: (w: Window) => string,
+    streamName: string,
+  ): PlannedWindow[] {
     const out: PlannedWindow[] = [];
     let cur = floorToSecond(from);
     const sorted = [...inFlight].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     for (const f of sorted) {
       const s = Date.parse(f.start);
       const e = Date.parse(f.end);
-      if (s !== cur || !(e > s) || e - s > maxWindowMs(config.windowDays) || e > to + CURSOR_LAG_MS) break;
-      out.push({ start: s, end: e, resumeId: f.id });
+      if (s !== cur || !(e > s) || e - s > maxWindowMs(config.windowDays) || e > to + config.lookbackMs) break;
+      const w: Window = { start: s, end: e };
+      if (f.fingerprint !== fingerprintOf(w)) {
+        log(
+          'WARN',
+          `${streamName}: saved export ${f.id} for ${describeWindow(w)} was created for ${f.fingerprint ? 'another request (fields, arguments or object changed since)' : 'a request this version cannot compare (no fingerprint in state)'}; ` +
+            `creating a new export for that window instead of resuming it.`,
+        );
+        out.push(w);
+      } else out.push({ ...w, resumeId: f.id });
       cur = e;
     }
     const unused = sorted.length - out.length;
@@ -375,16 +563,37 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     return [...out, ...planWindows(cur, to, config.windowDays)];
   }
 
+  /**
+   * Opens a result file. Pardot documents code 178 for an expired export, but any 4xx on a
+   * download may mean the export expired: then the export is read again and, when isExpired,
+   * the window's export is re-created (PARDOT_EXPORT_EXPIRED) instead of failing the stream.
+   */
+  async function openResult(streamName: string, exportId: string, url: string, signal: AbortSignal) {
+    try {
+      return await api.download(url, signal);
+    } catch (e) {
+      if (signal.aborted || !mayMeanExpired(e)) throw e;
+      const again = await api.readExport(exportId, signal);
+      if (!again.isExpired) throw e;
+      throw new ConnectorError(
+        'PARDOT_EXPORT_EXPIRED',
+        `Pardot refused a result file of ${streamName} export ${exportId} (${(e as ConnectorError).message}) and the export reads as expired; it has to be created again.`,
+        { failureType: 'transient_error', context: { stream: streamName, exportId } },
+      );
+    }
+  }
+
   /** One result file; a body cut off mid-file is fetched again, skipping the rows already emitted. */
   async function* readFile(
     cs: ConfiguredStream,
+    fields: readonly FieldDef[],
     exportId: string,
     url: string,
     signal: AbortSignal,
   ): AsyncGenerator<Extract<RecordsEvent, { encoded: object }>> {
     let emitted = 0;
     for (let attempt = 1; ; attempt++) {
-      const body = await api.download(url, signal);
+      const body = await openResult(cs.stream.name, exportId, url, signal);
       // Records carry the time their file's conversion began (Airbyte emitted_at, Singer time_extracted).
       const extractedAt = clock.now();
       const frame = o.recordFrame(cs.stream.name, extractedAt);
@@ -393,9 +602,8 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
           stream: cs.stream.name,
           exportId,
           file: url,
-          // An export stream's fields are the Export API's CSV types (streams.ts).
-          fields: cs.fields as FieldDef[],
-          timezone: config.timezone,
+          fields: [...fields],
+          timezone,
           skipRows: emitted,
           frame,
         })) {

@@ -41,6 +41,7 @@ const inFlightSchema = {
     start: { type: 'string', format: 'date-time' },
     end: { type: 'string', format: 'date-time' },
     createdAt: { type: ['string', 'null'] },
+    fingerprint: { type: 'string' },
   },
 };
 const validateStreamValue = ajv.compile({
@@ -130,6 +131,7 @@ function parseStreamValue(stream: StreamDef, value: unknown): CursorState {
         start: String(f.start),
         end: String(f.end),
         createdAt: typeof f.createdAt === 'string' ? f.createdAt : '',
+        ...(typeof f.fingerprint === 'string' ? { fingerprint: f.fingerprint } : {}),
       }))
     : [];
   const lastId = typeof value.last_id === 'number' && cursor !== null ? value.last_id : null;

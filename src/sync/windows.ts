@@ -7,16 +7,28 @@
  * (whose `after` is `end - 1 s`), so consecutive windows neither lose nor repeat a row at
  * their edges.
  */
-import { MAX_EXPORT_SPAN_MS } from '../pardot/wire.js';
+import { MAX_WINDOW_DAYS } from '../pardot/wire.js';
 
 export const SECOND = 1000;
 export const DAY = 24 * 3600 * SECOND;
 
 /**
- * The newest cursor a sync may reach: its start minus this lag, so rows written while the
- * sync starts (and not yet visible to an export) are read by the next sync, not skipped.
+ * The newest cursor a sync may reach: "now" minus config lookback_seconds (default 300), where
+ * now is the earlier of the local clock and Pardot's (syncEndMs), so rows written while the sync
+ * starts (and not yet visible to an export) are read by the next sync, not skipped.
  */
-export const CURSOR_LAG_MS = 60 * SECOND;
+export const DEFAULT_LOOKBACK_MS = 300 * SECOND;
+/** A clock skew to Pardot above this is logged (WARN). */
+export const CLOCK_SKEW_WARN_MS = 30 * SECOND;
+
+/**
+ * Where this sync's windows end: min(local now, Pardot's now) minus the lookback, in whole
+ * seconds. skewMs is Pardot's clock minus the local one (null: unknown, the local clock is used).
+ */
+export function syncEndMs(localNow: number, skewMs: number | null, lookbackMs: number): number {
+  const pardotNow = skewMs === null ? localNow : localNow + skewMs;
+  return floorToSecond(Math.min(localNow, pardotNow) - lookbackMs);
+}
 
 export interface Window {
   /** epoch ms, whole seconds; rows with start <= t < end */
@@ -28,12 +40,15 @@ export function floorToSecond(ms: number): number {
   return Math.floor(ms / SECOND) * SECOND;
 }
 
-/** The longest window whose (after, before) span stays within Pardot's 1-year limit. */
+/**
+ * The longest window: window_days, at most MAX_WINDOW_DAYS (364), so that the (after, before)
+ * span stays within Pardot's 1-year limit however it counts a year (a 25-hour DST day, a leap year).
+ */
 export function maxWindowMs(windowDays: number): number {
-  return Math.min(windowDays * DAY, MAX_EXPORT_SPAN_MS - SECOND);
+  return Math.min(windowDays, MAX_WINDOW_DAYS) * DAY;
 }
 
-/** Windows covering [from, to), each at most windowDays (and never over Pardot's 1-year span). */
+/** Windows covering [from, to), each at most windowDays (and never over MAX_WINDOW_DAYS). */
 export function planWindows(from: number, to: number, windowDays: number): Window[] {
   const len = maxWindowMs(windowDays);
   const out: Window[] = [];

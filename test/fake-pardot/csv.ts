@@ -15,6 +15,10 @@ export function quoteCell(s: string): string {
 
 export function renderCell(value: CellValue, type: FieldType | undefined, timeZone: string): string {
   if (value === null || value === undefined) return '';
+  if (type === 'Date') {
+    const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
+    return Number.isNaN(ms) ? quoteCell(String(value)) : formatWallTime(ms, timeZone).slice(0, 10);
+  }
   if (value instanceof Date) return formatWallTime(value.getTime(), timeZone);
   switch (typeof value) {
     case 'boolean':
@@ -53,14 +57,16 @@ export function rowRenderer(
   };
   const dateTime: CellRenderer = (v) =>
     v instanceof Date ? formatWallTime(v.getTime(), timeZone) : renderCell(v, 'DateTime', timeZone);
-  const parts = columns.map((c) => `${c.type === 'DateTime' ? 'dateTime' : 'plain'}(row[${JSON.stringify(c.name)}])`);
+  const date: CellRenderer = (v) => renderCell(v, 'Date', timeZone);
+  const parts = columns.map((c) => `${c.type === 'DateTime' ? 'dateTime' : c.type === 'Date' ? 'date' : 'plain'}(row[${JSON.stringify(c.name)}])`);
   const body = parts.length > 0 ? parts.join(" + ',' + ") : "''";
-  const factory = new Function('plain', 'dateTime', 'eol', `return function renderRow(row) { return ${body} + eol; };`) as (
+  const factory = new Function('plain', 'dateTime', 'date', 'eol', `return function renderRow(row) { return ${body} + eol; };`) as (
     plain: CellRenderer,
     dateTime: CellRenderer,
+    date: CellRenderer,
     eol: string,
   ) => (row: Row) => string;
-  return factory(plain, dateTime, eol);
+  return factory(plain, dateTime, date, eol);
 }
 
 export function headerLine(names: readonly string[], eol: string): string {

@@ -3,7 +3,8 @@
 // Regenerate by hand if the shared table changes; keep the order (it is the
 // default CSV column order when an export names no `fields`).
 
-export type FieldType = 'Integer' | 'String' | 'Boolean' | 'DateTime';
+/** 'Date': a calendar date, written `YYYY-MM-DD` (the day in the export creator's zone). */
+export type FieldType = 'Integer' | 'String' | 'Boolean' | 'DateTime' | 'Date';
 
 export interface FieldDef {
   readonly name: string;
@@ -188,7 +189,7 @@ export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
     f('typeSalesforceId', 'String'),
     f('prospectId', 'Integer'),
     f('value', 'String'),
-    f('activityDate', 'DateTime'),
+    f('activityDate', 'Date'),
     f('createdAt', 'DateTime'),
     f('createdById', 'Integer'),
   ],

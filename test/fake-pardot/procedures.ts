@@ -94,6 +94,8 @@ export class ApiError extends Error {
 /** Error codes (wire contract "Errors"). */
 export const CODES = {
   concurrent: 66,
+  noAbility: 46,
+  accessDenied: 49,
   dailyLimit: 122,
   unknownProcedure: 174,
   unknownArgument: 175,

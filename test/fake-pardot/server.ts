@@ -12,7 +12,7 @@ import { shuffleInPlace, hash32, type DataSource } from './data.js';
 import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
-import { accountFields, createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
+import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, accountFields, createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -41,7 +41,7 @@ export interface Fault {
   /** Fire this many consecutive matching times. Default 1. */
   times?: number;
   kind: FaultKind;
-  /** status/html: HTTP status (defaults 500 / 503). */
+  /** status/html: HTTP status (defaults 500 / 503). expire on download: answer this status (code 404) instead of 400/178. */
   status?: number;
   /** status: the `code` of the JSON body (omitted from the body when not given). */
   code?: number;
@@ -74,6 +74,8 @@ export interface FakeExport {
   updatedAt: Date;
   /** Zone the export's CSV dates and timestamps are written in (the user's zone at creation). */
   timeZone: string;
+  /** The API user that created it (setApiUser): only that user may read, cancel or download it (code 49). */
+  owner: string;
   /** Work ticks received while at the head of the queue. */
   ticks: number;
   reads: number;
@@ -136,6 +138,16 @@ export interface FakePardotOptions extends FakeQueryOptions {
   /** Account id answered by the account endpoint. Default 4242. */
   accountId?: number;
   /**
+   * The API user lacks "Admin > Account > Edit Settings" (an export user): the account endpoint
+   * answers 403 with code 46.
+   */
+  accountDenied?: boolean;
+  /**
+   * Fields of an object that this business unit does not have (custom fields deleted, or an API
+   * change): a create naming one answers 400 with code 180 naming it.
+   */
+  refusedFields?: Partial<Record<ObjectName, string[]>>;
+  /**
    * Static-file mode (the throughput benchmark: rendering rows costs the fake more CPU than the
    * connector spends reading them). An export of a listed object whose date range overlaps
    * [startMs, endMs) completes with exactly these pre-rendered CSV files (header included, whole,
@@ -164,6 +176,8 @@ export interface FakePardot {
   log: FakeRequest[];
   setNow(now: Date | null): void;
   setUserTimezone(timeZone: string): void;
+  /** Requests from now on come from another API user (the export owner check, code 49). Default 'api-user'. */
+  setApiUser(name: string): void;
   setData(object: ObjectName, source: DataSource): void;
   expireAccessTokens(): void;
   expireExport(id: number): void;
@@ -302,6 +316,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   let timeZone = opts.userTimezone ?? DEFAULTS.userTimezone;
   assertTimeZone(timeZone);
   let fixedNow: number | null = opts.now ? opts.now.getTime() : null;
+  let apiUser = 'api-user';
   const nowMs = (): number => fixedNow ?? Date.now();
   const data: Partial<Record<ObjectName, DataSource>> = { ...(opts.data ?? {}) };
 
@@ -485,6 +500,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   function findExport(id: number | undefined): FakeExport {
     const e = exportsList.find((x) => x.id === id);
     if (!e) throw new ApiError(404, CODES.notFound, `Export ${String(id)} was not found`);
+    // Seed: viewing an export needs "be the same user that created the export".
+    if (e.owner !== apiUser) throw new ApiError(403, CODES.accessDenied, `Access denied: export ${e.id} was created by another user`);
     return e;
   }
 
@@ -513,6 +530,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   }
 
   function handleAccount(res: ServerResponse, url: URL): void {
+    if (opts.accountDenied) throw new ApiError(403, CODES.noAbility, 'Insufficient ability: Admin > Account > Edit Settings is required');
     const known: Record<string, unknown> = {
       ...accountFields(timeZone),
       id: cfg.accountId,
@@ -537,6 +555,14 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       throw new ApiError(400, CODES.invalidArgument, 'Request body is not valid JSON');
     }
     const q = validateCreate(parsed, timeZone, nowMs());
+    // The View ability an export needs is the one a v5 query of the object needs (queryNoAbility).
+    const urlName = Object.keys(EXPORT_OBJECT_QUERIES).find((k) => EXPORT_OBJECT_QUERIES[k]!.object === q.object);
+    if (urlName && opts.queryNoAbility?.includes(urlName))
+      throw new ApiError(MISSING_ABILITY.status, MISSING_ABILITY.code, `Access denied: the API user lacks the View ability for ${q.object} (export)`);
+    for (const name of q.requestedFields ?? []) {
+      if (opts.refusedFields?.[q.object]?.includes(name))
+        throw new ApiError(400, CODES.invalidField, `Invalid field: ${name} is not a valid field for ${q.object}`);
+    }
     const p = (parsed as { procedure: { name: string; arguments?: Record<string, unknown> } }).procedure;
     const now = new Date(nowMs());
     const e: FakeExport = {
@@ -551,6 +577,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       createdAt: now,
       updatedAt: now,
       timeZone,
+      owner: apiUser,
       ticks: 0,
       reads: 0,
       downloads: 0,
@@ -629,6 +656,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     const e = findExport(id);
     const f = takeFault('download', (x) => DOWNLOAD_FAULTS.has(x.kind));
     if (f?.kind === 'expire') expire(e);
+    if (e.isExpired && f?.kind === 'expire' && f.status !== undefined) throw new ApiError(f.status, CODES.notFound, `Not found`);
     if (e.isExpired) throw new ApiError(400, CODES.stateForbids, `Export ${e.id} has expired; its results are no longer available`);
     const result = internals.get(e.id)?.result;
     if (e.state !== 'Complete' || !result)
@@ -733,6 +761,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     };
     log.push(entry);
     if (log.length > 20_000) log.splice(0, log.length - 10_000);
+    // Pardot's clock, not the machine's: the Date header follows the fake's clock (now / setNow).
+    res.setHeader('date', new Date(nowMs()).toUTCString());
     res.on('finish', () => (entry.status = res.statusCode));
 
     if (rt.kind === 'unknown' || !rt.methodOk) {
@@ -876,6 +906,9 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       }),
     setNow(now: Date | null): void {
       fixedNow = now ? now.getTime() : null;
+    },
+    setApiUser(name: string): void {
+      apiUser = name;
     },
     setUserTimezone(tz: string): void {
       assertTimeZone(tz);

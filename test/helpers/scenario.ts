@@ -34,6 +34,8 @@ export function config(fake: FakePardot, start: Date, over: Record<string, unkno
     window_days: 120,
     poll_interval_seconds: 0.01,
     poll_max_interval_seconds: 0.02,
+    // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+    export_timeout_minutes: 0.05,
     request_timeout_seconds: 5,
     ...over,
   };
