@@ -15,30 +15,14 @@
  * end ({<c>: to}); id-ordered streams only at the end (their cursor cannot say how far a partial
  * read got); cursor-less streams ({state_version}) at the end.
  */
-import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
 import { ConnectorError } from '../errors.js';
 import type { QueryPage, QueryRequest } from '../pardot/query.js';
-import type { PardotApi } from '../pardot/types.js';
 import { QUERY_MAX_LIMIT, QUERY_TIME_RESOLUTION_MS } from '../pardot/wire.js';
 import { findStream, type ConfiguredStream, type QueryStreamDef } from '../streams.js';
-import type { LogLevel, StreamSummary, SyncEvent } from './events.js';
+import type { SyncEvent } from './events.js';
+import type { ReaderContext } from './reader.js';
 import { serializeState, type CursorState } from './state.js';
 import { toCursor } from './windows.js';
-
-export interface QueryReadContext {
-  config: Config;
-  api: PardotApi;
-  clock: Clock;
-  log: (level: LogLevel, message: string) => void;
-  /** Exclusive upper bound of the cursor for this run (epoch ms, whole seconds). */
-  to: number;
-  /** Most API calls the run may have made when a page is asked for (max_api_calls, today's budget). */
-  ceiling: number;
-  signal?: AbortSignal;
-  /** Records per page (default and most: 1000). */
-  pageSize?: number;
-}
 
 /** Progress is reported every this many pages (and at the end). */
 const PROGRESS_EVERY_PAGES = 20;
@@ -55,17 +39,14 @@ function idOf(r: Rec): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
 }
 
-export async function* readQueryStream(
-  ctx: QueryReadContext,
-  cs: ConfiguredStream,
-  prior: CursorState,
-  summary: StreamSummary,
-): AsyncGenerator<SyncEvent> {
+export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext): AsyncGenerator<SyncEvent> {
+  const { prior, summary } = ctx;
+  const signal = ctx.abort.signal;
   const stream = cs.stream as QueryStreamDef;
   if (stream.kind !== 'query') throw new Error(`readQueryStream: ${stream.name} is not a query stream`);
   const q = stream.query;
-  const { config, api, clock, signal } = ctx;
-  const limit = Math.min(QUERY_MAX_LIMIT, ctx.pageSize ?? QUERY_MAX_LIMIT);
+  const { config, api, clock } = ctx;
+  const limit = QUERY_MAX_LIMIT;
   const c = stream.cursorField;
   const incremental = cs.syncMode === 'incremental' && c !== null;
   const deleted = q.deleted && config.includeDeleted ? ('all' as const) : undefined;
