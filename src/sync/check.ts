@@ -40,14 +40,22 @@ export async function checkConnection(o: {
 
   const objects = [...new Set(STREAMS.map((s) => s.object))];
   const denied = new Map<PardotObject, string>();
+  // A probe Pardot answers with a contract error (e.g. 404: an object whose v5 query path is
+  // unverified, V5_OBJECT_PATHS) proves nothing either way: named in the message, not a failure.
+  const unverified: string[] = [];
   for (const object of objects) {
     try {
       await api.query(object, { fields: 'id', limit: '1' }, o.signal);
     } catch (e) {
+      if (isConnectorError(e) && e.failureType === 'system_error' && !o.signal?.aborted) {
+        unverified.push(`${OBJECT_NAMES[object]} (${e.message})`);
+        continue;
+      }
       if (!(isConnectorError(e) && e.code === 'PARDOT_PERMISSION')) throw e;
       denied.set(object, toConnectorError(e).message);
     }
   }
+  const notVerified = unverified.length > 0 ? ` The View ability could not be verified for: ${unverified.join('; ')}.` : '';
   const missing = STREAMS.filter((s) => denied.has(s.object)).map((s) => `${s.name} needs "${OBJECT_ABILITIES[s.object]}"`);
 
   let tz: string;
@@ -66,8 +74,11 @@ export async function checkConnection(o: {
       ok: false,
       message:
         `Connected to Pardot business unit ${config.businessUnitId}, but the API user lacks the View ability for ${[...denied.keys()].map((x) => OBJECT_NAMES[x]).join(', ')}: ` +
-        `${missing.join('; ')}. Grant these in the user's Account Engagement role, or leave those streams out of the catalog (a read fails only them).${budget}${tz}`,
+        `${missing.join('; ')}. Grant these in the user's Account Engagement role, or leave those streams out of the catalog (a read fails only them).${budget}${tz}${notVerified}`,
     };
   }
-  return { ok: true, message: `Connected to Pardot business unit ${config.businessUnitId}; the API user may view every exported object.${budget}${tz}` };
+  return {
+    ok: true,
+    message: `Connected to Pardot business unit ${config.businessUnitId}; the API user may view ${unverified.length > 0 ? 'the other' : 'every'} exported object${unverified.length > 0 ? 's' : ''}.${budget}${tz}${notVerified}`,
+  };
 }

@@ -153,11 +153,19 @@ function fmtOffset(min: number): string {
  * createdAt carries that user's offset; if the configured timezone disagrees at that instant,
  * every timestamp would be shifted, so stop instead.
  */
-export function checkTimezone(createdAt: string | null, timezone: string, ctx: { stream: string; exportId: string }): void {
-  if (!createdAt) return;
-  const at = Date.parse(createdAt);
-  const actual = parseOffsetMinutes(createdAt);
-  if (!Number.isFinite(at) || actual === null) return;
+export function checkTimezone(
+  createdAt: string | null,
+  timezone: string,
+  ctx: { stream: string; exportId: string },
+  warn?: (message: string) => void,
+): void {
+  const at = createdAt ? Date.parse(createdAt) : NaN;
+  const actual = createdAt ? parseOffsetMinutes(createdAt) : null;
+  if (!Number.isFinite(at) || actual === null) {
+    // Not a silent skip: the zone was checked at the start, but this export adds no evidence.
+    warn?.(`${ctx.stream}: export ${ctx.exportId} has createdAt ${JSON.stringify(createdAt)}, which carries no UTC offset; its dates are read in ${timezone} without this extra check.`);
+    return;
+  }
   const expected = offsetMinutesAt(timezone, at);
   if (expected !== actual) {
     throw configError(
@@ -199,7 +207,8 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
       fields: f.map((x) => x.name),
       procedure: { name: stream.procedure, arguments: procedureArgs(stream, config, w) },
     });
-    const windows = planWithResume(from, to, prior.inFlight, (w) => requestFingerprint(specOf(w, fields)), stream.name);
+    const superseded: string[] = [];
+    const windows = planWithResume(from, to, prior.inFlight, (w) => requestFingerprint(specOf(w, fields)), stream.name, superseded);
     const state: CursorState = { cursor: incremental ? (prior.cursor ?? null) : null, inFlight: [] };
     let sinceLastState = 0;
     const stateEvent = (): SyncEvent => {
@@ -208,6 +217,8 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
       return ev;
     };
     yield { type: 'status', stream: stream.name, status: 'RUNNING' };
+    // Saved exports replaced by new ones would hold Pardot's one-at-a-time queue: cancel them (best effort).
+    yield* flushWhile(cancelSuperseded(superseded, signal));
     summary.status = 'RUNNING';
     if (windows.length === 0) {
       // Nothing to read (cursor at or past the sync's start): still one STATE, cursor kept.
@@ -308,7 +319,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
         for (;;) {
           try {
             const { snap: job, fields: jobFields } = ready;
-            checkTimezone(job.createdAt, timezone, { stream: stream.name, exportId: job.id });
+            checkTimezone(job.createdAt, timezone, { stream: stream.name, exportId: job.id }, (m) => log('WARN', m));
             const files = job.files.map((url) => () => readFile(cs, jobFields, job.id, url, signal));
             // Batches a stop leaves unseen give their buffers back (a parse worker's are reused).
             const merged = mergeBounded(files, downloadConcurrency, (ev) => ev.encoded.release?.());
@@ -371,6 +382,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
     inFlight: InFlightExport[],
     fingerprintOf: (w: Window) => string,
     streamName: string,
+    superseded: string[],
   ): PlannedWindow[] {
     const out: PlannedWindow[] = [];
     let cur = floorToSecond(from);
@@ -387,12 +399,26 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
             `creating a new export for that window instead of resuming it.`,
         );
         out.push(w);
+        superseded.push(f.id);
       } else out.push({ ...w, resumeId: f.id });
       cur = e;
     }
     const unused = sorted.length - out.length;
     if (unused > 0) log('WARN', `${unused} export(s) in flight in the saved state do not continue from the cursor and are not reused.`);
     return [...out, ...planWindows(cur, to, config.windowDays)];
+  }
+
+  /** Best-effort cancel of saved exports that a new export replaces (one call each; a refusal is only logged). */
+  async function cancelSuperseded(ids: readonly string[], signal: AbortSignal): Promise<void> {
+    for (const id of ids) {
+      try {
+        await api.cancelExport(id, signal);
+        log('INFO', `Canceled saved export ${id}, replaced by a new export.`);
+      } catch (e) {
+        if (signal.aborted) throw e;
+        log('INFO', `Saved export ${id} was not canceled (${(e as Error).message}); it is left to finish or expire in Pardot.`);
+      }
+    }
   }
 
   /**

@@ -124,16 +124,12 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   yield* drain();
   // The zone CSV dates are written in: config.timezone checked against Pardot's evidence, or determined from it.
   // Only CSV needs it: v5 query records carry their offsets, so a run of query streams alone skips it.
-  const { zone: timezone } = o.streams.some((cs) => cs.stream.kind === 'export')
-    ? await resolveTimezone({
-        api,
-        configured: config.timezone,
-        objects: evidenceObjects(o.streams),
-        now: clock.now(),
-        signal: o.signal,
-        log,
-      })
-    : { zone: config.timezone };
+  // (flushWhile: its WARNs, e.g. objects skipped, come out even when it ends in a config error.)
+  const timezone = o.streams.some((cs) => cs.stream.kind === 'export')
+    ? yield* flushWhile(
+        resolveTimezone({ api, configured: config.timezone, objects: evidenceObjects(o.streams), now: clock.now(), signal: o.signal, log }).then((r) => r.zone),
+      )
+    : config.timezone;
   yield* drain();
   const to = syncEnd();
   yield* drain();
