@@ -131,7 +131,9 @@ export class AirbyteWriter {
         );
       case 'summary': {
         const lines = ev.streams.map(
-          (s) => `${s.stream}: ${s.status}, ${s.rows} rows, ${s.windows} windows, ${s.exports} exports, ${s.seconds.toFixed(1)} s`,
+          (s) =>
+            `${s.stream}: ${s.status}, ${s.rows} rows, ${s.windows} ${s.exports === 0 && s.windows > 0 ? 'pages' : 'windows'}, ${s.exports} exports, ` +
+            `${s.apiCalls !== undefined ? `${s.apiCalls} API calls, ` : ''}${s.seconds.toFixed(1)} s`,
         );
         const calls = Object.entries(ev.apiCalls)
           .map(([k, v]) => `${k} ${v}`)
