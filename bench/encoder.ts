@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EncodedRowsFeeder, OUT_BUFFER_BYTES } from '../src/extract/csv.js';
-import { STREAMS } from '../src/streams.js';
+import { EXPORT_STREAMS } from '../src/streams.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { runs: { type: 'string', default: '3' }, tz: { type: 'string', default: 'America/Los_Angeles' } },
 });
-const stream = STREAMS.find((s) => s.name === 'prospects')!;
+const stream = EXPORT_STREAMS.find((s) => s.name === 'prospects')!;
 const files = positionals.map((f) => readFileSync(f));
 const bytes = files.reduce((a, f) => a + f.length, 0);
 const frame = { head: '{"type":"RECORD","record":{"stream":"prospects","data":', tail: ',"emitted_at":1700000000000}}\n' };

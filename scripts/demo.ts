@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateData, startFakePardot } from '../test/fake-pardot/index.js';
+import { fakeQueryObjects } from '../test/helpers/query-objects.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'source-pardot-export');
 
@@ -35,6 +36,10 @@ async function main() {
   const fake = await startFakePardot({
     userTimezone: timezone,
     data: generateData({ seed: 42, start, end: new Date(now - 5 * 60_000) }),
+    // The v5 query objects (campaigns, lists, users, ...), with a token cap of 25 records so the
+    // query streams show their continuation past Pardot's cap (100,000 for real).
+    queryObjects: fakeQueryObjects({ seed: 42, start, end: new Date(now - 5 * 60_000), count: 60 }),
+    queryTokenCap: 25,
     rowsPerFile: 100,
     pollsUntilComplete: 2,
   });
@@ -66,7 +71,7 @@ async function main() {
     console.log(`Config for it: ${configPath}; the catalog goes next to it (the folder is removed at the end).\n`);
 
     const disc = await run(['discover', '--config', configPath]);
-    const streams = disc.lines.find((m) => m.type === 'CATALOG')?.catalog.streams as Array<{ name: string }>;
+    const streams = disc.lines.find((m) => m.type === 'CATALOG')?.catalog.streams as Array<{ name: string; supported_sync_modes: string[] }>;
     if (disc.code !== 0 || !streams) throw new Error('discover failed');
     console.log(`discover: ${streams.length} streams: ${streams.map((s) => s.name).join(', ')}`);
 

@@ -1,13 +1,21 @@
 /**
- * The six streams as DATA. One generic reader serves them all; a stream's quirks are fields
- * of its entry. Field names and types come from schemas/*.json (generated from the field
- * tables), so the schema is the single source of what a stream exports and how it is typed.
+ * The streams as DATA. A stream is a row: its source kind (`export`: the bulk Export API's
+ * windows; `query`: v5 object query pages) and what that kind needs to read it. One reader per
+ * kind serves every stream of that kind. Field names and types come from schemas/*.json
+ * (generated from the field tables: ../shared/pardot/fields.json for the export objects,
+ * src/v5-objects.json for the v5 query objects), so the schema is the single source of what a
+ * stream emits and how it is typed.
+ *
+ * The catalog model (ConfiguredStream) lives here too, below the sync core and the protocol
+ * adapters, which both use it.
  */
+import { configError } from './errors.js';
+import { QUERY_OBJECTS } from './generated/query-objects.js';
 import { STREAM_SCHEMAS } from './generated/schemas.js';
-import { PROCEDURES, type PardotObject } from './pardot/wire.js';
+import { MAX_FIELDS_PER_EXPORT, PROCEDURES, type PardotObject } from './pardot/wire.js';
 
 /**
- * Which rows a stream asks for, where its procedure takes a deleted filter:
+ * Which rows an export stream asks for, where its procedure takes a deleted filter:
  * - 'config': all rows (live and deleted) when include_deleted is on, else Pardot's default (live);
  *   only for objects whose rows carry `isDeleted`, which is then always requested and emitted.
  * - 'live': never sent (Pardot's default: live rows), for objects without an isDeleted column.
@@ -15,66 +23,124 @@ import { PROCEDURES, type PardotObject } from './pardot/wire.js';
  */
 export type DeletedMode = 'config' | 'live' | 'only';
 
-/** 'Date': a calendar date with no time or zone (external activities' activityDate). */
+/** The Export API's CSV types (what the CSV extraction converts). 'Date': a calendar date with no time or zone. */
 export type PardotType = 'Integer' | 'String' | 'Boolean' | 'DateTime' | 'Date';
+/** Every field type of a stream: v5 query objects also have Float, Enum and Array fields (JSON values). */
+export type FieldType = PardotType | 'Float' | 'Enum' | 'Array';
 
 export interface FieldDef {
   name: string;
   type: PardotType;
 }
+export interface StreamField {
+  name: string;
+  type: FieldType;
+}
 
 export type StreamName = keyof typeof STREAM_SCHEMAS;
+export type QueryStreamName = keyof typeof QUERY_OBJECTS;
 
-export interface StreamDef {
+export type SyncMode = 'full_refresh' | 'incremental';
+
+interface StreamCommon {
   name: StreamName;
+  primaryKey: string[][];
+  /** Field the incremental cursor follows; null: the stream has no cursor (full refresh only). */
+  cursorField: string | null;
+  /** Sync modes the stream offers (full refresh only: no cursor, or a deletion capture by creation date). */
+  syncModes: ReadonlyArray<SyncMode>;
+  /** Fields requested and emitted whatever the catalog selects (the key, the cursor, isDeleted). */
+  automaticFields: readonly string[];
+  /** What the stream is, for the README and discover descriptions. */
+  description?: string;
+  /** Most fields one request may name (exports: 150); null: no limit. */
+  maxFields: number | null;
+  jsonSchema: Record<string, unknown>;
+}
+
+export interface ExportStreamDef extends StreamCommon {
+  kind: 'export';
   object: PardotObject;
-  /** Field the incremental cursor follows; also what the export procedure filters on. */
   cursorField: 'updatedAt' | 'createdAt';
+  /** The export procedure (filters on the cursor). */
   procedure: string;
   /** Argument names of the procedure's window bounds and (where it has one) deleted filter. */
   afterArg: string;
   beforeArg: string;
   deletedArg: string | null;
   deleted: DeletedMode;
-  /** Sync modes the stream offers (a deletion capture by creation date is full refresh only). */
-  syncModes: ReadonlyArray<'full_refresh' | 'incremental'>;
-  /** Fields requested and emitted whatever the catalog selects (the key, the cursor, isDeleted). */
-  automaticFields: readonly string[];
-  /** What the stream is, for the README and discover descriptions. */
-  description?: string;
-  primaryKey: string[][];
   fields: FieldDef[];
-  jsonSchema: Record<string, unknown>;
 }
 
-function fieldsOf(schema: { properties: Record<string, { 'x-pardot-type': string }> }): FieldDef[] {
-  return Object.entries(schema.properties).map(([name, p]) => ({ name, type: p['x-pardot-type'] as PardotType }));
+/** What a v5 query stream may ask Pardot (src/generated/query-objects.ts, from src/v5-objects.json). */
+export interface QueryObjectDef {
+  /** URL name: /api/v5/objects/{object}. */
+  object: string;
+  /** The Salesforce reference page the object's entry came from. */
+  doc: string;
+  /** The ability the page names (quoted when the user lacks it). */
+  ability: string;
+  /** The cursor is one of the sortable fields: pages come in (cursor, id) order. */
+  cursorSortable: boolean;
+  /** `idGreaterThan` is accepted: how a sequence continues past the token cap in id order. */
+  idFilter: boolean;
+  sortable: readonly string[];
+  filters: readonly string[];
+  /** `deleted=all|true|false` applies. */
+  deleted: boolean;
+  /** One record, read with GET (no query, no pages): the account. */
+  singleton: boolean;
+  /** Records are queried per record of a parent stream, with the parent's id in `filter`. */
+  parent: { stream: string; filter: string } | null;
 }
 
-interface StreamOptions {
-  deleted?: DeletedMode;
-  syncModes?: StreamDef['syncModes'];
-  description?: string;
+export interface QueryStreamDef extends StreamCommon {
+  kind: 'query';
+  query: QueryObjectDef;
+  fields: StreamField[];
 }
 
-function defineStream(name: StreamName, object: PardotObject, cursorField: StreamDef['cursorField'], o: StreamOptions = {}): StreamDef {
-  const procedure = cursorField === 'updatedAt' ? 'filter_by_updated_at' : 'filter_by_created_at';
-  const proc = PROCEDURES[object][procedure];
-  if (!proc) throw new Error(`wire table has no ${object}.${procedure}`);
-  const schema = STREAM_SCHEMAS[name];
+export type StreamDef = ExportStreamDef | QueryStreamDef;
+
+type SchemaProps = Record<string, Record<string, unknown> & { 'x-pardot-type': string }>;
+
+function schemaParts(name: StreamName): { fields: StreamField[]; jsonSchema: Record<string, unknown> } {
+  const schema = STREAM_SCHEMAS[name] as unknown as { properties: SchemaProps } & Record<string, unknown>;
   // Ship the schema without our private x-pardot-type keyword.
   const properties = Object.fromEntries(
     Object.entries(schema.properties).map(([k, v]) => {
-      const { 'x-pardot-type': _t, ...rest } = v as Record<string, unknown>;
+      const { 'x-pardot-type': _t, ...rest } = v;
       return [k, rest];
     }),
   );
-  const fields = fieldsOf(schema as never);
+  return {
+    fields: Object.entries(schema.properties).map(([n, p]) => ({ name: n, type: p['x-pardot-type'] as FieldType })),
+    jsonSchema: { ...schema, properties },
+  };
+}
+
+interface ExportStreamOptions {
+  deleted?: DeletedMode;
+  syncModes?: ExportStreamDef['syncModes'];
+  description?: string;
+}
+
+function exportStream(
+  name: StreamName,
+  object: PardotObject,
+  cursorField: ExportStreamDef['cursorField'],
+  o: ExportStreamOptions = {},
+): ExportStreamDef {
+  const procedure = cursorField === 'updatedAt' ? 'filter_by_updated_at' : 'filter_by_created_at';
+  const proc = PROCEDURES[object][procedure];
+  if (!proc) throw new Error(`wire table has no ${object}.${procedure}`);
+  const { fields, jsonSchema } = schemaParts(name);
   const deletedArg = proc.deleted ?? null;
   const deleted: DeletedMode = o.deleted ?? (deletedArg && fields.some((f) => f.name === 'isDeleted') ? 'config' : 'live');
   if (deleted !== 'live' && !deletedArg) throw new Error(`${object}.${procedure} takes no deleted argument`);
   const automaticFields = ['id', cursorField, ...(deleted !== 'live' && fields.some((f) => f.name === 'isDeleted') ? ['isDeleted'] : [])];
   return {
+    kind: 'export',
     name,
     object,
     cursorField,
@@ -87,33 +153,91 @@ function defineStream(name: StreamName, object: PardotObject, cursorField: Strea
     automaticFields,
     description: o.description,
     primaryKey: [['id']],
-    fields,
-    jsonSchema: { ...schema, ...(o.description ? { description: o.description } : {}), properties },
+    maxFields: MAX_FIELDS_PER_EXPORT,
+    fields: fields as FieldDef[],
+    jsonSchema: { ...jsonSchema, ...(o.description ? { description: o.description } : {}) },
   };
 }
 
-export const STREAMS: readonly StreamDef[] = [
-  defineStream('prospects', 'prospect', 'updatedAt'),
-  defineStream('visitors', 'visitor', 'updatedAt'),
-  defineStream('visitor_activities', 'visitorActivity', 'updatedAt'),
-  defineStream('list_memberships', 'listMembership', 'updatedAt'),
-  defineStream('prospect_accounts', 'prospectAccount', 'updatedAt'),
-  defineStream('external_activities', 'externalActivity', 'createdAt'),
+function queryStream(name: QueryStreamName): QueryStreamDef {
+  const q = QUERY_OBJECTS[name];
+  const { fields, jsonSchema } = schemaParts(name);
+  const { cursorField, ...query } = q;
+  // With deleted records read (include_deleted), isDeleted always comes along: the reader adds it.
+  const automaticFields = ['id', ...(cursorField !== null ? [cursorField] : [])];
+  return {
+    kind: 'query',
+    name,
+    cursorField,
+    syncModes: cursorField === null ? ['full_refresh'] : ['full_refresh', 'incremental'],
+    automaticFields,
+    primaryKey: [['id']],
+    maxFields: null,
+    query: query as QueryObjectDef,
+    fields,
+    jsonSchema,
+  };
+}
+
+export const EXPORT_STREAMS: readonly ExportStreamDef[] = [
+  exportStream('prospects', 'prospect', 'updatedAt'),
+  exportStream('visitors', 'visitor', 'updatedAt'),
+  exportStream('visitor_activities', 'visitorActivity', 'updatedAt'),
+  exportStream('list_memberships', 'listMembership', 'updatedAt'),
+  exportStream('prospect_accounts', 'prospectAccount', 'updatedAt'),
+  exportStream('external_activities', 'externalActivity', 'createdAt'),
   // Prospects' updated_at procedure has no deleted filter, so deletions come by creation date:
   // every run re-reads every deleted prospect from start_date (full refresh, one export per window).
-  defineStream('deleted_prospects', 'prospect', 'createdAt', {
+  exportStream('deleted_prospects', 'prospect', 'createdAt', {
     deleted: 'only',
     syncModes: ['full_refresh'],
     description: 'Prospects in the recycle bin (deleted): id, isDeleted, createdAt, updatedAt. Full refresh of every deleted prospect created since start_date.',
   }),
   // Visitors have no isDeleted column: the visitors stream carries live visitors only, and the
   // deleted ones come here (deleted=true, by updatedAt).
-  defineStream('deleted_visitors', 'visitor', 'updatedAt', {
+  exportStream('deleted_visitors', 'visitor', 'updatedAt', {
     deleted: 'only',
     description: 'Deleted visitors (the visitors stream carries live ones only; visitors have no isDeleted field): id, createdAt, updatedAt, prospectId.',
   }),
 ];
 
+export const QUERY_STREAMS: readonly QueryStreamDef[] = (Object.keys(QUERY_OBJECTS) as QueryStreamName[]).map(queryStream);
+
+export const STREAMS: readonly StreamDef[] = [...EXPORT_STREAMS, ...QUERY_STREAMS];
+
 export function findStream(name: string): StreamDef | undefined {
   return STREAMS.find((s) => s.name === name);
+}
+
+/** Sync modes a stream supports (its syncModes). */
+export function syncModes(stream: StreamDef): SyncMode[] {
+  return [...stream.syncModes];
+}
+
+// ---------------------------------------------------------------- the catalog model
+
+export interface ConfiguredStream {
+  stream: StreamDef;
+  syncMode: SyncMode;
+  /** Fields to request from Pardot and emit: the selected ones, plus the key and the cursor. */
+  fields: StreamField[];
+}
+
+/**
+ * The fields to request: those named in `selected` that the stream knows (all when selected is
+ * undefined), always with the primary key and the cursor, in the stream's own order; at most
+ * the stream's maxFields.
+ */
+export function selectFields(stream: StreamDef, selected: Iterable<string> | undefined): StreamField[] {
+  if (selected === undefined) return [...stream.fields];
+  const want = new Set(selected);
+  for (const f of stream.automaticFields) want.add(f);
+  const fields: StreamField[] = stream.fields.filter((f) => want.has(f.name));
+  if (stream.maxFields !== null && fields.length > stream.maxFields) {
+    throw configError(
+      'CATALOG_TOO_MANY_FIELDS',
+      `Stream '${stream.name}' selects ${fields.length} fields; Pardot exports at most ${stream.maxFields}: deselect some.`,
+    );
+  }
+  return fields;
 }

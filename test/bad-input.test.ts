@@ -88,7 +88,7 @@ describe('catalog', () => {
   it.concurrent.each<[string, unknown, RegExp]>([
     ['not JSON', '{"streams": [', /--catalog file .* is not valid JSON: the text ends where a value is expected at line 1, column 14 \(its content is not shown\): fix its syntax/],
     ['the wrong shape', { streams: 'prospects' }, /configured catalog has the wrong shape: \/streams must be array.*Run discover/],
-    ['an unknown stream', stream({ stream: { name: 'opportunities' } }), /names stream 'opportunities', which this connector does not have \(streams: prospects, .*Run discover/],
+    ['an unknown stream', stream({ stream: { name: 'email_clicks' } }), /names stream 'email_clicks', which this connector does not have \(streams: prospects, .*Run discover/],
     ['an unsupported sync mode', stream({ sync_mode: 'cdc' }), /asks for sync_mode 'cdc'; supported: full_refresh, incremental.*Run discover/],
     ['a cursor field other than the stream\'s', stream({ cursor_field: ['createdAt'] }), /asks for cursor_field \["createdAt"\]; its cursor is source-defined: \["updatedAt"\]/],
   ])('%s: config_error naming it and the fix, exit 1, no STATE', async (_n, cat, pattern) => {
@@ -120,11 +120,11 @@ describe('state', () => {
 
   it('a state for an unknown stream is ignored with a LOG warning; the read goes on', async () => {
     const state = [
-      { type: 'STREAM', stream: { stream_descriptor: { name: 'opportunities' }, stream_state: { updatedAt: '2024-01-01T00:00:00Z' } } },
+      { type: 'STREAM', stream: { stream_descriptor: { name: 'email_clicks' }, stream_state: { updatedAt: '2024-01-01T00:00:00Z' } } },
     ];
     const r = await read(config(fake, start), CAT(), state);
     expect(r.code).toBe(0);
-    expect(logs(r.messages, 'WARN').join('\n')).toMatch(/State for unknown stream 'opportunities' was ignored \(known streams: prospects/);
+    expect(logs(r.messages, 'WARN').join('\n')).toMatch(/State for unknown stream 'email_clicks' was ignored \(known streams: prospects/);
     expect(recordIds(r.messages).length).toBe(expectedIds(data, Math.floor(start.getTime() / 1000) * 1000).length);
   });
 

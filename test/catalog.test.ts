@@ -28,7 +28,7 @@ describe('parseAirbyteCatalog', () => {
   });
 
   it('refuses an unknown stream, an unknown sync mode and a foreign cursor field, naming them', () => {
-    expect(err({ streams: [cs({ stream: { name: 'emails' } })] }).message).toMatch(/'emails'/);
+    expect(err({ streams: [cs({ stream: { name: 'email_clicks' } })] }).message).toMatch(/'email_clicks'/);
     expect(err({ streams: [cs({ sync_mode: 'cdc' })] }).message).toMatch(/'cdc'/);
     expect(err({ streams: [cs({ cursor_field: ['createdAt'] })] }).message).toMatch(/source-defined: \["updatedAt"\]/);
     expect(err({ nope: 1 }).code).toBe('CATALOG_INVALID');

@@ -11,7 +11,7 @@ import addFormatsModule from 'ajv-formats';
 import { formatWallTime, generateData, startFakePardot, type FakePardot, type Row } from './fake-pardot/index.js';
 import { loadProtocolValidator } from './helpers/airbyte-schema.js';
 import { ofType, records, runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
-import { STREAMS } from '../src/streams.js';
+import { EXPORT_STREAMS as STREAMS, STREAMS as ALL_STREAMS, syncModes } from '../src/streams.js';
 import { offsetMinutesAt } from '../src/extract/timezone.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
@@ -148,20 +148,25 @@ describe('check', () => {
 });
 
 describe('discover', () => {
-  it('lists the eight streams with their sync modes, source-defined cursor and primary key', async () => {
+  it('lists the eight export streams with their sync modes, source-defined cursor and primary key, and every query stream', async () => {
     const r = await runCli(['discover', '--config', configPath]);
     expect(r.code).toBe(0);
     assertProtocolValid(r);
     const streams = ofType(r.messages, 'CATALOG')[0]!.catalog.streams as any[];
-    expect(streams.map((s) => s.name).sort()).toEqual(
-      ['deleted_prospects', 'deleted_visitors', 'external_activities', 'list_memberships', 'prospect_accounts', 'prospects', 'visitor_activities', 'visitors'],
-    );
-    for (const s of streams) {
+    expect(streams.map((s) => s.name).sort()).toEqual(ALL_STREAMS.map((s) => s.name).sort());
+    for (const s of streams.filter((x) => STREAMS.some((e) => e.name === x.name))) {
       expect(s.supported_sync_modes).toEqual(s.name === 'deleted_prospects' ? ['full_refresh'] : ['full_refresh', 'incremental']);
       expect(s.source_defined_cursor).toBe(true);
       expect(s.source_defined_primary_key).toEqual([['id']]);
       expect(s.default_cursor_field).toEqual([['external_activities', 'deleted_prospects'].includes(s.name) ? 'createdAt' : 'updatedAt']);
     }
+    for (const s of streams) {
+      const def = ALL_STREAMS.find((d) => d.name === s.name)!;
+      expect(s.supported_sync_modes, s.name).toEqual(syncModes(def));
+      expect(s.default_cursor_field, s.name).toEqual(def.cursorField === null ? undefined : [def.cursorField]);
+    }
+    // Streams with no cursor filter are full refresh only: forms, files, folders, ...
+    expect(streams.find((s) => s.name === 'forms').supported_sync_modes).toEqual(['full_refresh']);
   });
 });
 

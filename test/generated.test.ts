@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STREAM_SCHEMAS } from '../src/generated/schemas.js';
 import { SPEC } from '../src/generated/spec.js';
-import { STREAMS } from '../src/streams.js';
+import { EXPORT_STREAMS as STREAMS, QUERY_STREAMS } from '../src/streams.js';
+import { QUERY_OBJECTS } from '../src/generated/query-objects.js';
 
 const root = join(import.meta.dirname, '..');
 const fieldsPath = join(root, '..', 'shared', 'pardot', 'fields.json');
@@ -31,6 +32,26 @@ describe('generated modules stay in sync with their sources (npm run gen:schemas
         // activityDate is a calendar date (DATE_FIELDS in gen-schemas.mjs).
         .map((f) => ({ name: f.name, type: s.object === 'externalActivity' && f.name === 'activityDate' ? 'Date' : f.type }));
       expect(s.fields).toEqual(want);
+    }
+  });
+
+  it('query stream schemas hold exactly the v5 table fields (sub-objects aside), and QUERY_OBJECTS its filters and ability', () => {
+    const table = JSON.parse(readFileSync(join(root, 'src', 'v5-objects.json'), 'utf8')) as {
+      streams: Record<string, { object: string; ability: string; filters: string[]; fields: Array<{ name: string; type: string }> }>;
+    };
+    expect(QUERY_STREAMS.map((s) => s.name).sort()).toEqual(Object.keys(table.streams).sort());
+    for (const s of QUERY_STREAMS) {
+      const e = table.streams[s.name]!;
+      expect(s.fields).toEqual(e.fields.filter((f) => f.type !== 'Object'));
+      const q = QUERY_OBJECTS[s.name as keyof typeof QUERY_OBJECTS];
+      expect(q.object).toBe(e.object);
+      expect(q.ability).toBe(e.ability);
+      for (const f of e.filters) expect(q.filters).toContain(f);
+      // The cursor is a field with both date filters.
+      if (s.cursorField !== null) {
+        expect(q.filters).toContain(`${s.cursorField}AfterOrEqualTo`);
+        expect(q.filters).toContain(`${s.cursorField}BeforeOrEqualTo`);
+      }
     }
   });
 

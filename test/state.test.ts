@@ -33,9 +33,9 @@ describe('parseState', () => {
   });
 
   it('ignores a state for an unknown stream with a warning', () => {
-    const s = parseState([{ type: 'STREAM', stream: { stream_descriptor: { name: 'emails' }, stream_state: {} } }], STREAMS);
+    const s = parseState([{ type: 'STREAM', stream: { stream_descriptor: { name: 'email_clicks' }, stream_state: {} } }], STREAMS);
     expect(s.streams.size).toBe(0);
-    expect(s.warnings[0]).toMatch(/unknown stream 'emails'/);
+    expect(s.warnings[0]).toMatch(/unknown stream 'email_clicks'/);
   });
 
   it('rejects a wrong shape or an unreadable cursor with a config error naming the stream', () => {

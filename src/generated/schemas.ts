@@ -1450,5 +1450,3358 @@ export const STREAM_SCHEMAS = {
         "x-pardot-type": "DateTime"
       }
     }
+  },
+  "account": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "account",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "company": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "level": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "website": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "pluginCampaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "addressOne": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "addressTwo": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "city": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "state": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "zip": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "territory": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "country": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "phone": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "fax": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "adminId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "maximumDailyApiCalls": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "apiCallsUsed": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "campaigns": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "campaigns",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "cost": {
+        "type": [
+          "null",
+          "number"
+        ],
+        "x-pardot-type": "Float"
+      },
+      "parentCampaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      }
+    }
+  },
+  "custom_fields": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "custom_fields",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "fieldId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "type": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isRecordMultipleResponses": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isUseValues": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isRequired": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isAnalyticsSynced": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "custom_redirects": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "custom_redirects",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "destinationUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "vanityUrlPath": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "url": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "vanityUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "trackedUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "bitlyIsPersonalized": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "bitlyShortUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "gaSource": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "gaMedium": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "gaTerm": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "gaContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "gaCampaign": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "dynamic_contents": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "dynamic_contents",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "basedOnProspectApiFieldId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "baseContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "embedCode": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "embedUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "basedOn": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "tagReplacementLanguage": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "dynamic_content_variations": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "dynamic_content_variations",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "dynamicContentId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "comparison": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "operator": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "value1": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "value2": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "content": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      }
+    }
+  },
+  "emails": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "emails",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "subject": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "prospectId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "emailTemplateId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "listId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "listEmailId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "clientType": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "type": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "isOperational": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "sentAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "salesforceCmsId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "senderOptions": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "replyToOptions": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      }
+    }
+  },
+  "email_templates": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "email_templates",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "subject": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isOneToOneEmail": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isAutoResponderEmail": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isDripEmail": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isListEmail": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "senderOptions": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "replyToOptions": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "type": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "tagReplacementLanguage": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "engagement_studio_programs": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "engagement_studio_programs",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "status": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "description": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "scheduleCreatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "recipientListIds": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "suppressionListIds": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "files": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "files",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "vanityUrlPath": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "url": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "size": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "bitlyIsPersonalized": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "bitlyShortUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "vanityUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isTracked": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "salesforceCmsId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "folders": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "folders",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "parentFolderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "path": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "usePermissions": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "folder_contents": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "folder_contents",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "folderRef": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "objectType": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "objectId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "objectName": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "objectRef": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "forms": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "forms",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "layoutTemplateId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "salesforceCmsId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isUseRedirectLocation": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isAlwaysDisplay": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isCookieless": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isCaptchaEnabled": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "showNotProspect": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "embedCode": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "url": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "submitButtonText": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "beforeFormContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "afterFormContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "thankYouContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "thankYouCode": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "redirectLocation": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "fontSize": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "fontFamily": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "fontColor": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "labelAlignment": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "radioAlignment": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "checkboxAlignment": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "requiredCharacter": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "form_fields": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "form_fields",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "formId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "prospectApiFieldId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "type": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "dataFormat": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "label": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "description": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "errorMessage": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "cssClasses": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isRequired": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isAlwaysDisplay": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isMaintainInitialValue": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isDoNotPrefill": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "sortOrder": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "hasDependents": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "hasProgressives": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "hasValues": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "form_handlers": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "form_handlers",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "isDataForwarded": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "successLocation": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "errorLocation": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isAlwaysEmail": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isCookieless": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "embedCode": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "form_handler_fields": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "form_handler_fields",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "formHandlerId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "isRequired": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "dataFormat": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "prospectApiFieldId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isMaintainInitialValue": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "errorMessage": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "landing_pages": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "landing_pages",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "salesforceCmsId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "layoutType": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "layoutTableBorder": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "layoutCss": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "layoutCssGenerated": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isUseRedirectLocation": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "bitlyIsPersonalized": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "bitlyShortUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "url": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "vanityUrl": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "vanityUrlPath": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "formId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "layoutTemplateId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "title": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "description": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDoNotIndex": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "redirectLocation": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "archiveDate": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date",
+        "x-pardot-type": "Date"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "layout_templates": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "layout_templates",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "layoutContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "formContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "siteSearchContent": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isIncludeDefaultCss": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "lifecycle_histories": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "lifecycle_histories",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "prospectId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "previousStageId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "nextStageId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "secondsElapsed": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      }
+    }
+  },
+  "lifecycle_stages": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "lifecycle_stages",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "isLocked": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "position": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "matchType": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      }
+    }
+  },
+  "lists": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "lists",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "title": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "description": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isPublic": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isDynamic": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "list_emails": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "list_emails",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "subject": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "isPaused": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isSent": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isOperational": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "operationalEmail": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "replyToOptions": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "senderOptions": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "clientType": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "emailTemplateId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "trackerDomainId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "folderId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "recipientLists": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "suppressionLists": {
+        "type": [
+          "null",
+          "array"
+        ],
+        "x-pardot-type": "Array"
+      },
+      "sentAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "opportunities": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "opportunities",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "value": {
+        "type": [
+          "null",
+          "number"
+        ],
+        "x-pardot-type": "Float"
+      },
+      "probability": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "type": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "stage": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "status": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "closedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "tags": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "tags",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "name": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "objectCount": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      }
+    }
+  },
+  "tagged_objects": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "tagged_objects",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "tagId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "objectType": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      },
+      "objectId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "objectName": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "tracker_domains": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "tracker_domains",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "domain": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isPrimary": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "defaultCampaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "httpsStatus": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "sslStatus": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "sslStatusDetails": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "sslRequestedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "validationStatus": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "validatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "vanityUrlStatus": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "trackingCode": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      }
+    }
+  },
+  "users": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "users",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "email": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "firstName": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "username": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "jobTitle": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "role": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "roleName": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "isDeleted": {
+        "type": [
+          "null",
+          "boolean"
+        ],
+        "x-pardot-type": "Boolean"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "createdById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "updatedById": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "tagReplacementLanguage": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "Enum"
+      }
+    }
+  },
+  "visits": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "visits",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "visitorId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "prospectId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "visitorPageViewCount": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "firstVisitorPageViewAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "lastVisitorPageViewAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "durationInSeconds": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "campaignParameter": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "mediumParameter": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "sourceParameter": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "contentParameter": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "termParameter": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      },
+      "updatedAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      }
+    }
+  },
+  "visitor_page_views": {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "visitor_page_views",
+    "type": "object",
+    "additionalProperties": true,
+    "required": [
+      "id"
+    ],
+    "properties": {
+      "id": {
+        "type": "integer",
+        "x-pardot-type": "Integer"
+      },
+      "url": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "title": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "visitorId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "campaignId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "visitId": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "durationInSeconds": {
+        "type": [
+          "null",
+          "integer"
+        ],
+        "x-pardot-type": "Integer"
+      },
+      "salesforceId": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "x-pardot-type": "String"
+      },
+      "createdAt": {
+        "type": [
+          "null",
+          "string"
+        ],
+        "format": "date-time",
+        "airbyte_type": "timestamp_with_timezone",
+        "x-pardot-type": "DateTime"
+      }
+    }
   }
 } as const;

@@ -695,6 +695,523 @@ prospectId?: (null | number)
 updatedAt?: (null | string)
 }
 
+export interface AccountRecord {
+id: number
+company?: (null | string)
+level?: (null | string)
+website?: (null | string)
+pluginCampaignId?: (null | number)
+addressOne?: (null | string)
+addressTwo?: (null | string)
+city?: (null | string)
+state?: (null | string)
+zip?: (null | string)
+territory?: (null | string)
+country?: (null | string)
+phone?: (null | string)
+fax?: (null | string)
+adminId?: (null | number)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+maximumDailyApiCalls?: (null | number)
+apiCallsUsed?: (null | number)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface CampaignsRecord {
+id: number
+name?: (null | string)
+isDeleted?: (null | boolean)
+folderId?: (null | number)
+cost?: (null | number)
+parentCampaignId?: (null | number)
+createdById?: (null | number)
+updatedById?: (null | number)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+salesforceId?: (null | string)
+}
+
+export interface CustomFieldsRecord {
+id: number
+name?: (null | string)
+fieldId?: (null | string)
+type?: (null | string)
+isRecordMultipleResponses?: (null | boolean)
+salesforceId?: (null | string)
+isUseValues?: (null | boolean)
+isRequired?: (null | boolean)
+isAnalyticsSynced?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface CustomRedirectsRecord {
+id: number
+name?: (null | string)
+campaignId?: (null | number)
+destinationUrl?: (null | string)
+folderId?: (null | number)
+trackerDomainId?: (null | number)
+vanityUrlPath?: (null | string)
+salesforceId?: (null | string)
+isDeleted?: (null | boolean)
+url?: (null | string)
+vanityUrl?: (null | string)
+trackedUrl?: (null | string)
+bitlyIsPersonalized?: (null | boolean)
+bitlyShortUrl?: (null | string)
+gaSource?: (null | string)
+gaMedium?: (null | string)
+gaTerm?: (null | string)
+gaContent?: (null | string)
+gaCampaign?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface DynamicContentsRecord {
+id: number
+name?: (null | string)
+basedOnProspectApiFieldId?: (null | string)
+baseContent?: (null | string)
+folderId?: (null | number)
+trackerDomainId?: (null | number)
+embedCode?: (null | string)
+embedUrl?: (null | string)
+basedOn?: (null | string)
+tagReplacementLanguage?: (null | string)
+isDeleted?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface DynamicContentVariationsRecord {
+id: number
+dynamicContentId?: (null | number)
+comparison?: (null | string)
+operator?: (null | string)
+value1?: (null | string)
+value2?: (null | string)
+content?: (null | string)
+}
+
+export interface EmailsRecord {
+id: number
+name?: (null | string)
+subject?: (null | string)
+campaignId?: (null | number)
+prospectId?: (null | number)
+emailTemplateId?: (null | number)
+trackerDomainId?: (null | number)
+folderId?: (null | number)
+listId?: (null | number)
+listEmailId?: (null | number)
+clientType?: (null | string)
+type?: (null | string)
+isOperational?: (null | boolean)
+sentAt?: (null | string)
+createdById?: (null | number)
+salesforceCmsId?: (null | string)
+senderOptions?: (null | unknown[])
+replyToOptions?: (null | unknown[])
+}
+
+export interface EmailTemplatesRecord {
+id: number
+name?: (null | string)
+subject?: (null | string)
+isOneToOneEmail?: (null | boolean)
+isAutoResponderEmail?: (null | boolean)
+isDripEmail?: (null | boolean)
+isListEmail?: (null | boolean)
+senderOptions?: (null | unknown[])
+replyToOptions?: (null | unknown[])
+trackerDomainId?: (null | number)
+folderId?: (null | number)
+campaignId?: (null | number)
+type?: (null | string)
+isDeleted?: (null | boolean)
+tagReplacementLanguage?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface EngagementStudioProgramsRecord {
+id: number
+name?: (null | string)
+status?: (null | string)
+description?: (null | string)
+isDeleted?: (null | boolean)
+salesforceId?: (null | string)
+scheduleCreatedById?: (null | number)
+recipientListIds?: (null | unknown[])
+suppressionListIds?: (null | unknown[])
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface FilesRecord {
+id: number
+name?: (null | string)
+folderId?: (null | number)
+campaignId?: (null | number)
+vanityUrlPath?: (null | string)
+trackerDomainId?: (null | number)
+salesforceId?: (null | string)
+url?: (null | string)
+size?: (null | number)
+bitlyIsPersonalized?: (null | boolean)
+bitlyShortUrl?: (null | string)
+vanityUrl?: (null | string)
+isTracked?: (null | boolean)
+salesforceCmsId?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface FoldersRecord {
+id: number
+name?: (null | string)
+parentFolderId?: (null | number)
+path?: (null | string)
+usePermissions?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface FolderContentsRecord {
+id: number
+folderId?: (null | number)
+folderRef?: (null | string)
+objectType?: (null | string)
+objectId?: (null | number)
+objectName?: (null | string)
+objectRef?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface FormsRecord {
+id: number
+name?: (null | string)
+campaignId?: (null | number)
+layoutTemplateId?: (null | number)
+folderId?: (null | number)
+trackerDomainId?: (null | number)
+salesforceId?: (null | string)
+salesforceCmsId?: (null | string)
+isDeleted?: (null | boolean)
+isUseRedirectLocation?: (null | boolean)
+isAlwaysDisplay?: (null | boolean)
+isCookieless?: (null | boolean)
+isCaptchaEnabled?: (null | boolean)
+showNotProspect?: (null | boolean)
+embedCode?: (null | string)
+url?: (null | string)
+submitButtonText?: (null | string)
+beforeFormContent?: (null | string)
+afterFormContent?: (null | string)
+thankYouContent?: (null | string)
+thankYouCode?: (null | string)
+redirectLocation?: (null | string)
+fontSize?: (null | string)
+fontFamily?: (null | string)
+fontColor?: (null | string)
+labelAlignment?: (null | string)
+radioAlignment?: (null | string)
+checkboxAlignment?: (null | string)
+requiredCharacter?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface FormFieldsRecord {
+id: number
+formId?: (null | number)
+prospectApiFieldId?: (null | string)
+type?: (null | string)
+dataFormat?: (null | string)
+label?: (null | string)
+description?: (null | string)
+errorMessage?: (null | string)
+cssClasses?: (null | string)
+isRequired?: (null | boolean)
+isAlwaysDisplay?: (null | boolean)
+isMaintainInitialValue?: (null | boolean)
+isDoNotPrefill?: (null | boolean)
+sortOrder?: (null | number)
+hasDependents?: (null | boolean)
+hasProgressives?: (null | boolean)
+hasValues?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface FormHandlersRecord {
+id: number
+name?: (null | string)
+folderId?: (null | number)
+campaignId?: (null | number)
+trackerDomainId?: (null | number)
+isDataForwarded?: (null | boolean)
+successLocation?: (null | string)
+errorLocation?: (null | string)
+isAlwaysEmail?: (null | boolean)
+isCookieless?: (null | boolean)
+salesforceId?: (null | string)
+embedCode?: (null | string)
+createdAt?: (null | string)
+createdById?: (null | number)
+isDeleted?: (null | boolean)
+updatedById?: (null | number)
+}
+
+export interface FormHandlerFieldsRecord {
+id: number
+name?: (null | string)
+formHandlerId?: (null | number)
+isRequired?: (null | boolean)
+dataFormat?: (null | string)
+prospectApiFieldId?: (null | string)
+isMaintainInitialValue?: (null | boolean)
+errorMessage?: (null | string)
+createdAt?: (null | string)
+createdById?: (null | number)
+}
+
+export interface LandingPagesRecord {
+id: number
+name?: (null | string)
+campaignId?: (null | number)
+salesforceId?: (null | string)
+salesforceCmsId?: (null | string)
+isDeleted?: (null | boolean)
+layoutType?: (null | string)
+layoutTableBorder?: (null | number)
+layoutCss?: (null | string)
+layoutCssGenerated?: (null | string)
+isUseRedirectLocation?: (null | boolean)
+bitlyIsPersonalized?: (null | boolean)
+bitlyShortUrl?: (null | string)
+url?: (null | string)
+vanityUrl?: (null | string)
+vanityUrlPath?: (null | string)
+folderId?: (null | number)
+formId?: (null | number)
+layoutTemplateId?: (null | number)
+title?: (null | string)
+description?: (null | string)
+isDoNotIndex?: (null | boolean)
+redirectLocation?: (null | string)
+trackerDomainId?: (null | number)
+archiveDate?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface LayoutTemplatesRecord {
+id: number
+name?: (null | string)
+layoutContent?: (null | string)
+formContent?: (null | string)
+siteSearchContent?: (null | string)
+isIncludeDefaultCss?: (null | boolean)
+folderId?: (null | number)
+isDeleted?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface LifecycleHistoriesRecord {
+id: number
+prospectId?: (null | number)
+previousStageId?: (null | number)
+nextStageId?: (null | number)
+secondsElapsed?: (null | number)
+createdAt?: (null | string)
+}
+
+export interface LifecycleStagesRecord {
+id: number
+name?: (null | string)
+isDeleted?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+isLocked?: (null | boolean)
+position?: (null | number)
+matchType?: (null | string)
+}
+
+export interface ListsRecord {
+id: number
+name?: (null | string)
+title?: (null | string)
+description?: (null | string)
+isPublic?: (null | boolean)
+isDynamic?: (null | boolean)
+folderId?: (null | number)
+campaignId?: (null | number)
+isDeleted?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface ListEmailsRecord {
+id: number
+name?: (null | string)
+subject?: (null | string)
+campaignId?: (null | number)
+isPaused?: (null | boolean)
+isSent?: (null | boolean)
+isDeleted?: (null | boolean)
+isOperational?: (null | boolean)
+operationalEmail?: (null | boolean)
+replyToOptions?: (null | unknown[])
+senderOptions?: (null | unknown[])
+clientType?: (null | string)
+emailTemplateId?: (null | number)
+trackerDomainId?: (null | number)
+folderId?: (null | number)
+recipientLists?: (null | unknown[])
+suppressionLists?: (null | unknown[])
+sentAt?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface OpportunitiesRecord {
+id: number
+name?: (null | string)
+value?: (null | number)
+probability?: (null | number)
+type?: (null | string)
+stage?: (null | string)
+status?: (null | string)
+closedAt?: (null | string)
+campaignId?: (null | number)
+salesforceId?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface TagsRecord {
+id: number
+name?: (null | string)
+objectCount?: (null | number)
+createdById?: (null | number)
+updatedById?: (null | number)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+}
+
+export interface TaggedObjectsRecord {
+id: number
+tagId?: (null | number)
+objectType?: (null | string)
+objectId?: (null | number)
+objectName?: (null | string)
+createdAt?: (null | string)
+createdById?: (null | number)
+}
+
+export interface TrackerDomainsRecord {
+id: number
+domain?: (null | string)
+isPrimary?: (null | boolean)
+isDeleted?: (null | boolean)
+defaultCampaignId?: (null | number)
+httpsStatus?: (null | string)
+sslStatus?: (null | string)
+sslStatusDetails?: (null | string)
+sslRequestedById?: (null | number)
+validationStatus?: (null | string)
+validatedAt?: (null | string)
+vanityUrlStatus?: (null | string)
+trackingCode?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+}
+
+export interface UsersRecord {
+id: number
+email?: (null | string)
+firstName?: (null | string)
+username?: (null | string)
+jobTitle?: (null | string)
+role?: (null | string)
+roleName?: (null | string)
+salesforceId?: (null | string)
+isDeleted?: (null | boolean)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+createdById?: (null | number)
+updatedById?: (null | number)
+tagReplacementLanguage?: (null | string)
+}
+
+export interface VisitsRecord {
+id: number
+visitorId?: (null | number)
+prospectId?: (null | number)
+visitorPageViewCount?: (null | number)
+firstVisitorPageViewAt?: (null | string)
+lastVisitorPageViewAt?: (null | string)
+durationInSeconds?: (null | number)
+campaignParameter?: (null | string)
+mediumParameter?: (null | string)
+sourceParameter?: (null | string)
+contentParameter?: (null | string)
+termParameter?: (null | string)
+createdAt?: (null | string)
+updatedAt?: (null | string)
+}
+
+export interface VisitorPageViewsRecord {
+id: number
+url?: (null | string)
+title?: (null | string)
+visitorId?: (null | number)
+campaignId?: (null | number)
+visitId?: (null | number)
+durationInSeconds?: (null | number)
+salesforceId?: (null | string)
+createdAt?: (null | string)
+}
+
 /**
  * Setup > Pardot > Pardot Account Setup in Salesforce: the 18-character id that starts with 0Uv.
  */

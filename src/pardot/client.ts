@@ -7,10 +7,11 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { ConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import type { ApiCallCounts } from '../sync/events.js';
+import type { ApiCallCounts } from './types.js';
 import { TokenProvider, credentialSecrets, type LogFn, type OAuthCredentials } from './auth.js';
 import { PardotHttp } from './http.js';
 import { Limiter } from './limiter.js';
+import { createQuery, createReadObject } from './query.js';
 import { retryPolicy, type RetryPolicy } from './retry.js';
 import type { AccountInfo, CreateExportRequest, ExportResource, PardotApi, QueryPage } from './types.js';
 import {
@@ -97,6 +98,7 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
     random: opts.random,
   });
 
+  const query = createQuery(http, redactor);
   const exportOf = (body: Record<string, unknown> | null, path: string) => normaliseExport(body, path, redactor);
 
   return {
@@ -166,6 +168,9 @@ export function createPardotApi(opts: PardotApiOptions): PardotClient {
       }
       return http.stream('download', target, signal);
     },
+
+    queryPage: query,
+    readObject: createReadObject(http, redactor),
 
     async close() {
       if (ownsDispatcher) await dispatcher.close();

@@ -9,7 +9,7 @@ import { request, type Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import type { ApiCallCounts } from '../sync/events.js';
+import type { ApiCallCounts } from './types.js';
 import { locationOrigin, parseJson, readLimited, type LogFn, type TokenProvider } from './auth.js';
 import { abortReason, type Limiter } from './limiter.js';
 import { backoffDelay, isAbortError, isUnreachableCode, networkErrorCode, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -33,6 +33,9 @@ export interface RequestInfo {
   object?: string;
   fields?: string[];
   procedure?: { name: string; arguments: Record<string, ProcedureArgValue> };
+  /** v5 object queries: the query string sent, and the ability the object's page names. */
+  query?: string;
+  ability?: string;
 }
 
 export interface PardotHttpOptions {
@@ -59,6 +62,8 @@ interface SendArgs {
   signal?: AbortSignal;
   info?: RequestInfo;
   stream: boolean;
+  /** Called with the headers of the successful answer (e.g. Pardot-Warning on v5 queries). */
+  onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
 }
 
 type Decision = { retry: string; retryAfterMs: number | null; status: number; code: number | null } | { auth: true; status: number; code: number | null };
@@ -91,7 +96,12 @@ export class PardotHttp {
   }
 
   /** Sends a request and returns its JSON body (null when the 2xx body is empty). */
-  async json(kind: CallKind, method: 'GET' | 'POST', path: string, opts: { body?: unknown; signal?: AbortSignal; info?: RequestInfo } = {}): Promise<Record<string, unknown> | null> {
+  async json(
+    kind: CallKind,
+    method: 'GET' | 'POST',
+    path: string,
+    opts: { body?: unknown; signal?: AbortSignal; info?: RequestInfo; onHeaders?: SendArgs['onHeaders'] } = {},
+  ): Promise<Record<string, unknown> | null> {
     const url = this.urlFor(path);
     const res = await this.send({
       kind,
@@ -101,6 +111,7 @@ export class PardotHttp {
       signal: opts.signal,
       info: opts.info,
       stream: false,
+      onHeaders: opts.onHeaders,
     });
     const text = res as string;
     if (text.trim() === '') return null;
@@ -161,6 +172,7 @@ export class PardotHttp {
         this.noteServerDate(res.headers[SERVER_DATE_HEADER]);
         const status = res.statusCode;
         if (status >= 200 && status < 300) {
+          a.onHeaders?.(res.headers);
           if (a.stream) {
             const body = res.body;
             releaseOnReturn = false;
@@ -294,7 +306,8 @@ export class PardotHttp {
       case C.accessDenied: {
         const what = a.info?.object ? `${a.kind === 'query' ? 'reading' : 'exporting'} ${a.info.object}` : req;
         const key = objectKeyOf(a.info?.object);
-        const ability = key ? OBJECT_ABILITIES[key] : undefined;
+        // The stream table's ability (v5 query streams), else the export object's.
+        const ability = a.info?.ability ?? (key ? OBJECT_ABILITIES[key] : undefined);
         throw this.error(
           'PARDOT_PERMISSION',
           'config_error',
@@ -310,7 +323,11 @@ export class PardotHttp {
       case C.missingArgument:
       case C.badArgument: {
         const p = a.info?.procedure;
-        const proc = p ? `; object ${a.info?.object ?? '?'}, procedure ${p.name}, arguments ${JSON.stringify(p.arguments)}` : '';
+        const proc = p
+          ? `; object ${a.info?.object ?? '?'}, procedure ${p.name}, arguments ${JSON.stringify(p.arguments)}`
+          : a.info?.query !== undefined
+            ? `; query ${a.info.object ?? '?'}?${a.info.query}`
+            : '';
         throw this.error('PARDOT_BAD_REQUEST', 'system_error', `Pardot refused ${req}${said}${proc}. This is a connector bug or an API change; report it.`, {
           ...ctx,
           procedure: p?.name,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ApiCallCounts } from '../sync/events.js';
+import type { ObjectRead, QueryNext, QueryPage as ObjectQueryPage, QueryRequest } from './query.js';
 import type { ExportState, PardotObject } from './wire.js';
 
 /** The export resource, normalised: resultRefs always an array (absent -> []). */
@@ -34,6 +34,17 @@ export interface AccountInfo {
   apiCallsUsed: number | null;
 }
 
+/** API calls made so far, by kind ('query': v5 object queries; token grants do not count against the budget). */
+export interface ApiCallCounts {
+  token: number;
+  account: number;
+  create: number;
+  read: number;
+  download: number;
+  cancel: number;
+  query: number;
+}
+
 export interface PardotApi {
   /** Cheap authenticated call: proves credentials and business unit, and reads today's budget. */
   account(signal?: AbortSignal): Promise<AccountInfo>;
@@ -52,6 +63,13 @@ export interface PardotApi {
    * The body is a byte stream; the caller consumes it with backpressure.
    */
   download(url: string, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * One page of a v5 object query stream (a first request, or the next page of its token
+   * sequence), with the 203 cap warning surfaced (pardot/query.ts).
+   */
+  queryPage(req: QueryRequest | QueryNext, signal?: AbortSignal): Promise<ObjectQueryPage>;
+  /** A singleton v5 object (the account): its one record. */
+  readObject(req: ObjectRead, signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** Calls made so far by kind (token grants included). */
   readonly calls: ApiCallCounts;
   /** Total API calls (token grants excluded: they do not count against Pardot's budget). */

@@ -23,6 +23,25 @@ export const API_USAGE_RESPONSE_HEADER = 'x-api-usage';
 export const BUSINESS_UNIT_HEADER = 'Pardot-Business-Unit-Id';
 
 export const MAX_FIELDS_PER_EXPORT = 150;
+
+// ---- v5 object queries (GET /api/v5/objects/{object}), wire contract "Beyond the Export API"
+/** A v5 object collection, by its URL name (e.g. `campaigns`, `visitor-page-views`). */
+export const QUERY_PATH = (object: string) => `/api/v5/objects/${encodeURIComponent(object)}`;
+/** Records per page: v5 allows at most 1000 (default 200). */
+export const QUERY_MAX_LIMIT = 1000;
+/** A nextPageToken sequence stops after this many records (documented; the reader does not rely on the number). */
+export const QUERY_TOKEN_CAP = 100_000;
+/** The answer header that carries warnings, and the code of "record count for the token sequence exceeded". */
+export const QUERY_WARNING_HEADER = 'pardot-warning';
+/** UNVERIFIED (a third-party transcription of Salesforce's overview): the cap warning's code and text. */
+export const QUERY_CAP_WARNING_CODE = 203;
+export const QUERY_CAP_WARNING_TEXT = /record count for nextpagetoken sequence has been exceeded/i;
+/**
+ * UNVERIFIED: v5 date-times (and so its date filters) have one-second resolution, like the
+ * Export API's; a continuation that must exclude a second already read asks from the next second
+ * when the object has no strict `...After` filter.
+ */
+export const QUERY_TIME_RESOLUTION_MS = 1000;
 /** Pardot refuses a span over "1 year" between after and before; 365 days is within any reading of it. */
 export const MAX_EXPORT_SPAN_MS = 365 * 24 * 3600 * 1000;
 /** Results expire 7 days after completion (seed: Expiration). */

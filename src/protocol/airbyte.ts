@@ -4,7 +4,7 @@
  */
 import type { ConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import type { StreamDef } from '../streams.js';
+import { syncModes, type StreamDef } from '../streams.js';
 import type { SyncEvent } from '../sync/events.js';
 import { SPEC } from '../generated/spec.js';
 import type { RowFrame } from '../extract/types.js';
@@ -28,9 +28,9 @@ export function catalogMessage(streams: readonly StreamDef[]): Msg {
       streams: streams.map((s) => ({
         name: s.name,
         json_schema: s.jsonSchema,
-        supported_sync_modes: [...s.syncModes],
-        source_defined_cursor: true,
-        default_cursor_field: [s.cursorField],
+        supported_sync_modes: syncModes(s),
+        source_defined_cursor: s.cursorField !== null,
+        ...(s.cursorField === null ? {} : { default_cursor_field: [s.cursorField] }),
         source_defined_primary_key: s.primaryKey,
         is_resumable: true,
       })),
@@ -131,7 +131,9 @@ export class AirbyteWriter {
         );
       case 'summary': {
         const lines = ev.streams.map(
-          (s) => `${s.stream}: ${s.status}, ${s.rows} rows, ${s.windows} windows, ${s.exports} exports, ${s.seconds.toFixed(1)} s`,
+          (s) =>
+            `${s.stream}: ${s.status}, ${s.rows} rows, ${s.windows} ${s.exports === 0 && s.windows > 0 ? 'pages' : 'windows'}, ${s.exports} exports, ` +
+            `${s.apiCalls !== undefined ? `${s.apiCalls} API calls, ` : ''}${s.seconds.toFixed(1)} s`,
         );
         const calls = Object.entries(ev.apiCalls)
           .map(([k, v]) => `${k} ${v}`)

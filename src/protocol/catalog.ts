@@ -4,38 +4,14 @@
  */
 import AjvModule from 'ajv';
 import { configError } from '../errors.js';
-import { MAX_FIELDS_PER_EXPORT } from '../pardot/wire.js';
-import { STREAMS, findStream, type FieldDef, type StreamDef } from '../streams.js';
+import { STREAMS, findStream, selectFields, type ConfiguredStream, type StreamDef, type SyncMode } from '../streams.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
 
-export type SyncMode = 'full_refresh' | 'incremental';
-
-export interface ConfiguredStream {
-  stream: StreamDef;
-  syncMode: SyncMode;
-  /** Fields to request from Pardot and emit: the selected ones, plus the key and the cursor. */
-  fields: FieldDef[];
-}
-
-/**
- * The fields to request: those named in `selected` that the stream knows (all when selected is
- * undefined), always with the primary key and the cursor, in the stream's own order.
- */
-export function selectFields(stream: StreamDef, selected: Iterable<string> | undefined): FieldDef[] {
-  if (selected === undefined) return [...stream.fields];
-  const want = new Set(selected);
-  for (const f of stream.automaticFields) want.add(f);
-  const fields = stream.fields.filter((f) => want.has(f.name));
-  if (fields.length > MAX_FIELDS_PER_EXPORT) {
-    throw configError(
-      'CATALOG_TOO_MANY_FIELDS',
-      `Stream '${stream.name}' selects ${fields.length} fields; Pardot exports at most ${MAX_FIELDS_PER_EXPORT}: deselect some.`,
-    );
-  }
-  return fields;
-}
+// The catalog model itself lives below the sync core (src/streams.ts); re-exported for the adapters.
+export { selectFields };
+export type { ConfiguredStream, SyncMode };
 
 /** Schema of the validator below; compiled without ajv's meta-schema check (start-up time), so
  * test/schemas-valid.test.ts checks it against the meta-schema instead. */

@@ -26,7 +26,10 @@ interface Live {
 export function formatSummary(ev: Extract<SyncEvent, { type: 'summary' }>): string[] {
   const lines = [`Sync summary: ${ev.seconds.toFixed(1)} s`];
   for (const s of ev.streams) {
-    lines.push(`  ${s.stream}: ${s.status}, ${s.rows} rows, ${s.windows} windows, ${s.exports} exports, ${s.seconds.toFixed(1)} s`);
+    lines.push(
+      `  ${s.stream}: ${s.status}, ${s.rows} rows, ${s.windows} ${s.exports === 0 && s.windows > 0 ? 'pages' : 'windows'}, ${s.exports} exports, ` +
+        `${s.apiCalls !== undefined ? `${s.apiCalls} API calls, ` : ''}${s.seconds.toFixed(1)} s`,
+    );
   }
   const calls = Object.entries(ev.apiCalls);
   const total = calls.reduce((n, [, v]) => n + v, 0);
@@ -76,7 +79,9 @@ export class ProgressReporter {
         }
         return this.line(
           'INFO',
-          `${ev.stream}: window ${ev.windowsDone}/${ev.windowsPlanned} done, ${ev.rows} rows, ${Math.round(ev.rowsPerSecond)} rows/s, ${ev.apiCalls} API calls so far.`,
+          ev.unit === 'page'
+            ? `${ev.stream}: ${ev.windowsDone} page(s) read, ${ev.rows} rows, ${Math.round(ev.rowsPerSecond)} rows/s, ${ev.apiCalls} API calls so far.`
+            : `${ev.stream}: window ${ev.windowsDone}/${ev.windowsPlanned} done, ${ev.rows} rows, ${Math.round(ev.rowsPerSecond)} rows/s, ${ev.apiCalls} API calls so far.`,
         );
       case 'summary':
         this.clear();

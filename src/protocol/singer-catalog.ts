@@ -8,7 +8,7 @@
  * https://hub.meltano.com/singer/spec#metadata
  */
 import { configError } from '../errors.js';
-import { STREAMS, findStream, type StreamDef } from '../streams.js';
+import { STREAMS, findStream, syncModes, type StreamDef } from '../streams.js';
 import { selectFields, type ConfiguredStream, type SyncMode } from './catalog.js';
 
 type Raw = Record<string, unknown>;
@@ -45,18 +45,16 @@ function defaultMethod(stream: StreamDef): ReplicationMethod {
 }
 
 export function streamMetadata(stream: StreamDef): SingerMetadataEntry[] {
-  // forced-replication-method only where a stream offers FULL_TABLE alone (deleted_prospects).
+  // forced-replication-method FULL_TABLE where a stream offers full refresh only (no cursor, or deleted_prospects).
+  const root: Record<string, unknown> = {
+    inclusion: 'available',
+    'selected-by-default': true,
+    'table-key-properties': ['id'],
+    'valid-replication-keys': stream.cursorField === null ? [] : [stream.cursorField],
+  };
+  if (defaultMethod(stream) === 'FULL_TABLE') root['forced-replication-method'] = 'FULL_TABLE';
   return [
-    {
-      breadcrumb: [],
-      metadata: {
-        inclusion: 'available',
-        'selected-by-default': true,
-        'table-key-properties': ['id'],
-        'valid-replication-keys': [stream.cursorField],
-        ...(defaultMethod(stream) === 'FULL_TABLE' ? { 'forced-replication-method': 'FULL_TABLE' } : {}),
-      },
-    },
+    { breadcrumb: [], metadata: root },
     ...stream.fields.map((f) => ({
       breadcrumb: ['properties', f.name],
       metadata: { inclusion: automatic(stream, f.name) ? 'automatic' : 'available', 'selected-by-default': true },
@@ -72,7 +70,7 @@ export function buildSingerCatalog(streams: readonly StreamDef[] = STREAMS): { s
       stream: s.name,
       schema: singerSchema(s),
       key_properties: ['id'],
-      replication_key: s.cursorField,
+      ...(s.cursorField === null ? {} : { replication_key: s.cursorField }),
       replication_method: defaultMethod(s),
       metadata: streamMetadata(s),
     })),
@@ -135,6 +133,9 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
     const syncMode = typeof method === 'string' ? METHODS[method] : undefined;
     if (!syncMode) {
       catalogError(`Stream '${def.name}' asks for replication-method ${JSON.stringify(method)}; supported: INCREMENTAL, FULL_TABLE.`);
+    }
+    if (syncMode === 'incremental' && !syncModes(def).includes('incremental')) {
+      catalogError(`Stream '${def.name}' supports FULL_TABLE only${def.cursorField === null ? ': Pardot offers no filter on a cursor for it' : ''}.`);
     }
     const key = root?.['replication-key'] ?? entry.replication_key;
     if (syncMode === 'incremental' && key !== undefined && key !== null && key !== '' && key !== def.cursorField) {

@@ -21,7 +21,7 @@ export function schemaMessage(cs: ConfiguredStream): Msg {
     stream: cs.stream.name,
     schema: singerSchema(cs.stream, new Set(cs.fields.map((f) => f.name))),
     key_properties: ['id'],
-    bookmark_properties: [cs.stream.cursorField],
+    bookmark_properties: cs.stream.cursorField === null ? [] : [cs.stream.cursorField],
   };
 }
 

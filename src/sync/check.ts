@@ -10,7 +10,8 @@ import type { Config } from '../config.js';
 import { isConnectorError, toConnectorError } from '../errors.js';
 import type { PardotApi } from '../pardot/types.js';
 import { OBJECT_ABILITIES, OBJECT_NAMES, type PardotObject } from '../pardot/wire.js';
-import { STREAMS } from '../streams.js';
+// The export streams' objects: the v5 query streams' abilities are named when a read meets them.
+import { EXPORT_STREAMS as STREAMS } from '../streams.js';
 import type { LogLevel } from './events.js';
 import { resolveTimezone } from './timezone-evidence.js';
 

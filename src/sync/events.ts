@@ -25,15 +25,9 @@ export interface StreamState {
   [cursorField: string]: unknown;
 }
 
-export interface ApiCallCounts {
-  token: number;
-  account: number;
-  create: number;
-  read: number;
-  download: number;
-  cancel: number;
-  query: number;
-}
+// The Pardot client counts its calls; the core reports them (pardot/ takes no type from sync/).
+import type { ApiCallCounts } from '../pardot/types.js';
+export type { ApiCallCounts };
 
 export interface StreamSummary {
   stream: string;
@@ -42,6 +36,8 @@ export interface StreamSummary {
   exports: number;
   status: StreamStatus;
   seconds: number;
+  /** API calls made while this stream was read (token grants excluded). */
+  apiCalls?: number;
 }
 
 /**
@@ -81,6 +77,8 @@ export type SyncEvent =
       rows: number;
       rowsPerSecond: number;
       apiCalls: number;
+      /** What windowsDone counts: export windows (default) or query pages. */
+      unit?: 'window' | 'page';
     }
   /** The run's end. peakRssBytes: the process's peak resident memory so far, when the caller measures it. */
   | { type: 'summary'; streams: StreamSummary[]; apiCalls: ApiCallCounts; seconds: number; peakRssBytes?: number };

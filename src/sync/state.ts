@@ -5,6 +5,11 @@
  * the cursor sits under the stream's cursor field name (updatedAt / createdAt) so platforms
  * and acceptance tests can read it; in_flight lists exports created but not yet fully emitted,
  * so a run killed mid-window resumes them instead of queueing duplicates in Pardot.
+ *
+ * A v5 query stream's state has the same shape, without in_flight, plus `last_id` between two
+ * pages: { <cursorField>: C, last_id: N, state_version: 1 } means every record with cursor < C,
+ * and every record with cursor = C and id <= N, has been emitted. A stream with no cursor
+ * (full refresh only) has { state_version: 1 }.
  */
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -24,6 +29,8 @@ export interface CursorState {
   /** epoch ms: every row with cursor < this value has been emitted. null: none yet. */
   cursor: number | null;
   inFlight: InFlightExport[];
+  /** Query streams, between pages: records with cursor = `cursor` and id <= lastId are emitted too. */
+  lastId?: number | null;
 }
 
 const inFlightSchema = {
@@ -44,6 +51,8 @@ export const STREAM_STATE_SCHEMA = {
   properties: {
     updatedAt: { type: ['string', 'null'], format: 'date-time' },
     createdAt: { type: ['string', 'null'], format: 'date-time' },
+    sentAt: { type: ['string', 'null'], format: 'date-time' },
+    last_id: { type: ['integer', 'null'] },
     updated_at: { type: ['string', 'null'] },
     created_at: { type: ['string', 'null'] },
     in_flight: { type: 'array', items: inFlightSchema },
@@ -104,13 +113,13 @@ function collect(raw: unknown, out: Map<string, unknown>): void {
 }
 
 function parseStreamValue(stream: StreamDef, value: unknown): CursorState {
-  if (value === null || value === undefined) return { cursor: null, inFlight: [] };
+  if (value === null || value === undefined || stream.cursorField === null) return { cursor: null, inFlight: [] };
   if (!isObj(value) || !validateStreamValue(value)) {
     const why = (validateStreamValue.errors ?? []).map((e) => `${e.instancePath || '(value)'} ${e.message}`).join('; ');
     badState(`The state of stream '${stream.name}' has the wrong shape (${why || 'not an object'}): ${JSON.stringify(value).slice(0, 200)}.`);
   }
   // Migration: older states (and other Pardot connectors) name the cursor in snake_case.
-  const snake = stream.cursorField === 'updatedAt' ? 'updated_at' : 'created_at';
+  const snake = stream.cursorField.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
   const rawCursor = value[stream.cursorField] ?? value[snake] ?? null;
   let cursor: number | null = null;
   if (rawCursor !== null) {
@@ -128,7 +137,8 @@ function parseStreamValue(stream: StreamDef, value: unknown): CursorState {
         ...(typeof f.fingerprint === 'string' ? { fingerprint: f.fingerprint } : {}),
       }))
     : [];
-  return { cursor, inFlight };
+  const lastId = typeof value.last_id === 'number' && cursor !== null ? value.last_id : null;
+  return lastId !== null ? { cursor, inFlight, lastId } : { cursor, inFlight };
 }
 
 /** Parses the --state input. Unknown streams are ignored with a warning. */
@@ -149,7 +159,9 @@ export function parseState(raw: unknown, known: readonly StreamDef[]): ParsedSta
 }
 
 export function serializeState(stream: StreamDef, s: CursorState): StreamState {
-  const out: StreamState = { [stream.cursorField]: s.cursor === null ? null : toCursor(s.cursor) };
+  const out: StreamState = {};
+  if (stream.cursorField !== null) out[stream.cursorField] = s.cursor === null ? null : toCursor(s.cursor);
+  if (s.lastId !== undefined && s.lastId !== null && s.cursor !== null) out.last_id = s.lastId;
   if (s.inFlight.length > 0) out.in_flight = s.inFlight.map((f) => ({ ...f }));
   out.state_version = STATE_VERSION;
   return out;

@@ -20,7 +20,7 @@ import { formatIsoWithOffset } from './time.js';
 /** What one queryable object allows, as its v5 reference page lists it. */
 export interface FakeQueryObject {
   /** Field name -> type. Values of DateTime fields are written as ISO 8601 with the user's offset. */
-  fields: Readonly<Record<string, FieldType>>;
+  fields: Readonly<Record<string, FieldType | string>>;
   /** Filter parameters the object accepts, e.g. `idGreaterThan`, `updatedAtAfterOrEqualTo`. */
   filters: readonly string[];
   /** Fields `orderBy` accepts. */
@@ -49,7 +49,7 @@ export const QUERY_DEFAULTS = {
 } as const;
 
 /** The header a sequence's last page carries when it stopped at the cap. */
-export const CAP_WARNING = '203;Record count for nextPageToken sequence has been exceeded.';
+export const CAP_WARNING = '203;Record count for nextPageToken sequence has been exceeded. No page token returned.';
 
 /**
  * Code answered when the user lacks the object's View ability. The wire contract lists 46/49 for
@@ -124,7 +124,7 @@ function msOf(v: CellValue): number | null {
 }
 
 /** A sortable / filterable value as a number (dates as whole-second epoch ms), null when empty. */
-function keyValue(v: CellValue, type: FieldType | undefined): number | string | null {
+function keyValue(v: CellValue, type: FieldType | string | undefined): number | string | null {
   if (v === null || v === undefined) return null;
   if (type === 'DateTime') {
     const ms = msOf(v);
@@ -187,7 +187,9 @@ export function createQueryHandler(ctx: QueryContext, opts: FakeQueryOptions) {
 
   function page(res: ServerResponse, def: FakeQueryObject, name: string, seq: Sequence, token: string | null, fields: string[]): void {
     const src = def.rows;
-    const take = seq.order.slice(seq.pos, seq.pos + seq.limit);
+    // A page never runs past the cap (Pardot's cap, 100,000, is a multiple of every page size it
+    // allows up to 1000; a small test cap with limit=1000 ends the sequence mid-page).
+    const take = seq.order.slice(seq.pos, seq.pos + Math.min(seq.limit, cap - seq.served));
     seq.pos += take.length;
     seq.served += take.length;
     qstats.recordsServed += take.length;
@@ -265,6 +267,12 @@ export function createQueryHandler(ctx: QueryContext, opts: FakeQueryOptions) {
     for (const [k, v] of sp) {
       if (k === 'fields' || k === 'limit' || k === 'deleted' || k === 'orderBy') continue;
       if (!def.filters.includes(k)) throw new ApiError(400, CODES.unknownArgument, `Unknown parameter for ${name}: ${k}`);
+      if (k in def.fields && def.fields[k] === 'Integer') {
+        // A field's own name: equality (e.g. dynamicContentId on dynamic content variations).
+        if (!/^-?\d+$/.test(v)) throw new ApiError(400, CODES.invalidArgument, `Invalid value for ${k}: ${v}`);
+        tests.push({ field: k, op: (a, x) => a === x, x: Number(v) });
+        continue;
+      }
       const hit = FILTER_OPS.find(([suffix]) => k.endsWith(suffix));
       if (!hit) throw new ApiError(400, CODES.unknownArgument, `Unknown parameter for ${name}: ${k}`);
       const field = k.slice(0, -hit[0].length);
@@ -317,4 +325,27 @@ export function createQueryHandler(ctx: QueryContext, opts: FakeQueryOptions) {
   }
 
   return { handle, stats: qstats };
+}
+
+/** The account's other fields (v5 account object), for reads of the whole record (the account stream). */
+export function accountFields(timeZone: string): Record<string, unknown> {
+  return {
+    level: 'Advanced',
+    website: 'https://example.com/?a=1,b="2"',
+    pluginCampaignId: 11,
+    addressOne: '1 Main St, Suite "5"',
+    addressTwo: null,
+    city: 'Zürich',
+    state: null,
+    zip: '8001',
+    territory: null,
+    country: 'Switzerland',
+    phone: '+41 44 000 00 00',
+    fax: null,
+    adminId: 7,
+    createdAt: formatIsoWithOffset(Date.UTC(2019, 2, 10, 9, 30, 0), timeZone),
+    updatedAt: formatIsoWithOffset(Date.UTC(2024, 6, 1, 12, 0, 0), timeZone),
+    createdById: 7,
+    updatedById: 8,
+  };
 }

@@ -13,7 +13,7 @@ import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
-import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
+import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, accountFields, createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -586,6 +586,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   function handleAccount(res: ServerResponse, url: URL): void {
     if (opts.accountDenied) throw new ApiError(403, CODES.noAbility, 'Insufficient ability: Admin > Account > Edit Settings is required');
     const known: Record<string, unknown> = {
+      ...accountFields(timeZone),
       id: cfg.accountId,
       company: 'Fake Pardot Co',
       maximumDailyApiCalls: cfg.dailyLimit,

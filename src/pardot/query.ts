@@ -1,0 +1,121 @@
+/**
+ * v5 object queries: `GET /api/v5/objects/{object}?fields=...` one page at a time, through the
+ * same PardotHttp as the exports (token, business unit, limiter, retries, call counters).
+ * A page says whether Pardot ended its nextPageToken sequence at the record cap (warning 203):
+ * the caller then continues with a new query from the last record it saw.
+ */
+import { ConnectorError } from '../errors.js';
+import type { Redactor } from '../redact.js';
+import type { PardotHttp } from './http.js';
+import { QUERY_CAP_WARNING_CODE, QUERY_CAP_WARNING_TEXT, QUERY_MAX_LIMIT, QUERY_PATH, QUERY_WARNING_HEADER } from './wire.js';
+
+export interface QueryRequest {
+  /** The object's URL name, e.g. `campaigns`, `visitor-page-views`. */
+  object: string;
+  fields: string[];
+  /** Records per page, at most 1000 (QUERY_MAX_LIMIT). */
+  limit?: number;
+  /** e.g. `updatedAt ASC,id ASC`. */
+  orderBy?: string;
+  /** Filter parameters as the object's page names them, e.g. {updatedAtAfterOrEqualTo: ISO, idGreaterThan: '12'}. */
+  filters?: Record<string, string>;
+  deleted?: 'all' | 'true' | 'false';
+  /** The ability the object's page names (for the error when the user lacks it). */
+  ability?: string;
+}
+
+/** The next page of a sequence: only `fields` may accompany a token. */
+export interface QueryNext {
+  object: string;
+  fields: string[];
+  token: string;
+  ability?: string;
+}
+
+/** A singleton object (the account): one GET, the record is the body. */
+export interface ObjectRead {
+  object: string;
+  fields: string[];
+  ability?: string;
+}
+
+export interface QueryPage {
+  values: Record<string, unknown>[];
+  /** null: the sequence ended (see `capped`). */
+  nextPageToken: string | null;
+  /** Pardot stopped the token sequence at its record cap (warning 203): more records may match. */
+  capped: boolean;
+  /** Every Pardot-Warning the answer carried, as sent. */
+  warnings: string[];
+}
+
+/** The query string of a first request, in a fixed order (fields, limit, orderBy, deleted, filters). */
+export function queryString(req: QueryRequest): string {
+  const parts: [string, string][] = [['fields', req.fields.join(',')]];
+  if (req.limit !== undefined) parts.push(['limit', String(Math.min(QUERY_MAX_LIMIT, Math.max(1, Math.floor(req.limit))))]);
+  if (req.orderBy !== undefined) parts.push(['orderBy', req.orderBy]);
+  if (req.deleted !== undefined) parts.push(['deleted', req.deleted]);
+  for (const [k, v] of Object.entries(req.filters ?? {})) parts.push([k, v]);
+  // encodeURIComponent: a `+` in a date offset must arrive as `+`, not as a space.
+  return parts.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+function warningsOf(headers: Record<string, string | string[] | undefined>): string[] {
+  const h = headers[QUERY_WARNING_HEADER];
+  if (h === undefined) return [];
+  return (Array.isArray(h) ? h : [h]).flatMap((v) => v.split(/,(?=\s*\d{3};)/)).map((v) => v.trim()).filter(Boolean);
+}
+
+/** The cap warning, by its code or (a third-party client maps it to another code) by its text. */
+export function isCapWarning(w: string): boolean {
+  return new RegExp(`^${QUERY_CAP_WARNING_CODE}(;|$)`).test(w.trim()) || QUERY_CAP_WARNING_TEXT.test(w);
+}
+
+export function createQuery(http: PardotHttp, redactor: Redactor) {
+  return async function query(req: QueryRequest | QueryNext, signal?: AbortSignal): Promise<QueryPage> {
+    const qs =
+      'token' in req
+        ? `nextPageToken=${encodeURIComponent(req.token)}&fields=${encodeURIComponent(req.fields.join(','))}`
+        : queryString(req);
+    const path = `${QUERY_PATH(req.object)}?${qs}`;
+    let warnings: string[] = [];
+    const body = await http.json('query', 'GET', path, {
+      signal,
+      // The token is Pardot's, not a secret of ours; the query string still goes into errors unredacted of it.
+      info: { object: req.object, fields: req.fields, query: 'token' in req ? 'nextPageToken=…' : qs, ability: req.ability },
+      onHeaders: (h) => (warnings = warningsOf(h)),
+    });
+    const values = body?.['values'];
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) {
+      throw new ConnectorError(
+        'PARDOT_BAD_RESPONSE',
+        redactor.redact(`Pardot answered the ${req.object} query with a body that has no list of records under 'values'; report it.`),
+        { failureType: 'system_error', context: { url: QUERY_PATH(req.object) } },
+      );
+    }
+    const tok = body?.['nextPageToken'];
+    return {
+      values: values as Record<string, unknown>[],
+      nextPageToken: typeof tok === 'string' && tok !== '' ? tok : null,
+      capped: warnings.some(isCapWarning),
+      warnings,
+    };
+  };
+}
+
+export function createReadObject(http: PardotHttp, redactor: Redactor) {
+  return async function readObject(req: ObjectRead, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const qs = `fields=${encodeURIComponent(req.fields.join(','))}`;
+    const body = await http.json('query', 'GET', `${QUERY_PATH(req.object)}?${qs}`, {
+      signal,
+      info: { object: req.object, fields: req.fields, query: qs, ability: req.ability },
+    });
+    if (body === null) {
+      throw new ConnectorError('PARDOT_BAD_RESPONSE', redactor.redact(`Pardot answered the ${req.object} read with an empty body; report it.`), {
+        failureType: 'system_error',
+        context: { url: QUERY_PATH(req.object) },
+      });
+    }
+    return body;
+  };
+}
