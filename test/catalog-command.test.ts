@@ -71,9 +71,9 @@ describe('catalog --format airbyte (the default)', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/CONFIG_INVALID: .*'window_days'/);
-    const unknown = await runCli(['catalog', '--streams', 'prospects,opportunities']);
+    const unknown = await runCli(['catalog', '--streams', 'prospects,opportunitiez']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown stream\(s\) opportunities in --streams; streams: prospects, visitors/);
+    expect(unknown.stderr).toMatch(/Unknown stream\(s\) opportunitiez in --streams; streams: prospects, visitors/);
     const mode = await runCli(['catalog', '--sync-mode', 'cdc']);
     expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/--sync-mode must be incremental or full_refresh, got 'cdc'/);

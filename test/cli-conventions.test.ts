@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FakePardot, Row } from './fake-pardot/index.js';
 import { runCli, tempDir, writeJson } from './helpers/cli.js';
 import { STREAMS } from '../src/streams.js';
+import { fakeQueryObjects } from './helpers/query-objects.js';
 import { config, smallData, startFake } from './helpers/scenario.js';
 
 const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
@@ -18,7 +19,8 @@ let start: Date;
 let data: Record<string, Row[]>;
 beforeAll(async () => {
   ({ start, data } = smallData({ prospects: 30 }));
-  fake = await startFake(data);
+  // Every v5 query object too, so that "every stream" includes the query streams.
+  fake = await startFake(data, { queryObjects: fakeQueryObjects({ seed: 5, start, end: new Date(Date.now() - 10 * 60_000), count: 4 }) });
 });
 afterAll(async () => {
   await fake?.close();
