@@ -8,7 +8,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULTS, generateData, startFakePardot } from '../test/fake-pardot/index.js';
+import { startSampleFake } from './sample-fake.js';
 
 const USAGE = 'Usage: npm run fake-pardot -- [--out FILE] [--years N] [--timezone Area/City]';
 
@@ -26,30 +26,7 @@ if (!(years > 0 && years <= 10)) {
 }
 const out = values.out ?? 'fake-pardot.config.json';
 const timezone = values.timezone ?? 'America/New_York';
-const now = Date.now();
-const start = new Date(now - years * 365 * 86_400_000);
-const fake = await startFakePardot({
-  userTimezone: timezone,
-  data: generateData({ seed: 42, start, end: new Date(now - 5 * 60_000) }),
-  rowsPerFile: 100,
-  pollsUntilComplete: 1,
-});
-const config = {
-  client_id: DEFAULTS.clientId,
-  client_secret: DEFAULTS.clientSecret,
-  refresh_token: DEFAULTS.refreshToken,
-  pardot_business_unit_id: DEFAULTS.businessUnitId,
-  start_date: start.toISOString(),
-  timezone,
-  api_base_url: fake.url,
-  auth_base_url: fake.url,
-  window_days: 120,
-  poll_interval_seconds: 0.05,
-  poll_max_interval_seconds: 0.2,
-  // The fake finishes an export in two polls; this bounds the per-window call estimate (polls up to
-  // this deadline) that the API call ceiling uses.
-  export_timeout_minutes: 2,
-};
+const { fake, start, config } = await startSampleFake({ years, timezone });
 const text = JSON.stringify(config, null, 2) + '\n';
 writeFileSync(out, text, { mode: 0o600 });
 
