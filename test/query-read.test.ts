@@ -154,6 +154,28 @@ describe('v5 query reader', () => {
     expect(new Set(all).size).toBe(40);
   });
 
+  it('a run whose end is not past the saved second keeps last_id, so the run after it repeats no record', async () => {
+    const { fake, api } = await setup({ queryTokenCap: 7 });
+    const first = await read(fake, api, [configured('lists')], undefined, { max_api_calls: 4 });
+    const savedState = (statesOf(first.events, 'lists').at(-1) as Extract<SyncEvent, { type: 'state' }>).state;
+    expect(savedState).toHaveProperty('last_id');
+    const saved = lastState(first.events, 'lists');
+    // Pardot's clock (its Date header) at the saved second: this run ends before it and reads nothing.
+    fake.setNow(new Date(saved.get('lists')!.cursor!));
+    const idle = await read(fake, api, [configured('lists')], saved);
+    fake.setNow(null);
+    expect(idle.error).toBeNull();
+    expect(recordsOf(idle.events, 'lists')).toHaveLength(0);
+    expect((statesOf(idle.events, 'lists').at(-1) as Extract<SyncEvent, { type: 'state' }>).state).toMatchObject({
+      updatedAt: savedState.updatedAt,
+      last_id: savedState.last_id,
+    });
+    const last = await read(fake, api, [configured('lists')], lastState(idle.events, 'lists'));
+    const all = [...ids(recordsOf(first.events, 'lists')), ...ids(recordsOf(last.events, 'lists'))];
+    expect(all).toHaveLength(40);
+    expect(new Set(all).size).toBe(40);
+  });
+
   it('incremental: a second run reads only records updated since, none twice; a third reads nothing', async () => {
     const { fake, api, objects } = await setup({ queryTokenCap: 7 });
     const first = await read(fake, api, [configured('users')]);

@@ -274,10 +274,13 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
             });
             return { snap, fields: used };
           } catch (e) {
-            const drop = signal.aborted ? null : droppableField(e, stream, fields);
+            // Judged against the fields this request sent: another window of the pipeline may have
+            // dropped the same field meanwhile, and then this one is simply requested again.
+            const drop = signal.aborted ? null : droppableField(e, stream, used);
             if (drop === null) throw e;
-            fields = fields.filter((f) => f.name !== drop);
             resume = undefined;
+            if (!fields.some((f) => f.name === drop)) continue;
+            fields = fields.filter((f) => f.name !== drop);
             log('WARN', `${stream.name}: Pardot refused field '${drop}' (${(e as ConnectorError).message}); it is left out of this stream's exports for this run (its column stays empty), and window ${describeWindow(w)} is requested again.`);
           }
         }
@@ -390,7 +393,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
     for (const f of sorted) {
       const s = Date.parse(f.start);
       const e = Date.parse(f.end);
-      if (s !== cur || !(e > s) || e - s > maxWindowMs(config.windowDays) || e > to + config.lookbackMs) break;
+      if (s !== cur || !(e > s) || e - s > maxWindowMs(config.windowDays) || e > to) break; // never a cursor past this run's end
       const w: Window = { start: s, end: e };
       if (f.fingerprint !== fingerprintOf(w)) {
         log(

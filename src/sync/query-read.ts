@@ -149,6 +149,7 @@ export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext)
     // Parent ids in id order, continued past the cap with idGreaterThan.
     for (;;) {
       let capped = false;
+      const beforeParent: number | null = lastParent;
       const filters: Record<string, string> = lastParent !== null ? { idGreaterThan: String(lastParent) } : {};
       for await (const page of sequence({ object: parentDef.object, fields: ['id'], limit, orderBy: 'id ASC', filters, ability: parentDef.ability, ...parentDeleted })) {
         for (const v of page.values) {
@@ -162,11 +163,14 @@ export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext)
       }
       if (!capped) break;
       if (!parentDef.idFilter) throw capNoWay(`${parent.stream} has no idGreaterThan filter to continue from id ${String(lastParent)}`);
+      // A capped sequence that brought no new id would be asked again forever.
+      if (lastParent === beforeParent) throw capNoWay(`a new query of ${parent.stream} after id ${String(lastParent)} brought no new record`);
     }
     for (const pid of parentIds) {
       let last: number | null = null;
       for (;;) {
         let capped = false;
+        const beforeChild: number | null = last;
         const filters: Record<string, string> = { [parent.filter]: String(pid) };
         if (last !== null) {
           if (!q.idFilter) throw capNoWay(`the object has no idGreaterThan filter to continue from id ${last}`);
@@ -182,6 +186,7 @@ export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext)
           capped = page.capped;
         }
         if (!capped) break;
+        if (last === beforeChild) throw capNoWay(`a new query for ${parent.filter} ${pid} after id ${String(last)} brought no new record`);
       }
     }
     yield stateEvent();
@@ -208,7 +213,9 @@ export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext)
     };
     if (from >= to) {
       ctx.log('INFO', `${stream.name}: nothing to read, cursor ${toCursor(from)} is not before ${toCursor(to)}.`);
-      state.cursor = Math.max(from, Math.min(prior.cursor ?? from, from));
+      // Keep the resume point as it was (a record of second `from` with id <= last_id is out already).
+      state.cursor = from;
+      state.lastId = pos.id;
       yield stateEvent();
       return;
     }
@@ -240,6 +247,7 @@ export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext)
         if (q.idFilter) {
           for (;;) {
             let capped = false;
+            const beforeId: number | null = pos.id;
             const filters = { [`${c}AfterOrEqualTo`]: isoFilter(at), [`${c}BeforeOrEqualTo`]: isoFilter(at), idGreaterThan: String(pos.id) };
             for await (const page of sequence({ ...base(), orderBy: 'id ASC', filters })) {
               const fresh = take(page.values);
@@ -249,6 +257,7 @@ export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext)
               if (pages % PROGRESS_EVERY_PAGES === 0) yield progress();
             }
             if (!capped) break;
+            if (pos.at === at && pos.id === beforeId) throw capNoWay(`a new query of second ${toCursor(at)} after id ${String(beforeId)} brought no new record`);
           }
           // Every record of second `at` is out: go on from the next second.
           pos = { at: at + QUERY_TIME_RESOLUTION_MS, id: null };
