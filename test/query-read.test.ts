@@ -194,6 +194,18 @@ describe('v5 query reader', () => {
     expect(recordsOf(third.events, 'users')).toHaveLength(0);
   });
 
+  it('a full refresh includes rows changed within lookback_seconds (an overwrite must not drop them); an incremental read leaves them to the next run', async () => {
+    const { fake, api, objects } = await setup({ queryTokenCap: 7 });
+    const rows = objects['users']!.rows as Row[];
+    rows[5]!.updatedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const full = await read(fake, api, [configured('users', 'full_refresh')], undefined, { lookback_seconds: 300 });
+    expect(full.error).toBeNull();
+    expect(sorted(ids(recordsOf(full.events, 'users')))).toEqual(sorted(rows.map((r) => r.id as number)));
+    const inc = await read(fake, api, [configured('users')], undefined, { lookback_seconds: 300 });
+    expect(ids(recordsOf(inc.events, 'users'))).not.toContain(rows[5]!.id);
+    expect(recordsOf(inc.events, 'users')).toHaveLength(rows.length - 1);
+  });
+
   it('no cursor filter (forms): id order, continued past the cap with idGreaterThan; full refresh only', async () => {
     const { fake, api } = await setup({ queryTokenCap: 6 });
     const { events, error } = await read(fake, api, [configured('forms', 'full_refresh')]);

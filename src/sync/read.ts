@@ -132,6 +132,10 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
     : config.timezone;
   yield* drain();
   const to = syncEnd();
+  // A full refresh keeps no cursor for the next run, so it needs no lookback (rows Pardot makes
+  // visible late are simply in the next snapshot); with one, an overwrite destination would drop the
+  // rows changed in the last lookback_seconds until the next run.
+  const toFullRefresh = syncEndMs(started, api.clockSkewMs(), 0);
   yield* drain();
 
   const summaries: StreamSummary[] = [];
@@ -158,7 +162,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
         clock,
         log,
         events,
-        to,
+        to: cs.syncMode === 'incremental' ? to : toFullRefresh,
         ceiling,
         timezone,
         extract,

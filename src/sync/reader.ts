@@ -24,7 +24,7 @@ export interface ReaderContext {
   log(level: LogLevel, message: string): void;
   /** The run's event queue: events enqueued while a reader waits come out in order. */
   events: EventQueue<SyncEvent>;
-  /** Exclusive upper bound of every stream's cursor this run: min(local, Pardot's clock) minus lookback_seconds. */
+  /** Exclusive upper bound of the stream's rows this run: min(local, Pardot's clock), minus lookback_seconds for an incremental read. */
   to: number;
   /** Most API calls the run may have made (max_api_calls, today's budget left). */
   ceiling: number;
