@@ -61,7 +61,7 @@ export async function checkConnection(o: {
   let tz: string;
   try {
     const readable = objects.filter((x) => !denied.has(x) && x !== 'externalActivity');
-    const r = await resolveTimezone({ api, configured: config.timezone, objects: readable, now: o.now, signal: o.signal, log: o.log });
+    const r = await resolveTimezone({ api, configured: config.timezone, since: config.startDate, objects: readable, now: o.now, signal: o.signal, log: o.log });
     tz = ` Timezone: ${r.zone}${config.timezone === 'auto' ? ' (determined from Pardot)' : ' (matches Pardot)'}${r.unchecked.length > 0 ? ', one DST season unchecked' : ''}.`;
   } catch (e) {
     const err = toConnectorError(e);

@@ -127,7 +127,7 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
   // (flushWhile: its WARNs, e.g. objects skipped, come out even when it ends in a config error.)
   const timezone = o.streams.some((cs) => cs.stream.kind === 'export')
     ? yield* flushWhile(
-        resolveTimezone({ api, configured: config.timezone, objects: evidenceObjects(o.streams), now: clock.now(), signal: o.signal, log }).then((r) => r.zone),
+        resolveTimezone({ api, configured: config.timezone, since: config.startDate, objects: evidenceObjects(o.streams), now: clock.now(), signal: o.signal, log }).then((r) => r.zone),
       )
     : config.timezone;
   yield* drain();

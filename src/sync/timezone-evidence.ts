@@ -5,7 +5,8 @@
  * `2024-01-15T09:00:00-08:00`), so records created and updated in different seasons show which
  * zones fit: every IANA zone whose offset matches at every sampled instant.
  *
- * - timezone 'auto': the fitting zones, grouped by identical offsets over EQUIVALENCE_SPAN_MS; one
+ * - timezone 'auto': the fitting zones, grouped by identical offsets over EQUIVALENCE_SPAN_MS (a WARN
+ *   names those of the chosen group that differ back to start_date); one
  *   group -> its first name; several -> a config error naming them; none -> a config error.
  * - a configured zone: it must fit every sample (else TIMEZONE_MISMATCH); when the samples do not
  *   cover each of its offsets of the last year (both DST seasons), a WARN says what was not checked.
@@ -109,6 +110,11 @@ export interface ResolveOptions {
   /** Objects to read evidence from, in order of preference (the first the user may view is used). */
   objects: readonly PardotObject[];
   now: number;
+  /**
+   * The oldest instant the run converts (config start_date): when zones alike over the last 5 years
+   * differ back to then (e.g. Europe/Istanbul and Europe/Moscow until 2016), a WARN names them.
+   */
+  since?: number;
   signal?: AbortSignal;
   log: (level: LogLevel, message: string) => void;
 }
@@ -166,11 +172,11 @@ export async function gatherSamples(o: ResolveOptions): Promise<OffsetSample[]> 
 /** The zone to read CSV dates in: config.timezone checked against the evidence, or determined from it. */
 export async function resolveTimezone(o: ResolveOptions): Promise<ResolvedTimezone> {
   const samples = await gatherSamples(o);
-  return decideTimezone(o.configured, samples, o.now, o.log);
+  return decideTimezone(o.configured, samples, o.now, o.log, o.since);
 }
 
 /** The pure half of resolveTimezone (tests drive it with samples). */
-export function decideTimezone(configured: string, samples: OffsetSample[], now: number, log: ResolveOptions['log']): ResolvedTimezone {
+export function decideTimezone(configured: string, samples: OffsetSample[], now: number, log: ResolveOptions['log'], since?: number): ResolvedTimezone {
   const shown = samples.slice(0, 6).map((s) => `${s.source} (${fmtOffset(s.offsetMinutes)})`).join('; ');
   if (configured !== AUTO_TIMEZONE) {
     if (samples.length === 0) {
@@ -229,5 +235,19 @@ export function decideTimezone(configured: string, samples: OffsetSample[], now:
   const zone = groups[0]![0]!;
   const alike = groups[0]!.length > 1 ? ` (same offsets over the last 5 years as ${groups[0]!.slice(1, 6).join(', ')}${groups[0]!.length > 6 ? ', ...' : ''})` : '';
   log('INFO', `Timezone determined from ${samples.length} Pardot date-time(s): ${zone}${alike}. Set 'timezone' to pin it.`);
+  // Zones alike over the last 5 years may still differ before (Istanbul and Moscow until 2016): rows
+  // older than that would be converted with the chosen zone's old offsets. Not an error (nearly every
+  // zone has such a twin since 2007), but said, so that a user with old data pins the zone.
+  if (since !== undefined && now - since > EQUIVALENCE_SPAN_MS && groups[0]!.length > 1) {
+    const differ = groupEquivalent(groups[0]!, now, now - since).filter((g) => !g.includes(zone)).map((g) => g[0]!);
+    if (differ.length > 0) {
+      log(
+        'WARN',
+        `Timezone ${zone} was chosen among zones with the same offsets over the last 5 years; ${differ.slice(0, 8).join(', ')}${differ.length > 8 ? ', ...' : ''} ` +
+          `had other offsets between start_date (${new Date(since).toISOString().slice(0, 10)}) and then. If the API user's zone is one of those, ` +
+          `set 'timezone' to it, or older rows' date-times are converted with ${zone}'s offsets.`,
+      );
+    }
+  }
   return { zone, samples, unchecked: [] };
 }
