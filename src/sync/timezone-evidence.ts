@@ -28,7 +28,13 @@ const WEEK = 7 * DAY;
 export const EVIDENCE_PROBES = 4;
 export const PROBE_STEP_MS = 91 * DAY;
 /** Zones whose offsets agree at every week of this span (before now) are the same zone for us. */
-export const EQUIVALENCE_SPAN_MS = 5 * 365 * DAY;
+/**
+ * Zones alike at every week of this span count as one for the choice: the year the evidence probes
+ * cover, since zones alike over it cannot be told apart by it (America/Chicago and America/Ojinaga
+ * since 2022, America/Sao_Paulo and America/Asuncion since 2024: a 5-year span made 'auto' fail
+ * for them). Those that differ further back, down to start_date, are named in a WARN.
+ */
+export const EQUIVALENCE_SPAN_MS = 366 * DAY;
 
 export interface OffsetSample {
   /** epoch ms */
@@ -111,7 +117,7 @@ export interface ResolveOptions {
   objects: readonly PardotObject[];
   now: number;
   /**
-   * The oldest instant the run converts (config start_date): when zones alike over the last 5 years
+   * The oldest instant the run converts (config start_date): when zones alike over the last year
    * differ back to then (e.g. Europe/Istanbul and Europe/Moscow until 2016), a WARN names them.
    */
   since?: number;
@@ -233,9 +239,9 @@ export function decideTimezone(configured: string, samples: OffsetSample[], now:
     );
   }
   const zone = groups[0]![0]!;
-  const alike = groups[0]!.length > 1 ? ` (same offsets over the last 5 years as ${groups[0]!.slice(1, 6).join(', ')}${groups[0]!.length > 6 ? ', ...' : ''})` : '';
+  const alike = groups[0]!.length > 1 ? ` (same offsets over the last year as ${groups[0]!.slice(1, 6).join(', ')}${groups[0]!.length > 6 ? ', ...' : ''})` : '';
   log('INFO', `Timezone determined from ${samples.length} Pardot date-time(s): ${zone}${alike}. Set 'timezone' to pin it.`);
-  // Zones alike over the last 5 years may still differ before (Istanbul and Moscow until 2016): rows
+  // Zones alike over the last year may still differ before (Istanbul and Moscow until 2016): rows
   // older than that would be converted with the chosen zone's old offsets. Not an error (nearly every
   // zone has such a twin since 2007), but said, so that a user with old data pins the zone.
   if (since !== undefined && now - since > EQUIVALENCE_SPAN_MS && groups[0]!.length > 1) {
@@ -243,7 +249,7 @@ export function decideTimezone(configured: string, samples: OffsetSample[], now:
     if (differ.length > 0) {
       log(
         'WARN',
-        `Timezone ${zone} was chosen among zones with the same offsets over the last 5 years; ${differ.slice(0, 8).join(', ')}${differ.length > 8 ? ', ...' : ''} ` +
+        `Timezone ${zone} was chosen among zones with the same offsets over the last year; ${differ.slice(0, 8).join(', ')}${differ.length > 8 ? ', ...' : ''} ` +
           `had other offsets between start_date (${new Date(since).toISOString().slice(0, 10)}) and then. If the API user's zone is one of those, ` +
           `set 'timezone' to it, or older rows' date-times are converted with ${zone}'s offsets.`,
       );
