@@ -31,7 +31,7 @@ function files(dir: string, perFile: number[]): string[] {
 describe('fake Pardot static-file mode', () => {
   it('serves the files whole to the window that overlaps their span, none to the others', async () => {
     const now = Date.now();
-    const start = new Date(now - 200 * DAY);
+    const start = new Date(now - 199 * DAY); // two windows of at most 100 days up to now (a full refresh reads to now)
     const paths = files(tempDir(), [700, 1, 1300]);
     fake = await startFakePardot({
       userTimezone: TZ,
