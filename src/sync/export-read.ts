@@ -23,7 +23,7 @@ import type { ConfiguredStream, ExportStreamDef, FieldDef } from '../streams.js'
 import type { InFlightExport, LogLevel, RecordsEvent, SyncEvent } from './events.js';
 import { mergeBounded } from './merge.js';
 import type { ReaderContext } from './reader.js';
-import { serializeState, type CursorState } from './state.js';
+import { capCursor, serializeState, type CursorState } from './state.js';
 import { describeWindow, floorToSecond, maxWindowMs, planWindows, toCursor, windowArgs, type Window } from './windows.js';
 
 /** A window's export may poll at most this often however long its deadline (bounds the estimate). */
@@ -212,7 +212,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
     const state: CursorState = { cursor: incremental ? (prior.cursor ?? null) : null, inFlight: [] };
     let sinceLastState = 0;
     const stateEvent = (): SyncEvent => {
-      const ev: SyncEvent = { type: 'state', stream: stream.name, state: serializeState(stream, state), recordCount: sinceLastState };
+      const ev: SyncEvent = { type: 'state', stream: stream.name, state: serializeState(stream, capCursor(state, ctx.cursorCap)), recordCount: sinceLastState };
       sinceLastState = 0;
       return ev;
     };

@@ -21,7 +21,7 @@ import { QUERY_MAX_LIMIT, QUERY_TIME_RESOLUTION_MS } from '../pardot/wire.js';
 import { findStream, type ConfiguredStream, type QueryStreamDef } from '../streams.js';
 import type { SyncEvent } from './events.js';
 import type { ReaderContext } from './reader.js';
-import { serializeState, type CursorState } from './state.js';
+import { capCursor, serializeState, type CursorState } from './state.js';
 import { toCursor } from './windows.js';
 
 /** Progress is reported every this many pages (and at the end). */
@@ -64,7 +64,7 @@ export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext)
   yield { type: 'status', stream: stream.name, status: 'RUNNING' };
 
   const stateEvent = (): SyncEvent => {
-    const ev: SyncEvent = { type: 'state', stream: stream.name, state: serializeState(stream, state), recordCount: sinceState };
+    const ev: SyncEvent = { type: 'state', stream: stream.name, state: serializeState(stream, capCursor(state, ctx.cursorCap)), recordCount: sinceState };
     sinceState = 0;
     return ev;
   };

@@ -163,6 +163,8 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
         log,
         events,
         to: cs.syncMode === 'incremental' ? to : toFullRefresh,
+        // An incremental reader never moves a cursor past `to` itself (a saved one may lie later and stays).
+        cursorCap: cs.syncMode === 'incremental' ? Infinity : to,
         ceiling,
         timezone,
         extract,

@@ -26,6 +26,12 @@ export interface ReaderContext {
   events: EventQueue<SyncEvent>;
   /** Exclusive upper bound of the stream's rows this run: min(local, Pardot's clock), minus lookback_seconds for an incremental read. */
   to: number;
+  /**
+   * The newest cursor a full refresh's STATE may carry: min(local, Pardot's clock) minus
+   * lookback_seconds. A full refresh reads up to `to` (later) but saves no cursor past this, so a
+   * switch to incremental from its state still looks back. Infinity for an incremental read.
+   */
+  cursorCap: number;
   /** Most API calls the run may have made (max_api_calls, today's budget left). */
   ceiling: number;
   /** The zone Pardot writes CSV wall times in (checked or determined from Pardot's evidence). */

@@ -158,6 +158,14 @@ export function parseState(raw: unknown, known: readonly StreamDef[]): ParsedSta
   return { streams, warnings };
 }
 
+/**
+ * The state with its cursor no later than `cap` (ReaderContext.cursorCap). A capped cursor keeps no
+ * last_id: that id belongs to a later second, and every record of the capped second would be read.
+ */
+export function capCursor<T extends CursorState>(s: T, cap: number): T {
+  return s.cursor !== null && s.cursor > cap ? { ...s, cursor: cap, lastId: null } : s;
+}
+
 export function serializeState(stream: StreamDef, s: CursorState): StreamState {
   const out: StreamState = {};
   if (stream.cursorField !== null) out[stream.cursorField] = s.cursor === null ? null : toCursor(s.cursor);

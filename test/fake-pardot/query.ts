@@ -113,7 +113,8 @@ function rowAt(src: DataSource, i: number): Row {
 }
 const countOf = (src: DataSource): number => (Array.isArray(src) ? src.length : (src as Exclude<DataSource, Row[]>).count);
 
-function msOf(v: CellValue): number | null {
+/** A date cell (Date, epoch ms or ISO text) as epoch ms; null when empty or unreadable. */
+export function msOf(v: CellValue): number | null {
   if (v instanceof Date) return v.getTime();
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {

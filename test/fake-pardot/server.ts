@@ -13,7 +13,7 @@ import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
-import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, accountFields, createQueryHandler, type FakeQueryOptions, type QueryStats } from './query.js';
+import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, accountFields, createQueryHandler, msOf, type FakeQueryOptions, type QueryStats } from './query.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -427,14 +427,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       const lazy = src as Exclude<DataSource, Row[]>;
       if (lazy.timeOf) return lazy.timeOf(i, field);
     }
-    const v = rowAt(src, i)[field];
-    if (v instanceof Date) return v.getTime();
-    if (typeof v === 'number') return v;
-    if (typeof v === 'string') {
-      const ms = Date.parse(v);
-      return Number.isNaN(ms) ? null : ms;
-    }
-    return null;
+    return msOf(rowAt(src, i)[field]);
   }
 
   function deletedAt(src: DataSource, i: number): boolean {
