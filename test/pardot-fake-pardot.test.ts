@@ -1,21 +1,14 @@
 // The client, the export port and the job runner together against the shared fake Pardot.
 import { afterEach, describe, expect, it } from 'vitest';
-import { abortError, type Clock } from '../src/clock.js';
 import { ConnectorError } from '../src/errors.js';
 import { waitForJob } from '../src/jobs/run-job.js';
-import { createPardotApi, type PardotClient } from '../src/pardot/client.js';
+import type { PardotClient } from '../src/pardot/client.js';
 import { createExportPort } from '../src/pardot/export-port.js';
 import type { CreateExportRequest } from '../src/pardot/types.js';
-import { Redactor } from '../src/redact.js';
-import { DEFAULTS, generateData, startFakePardot, type FakePardot, type FakePardotOptions } from './fake-pardot/index.js';
+import { generateData, startFakePardot, type FakePardot, type FakePardotOptions } from './fake-pardot/index.js';
+import { clientFor, fastClock } from './helpers/fake-api.js';
 
-const clock: Clock = {
-  now: () => Date.now(),
-  sleep: async (_ms, signal) => {
-    if (signal?.aborted) throw abortError();
-    await new Promise((r) => setImmediate(r));
-  },
-};
+const clock = fastClock;
 
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -26,16 +19,7 @@ async function setup(o: FakePardotOptions = {}): Promise<{ fake: FakePardot; api
   const data = generateData({ seed: 1, start: new Date('2024-01-01T00:00:00Z'), end: new Date('2024-06-01T00:00:00Z') });
   const fake = await startFakePardot({ data, now: new Date('2024-07-01T00:00:00Z'), ...o });
   open.push(fake);
-  const api = createPardotApi({
-    apiBaseUrl: fake.url,
-    authBaseUrl: fake.url,
-    businessUnitId: DEFAULTS.businessUnitId,
-    credentials: { authType: 'refresh_token', clientId: DEFAULTS.clientId, clientSecret: DEFAULTS.clientSecret, refreshToken: DEFAULTS.refreshToken },
-    maxConcurrent: 5,
-    retry: { jitter: false },
-    clock,
-    redactor: new Redactor(),
-  });
+  const api = clientFor(fake, 5);
   open.push(api);
   return { fake, api };
 }

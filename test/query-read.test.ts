@@ -3,26 +3,18 @@
 // objects with no cursor filter, a stream whose ability is missing failing alone.
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { Clock } from '../src/clock.js';
-import { abortError } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
-import { createPardotApi, type PardotClient } from '../src/pardot/client.js';
+import type { PardotClient } from '../src/pardot/client.js';
 import { createExportPort } from '../src/pardot/export-port.js';
-import { Redactor } from '../src/redact.js';
 import { findStream, selectFields, type ConfiguredStream } from '../src/streams.js';
 import type { StreamSummary, SyncEvent } from '../src/sync/events.js';
 import { runRead } from '../src/sync/read.js';
 import { parseState, type CursorState } from '../src/sync/state.js';
 import { DEFAULTS, startFakePardot, type FakePardot, type FakePardotOptions, type FakeQueryObject, type Row } from './fake-pardot/index.js';
 import { fakeQueryObjects } from './helpers/query-objects.js';
+import { clientFor, fastClock } from './helpers/fake-api.js';
 
-const clock: Clock = {
-  now: () => Date.now(),
-  sleep: async (_ms, signal) => {
-    if (signal?.aborted) throw abortError();
-    await new Promise((r) => setImmediate(r));
-  },
-};
+const clock = fastClock;
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((x) => x.close()));
@@ -36,16 +28,7 @@ async function setup(o: FakePardotOptions = {}, count = 40): Promise<{ fake: Fak
   const queryObjects = fakeQueryObjects({ seed: 5, start: START, end: END, count, seconds: 4 });
   const fake = await startFakePardot({ userTimezone: 'America/New_York', queryObjects, ...o });
   open.push(fake);
-  const api = createPardotApi({
-    apiBaseUrl: fake.url,
-    authBaseUrl: fake.url,
-    businessUnitId: DEFAULTS.businessUnitId,
-    credentials: { authType: 'refresh_token', clientId: DEFAULTS.clientId, clientSecret: DEFAULTS.clientSecret, refreshToken: DEFAULTS.refreshToken },
-    maxConcurrent: 3,
-    retry: { jitter: false },
-    clock,
-    redactor: new Redactor(),
-  });
+  const api = clientFor(fake, 3);
   open.push(api);
   return { fake, api, objects: queryObjects };
 }
