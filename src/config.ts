@@ -2,6 +2,7 @@
  * spec.json + ajv -> a typed Config. snake_case keys are mapped to camelCase here, once.
  * Every problem is reported naming the field and the fix; nothing here throws a bare error.
  */
+import { customFieldsOfSetting, type CustomField } from './custom-fields.js';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { SPEC } from './generated/spec.js';
@@ -30,6 +31,8 @@ export interface Config {
   visitorActivitiesProspectOnly: boolean;
   /** visitorActivity exports: the `type` filter (null: every type). */
   visitorActivityTypes: number[] | null;
+  /** The `custom_fields` setting: custom fields added by hand (when Pardot's list cannot be read). */
+  customFields: CustomField[];
   windowDays: number;
   pollInitialMs: number;
   pollMaxMs: number;
@@ -233,6 +236,7 @@ export function parseConfig(raw: unknown, now: number): Config {
     lookbackMs: (c.lookback_seconds ?? 300) * 1000,
     visitorActivitiesProspectOnly: c.visitor_activities_prospect_only ?? false,
     visitorActivityTypes: c.visitor_activity_types && c.visitor_activity_types.length > 0 ? [...c.visitor_activity_types] : null,
+    customFields: customFieldsOfSetting(c.custom_fields),
     windowDays: c.window_days ?? 364,
     pollInitialMs: (c.poll_interval_seconds ?? 30) * 1000,
     pollMaxMs: Math.max((c.poll_max_interval_seconds ?? 60) * 1000, (c.poll_interval_seconds ?? 30) * 1000),

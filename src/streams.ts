@@ -9,7 +9,6 @@
  * The catalog model (ConfiguredStream) lives here too, below the sync core and the protocol
  * adapters, which both use it.
  */
-import { configError } from './errors.js';
 import { QUERY_OBJECTS } from './generated/query-objects.js';
 import { STREAM_SCHEMAS } from './generated/schemas.js';
 import { MAX_FIELDS_PER_EXPORT, PROCEDURES, type PardotObject } from './pardot/wire.js';
@@ -23,14 +22,22 @@ import { MAX_FIELDS_PER_EXPORT, PROCEDURES, type PardotObject } from './pardot/w
  */
 export type DeletedMode = 'config' | 'live' | 'only';
 
-/** The Export API's CSV types (what the CSV extraction converts). 'Date': a calendar date with no time or zone. */
-export type PardotType = 'Integer' | 'String' | 'Boolean' | 'DateTime' | 'Date';
+/**
+ * The Export API's CSV types (what the CSV extraction converts). 'Date': a calendar date with no
+ * time or zone. Custom fields add 'Number' (a decimal number) and 'Multi' (a multi-valued cell,
+ * emitted as an array of strings; see MULTI_VALUE_CELL in pardot/wire.ts).
+ */
+export type PardotType = 'Integer' | 'String' | 'Boolean' | 'DateTime' | 'Date' | 'Number' | 'Multi';
 /** Every field type of a stream: v5 query objects also have Float, Enum and Array fields (JSON values). */
 export type FieldType = PardotType | 'Float' | 'Enum' | 'Array';
 
 export interface FieldDef {
   name: string;
   type: PardotType;
+  /** A custom field (its name is the API name, custom-fields `fieldId`). */
+  custom?: boolean;
+  /** Other header texts the field's CSV column may come under (a custom field's display name). */
+  aliases?: readonly string[];
 }
 export interface StreamField {
   name: string;
@@ -53,7 +60,7 @@ interface StreamCommon {
   automaticFields: readonly string[];
   /** What the stream is, for the README and discover descriptions. */
   description?: string;
-  /** Most fields one request may name (exports: 150); null: no limit. */
+  /** Most fields one request may name (exports: 150; more are split over several exports per window); null: no limit. */
   maxFields: number | null;
   jsonSchema: Record<string, unknown>;
 }
@@ -225,19 +232,12 @@ export interface ConfiguredStream {
 
 /**
  * The fields to request: those named in `selected` that the stream knows (all when selected is
- * undefined), always with the primary key and the cursor, in the stream's own order; at most
- * the stream's maxFields.
+ * undefined), always with the primary key and the cursor, in the stream's own order. An export
+ * stream may select more than its maxFields: the export reader splits them over several exports.
  */
 export function selectFields(stream: StreamDef, selected: Iterable<string> | undefined): StreamField[] {
   if (selected === undefined) return [...stream.fields];
   const want = new Set(selected);
   for (const f of stream.automaticFields) want.add(f);
-  const fields: StreamField[] = stream.fields.filter((f) => want.has(f.name));
-  if (stream.maxFields !== null && fields.length > stream.maxFields) {
-    throw configError(
-      'CATALOG_TOO_MANY_FIELDS',
-      `Stream '${stream.name}' selects ${fields.length} fields; Pardot exports at most ${stream.maxFields}: deselect some.`,
-    );
-  }
-  return fields;
+  return stream.fields.filter((f) => want.has(f.name));
 }

@@ -18,8 +18,10 @@
  * again from its start once more bytes have come (the caller makes re-scans of long rows rare).
  */
 import type { FieldDef, PardotType } from '../streams.js';
+import { parseMultiValueCell } from '../custom-fields.js';
 import {
   badValueError,
+  canonicalHeader,
   columnCountError,
   invalidClosingQuoteError,
   planHeader,
@@ -40,6 +42,8 @@ const K_INTEGER = 2;
 const K_BOOLEAN = 3;
 const K_DATETIME = 4;
 const K_DATE = 5;
+const K_NUMBER = 6;
+const K_MULTI = 7;
 
 const HEX = '0123456789abcdef';
 const NULL = Buffer.from('null');
@@ -48,6 +52,16 @@ const NULL_WORD = NULL.readInt32LE(0);
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const EMPTY = Buffer.alloc(0);
+
+const KIND: Record<PardotType, number> = {
+  String: K_STRING,
+  Integer: K_INTEGER,
+  Boolean: K_BOOLEAN,
+  DateTime: K_DATETIME,
+  Date: K_DATE,
+  Number: K_NUMBER,
+  Multi: K_MULTI,
+};
 
 /** Outcome of scanning one row. */
 const NEED_MORE = -1;
@@ -282,12 +296,12 @@ export class ByteCsvEncoder {
     const cells: string[] = [];
     const r = this.genericRow(p0, cells);
     if (r === NEED_MORE) return NEED_MORE;
-    const header = cells;
+    const header = canonicalHeader(this.fields, cells);
     const types = planHeader(this.fields, header, this.src);
     this.types = types;
     this.names = header;
     this.ncol = header.length;
-    this.kinds = new Uint8Array(types.map((t) => (t === undefined ? K_SKIP : t === 'String' ? K_STRING : t === 'Integer' ? K_INTEGER : t === 'Boolean' ? K_BOOLEAN : t === 'Date' ? K_DATE : K_DATETIME)));
+    this.kinds = new Uint8Array(types.map((t) => (t === undefined ? K_SKIP : KIND[t])));
     let first = true;
     this.prefixes = header.map((h, i) => {
       if (types[i] === undefined) return EMPTY;
@@ -519,8 +533,8 @@ export class ByteCsvEncoder {
             out[o++] = QUOTE;
           }
         } else if (k !== K_SKIP) {
-          if (doubled) this.bad(col, vs, ve);
-          o = this.value(k, col, vs, ve, o);
+          if (doubled && k !== K_MULTI) this.bad(col, vs, ve);
+          o = this.value(k, col, vs, ve, o, doubled);
         }
         // After the closing quote: a comma, a row end, or the end of the file.
         if (p >= len) {
@@ -646,8 +660,8 @@ export class ByteCsvEncoder {
     return p;
   }
 
-  /** Writes a non-string value from bytes [s, e) at o; returns the new o. */
-  private value(k: number, col: number, s: number, e: number, o: number): number {
+  /** Writes a non-string value from bytes [s, e) at o (`doubled`: the quoted cell holds `""` pairs); returns the new o. */
+  private value(k: number, col: number, s: number, e: number, o: number, doubled = false): number {
     const b = this.buf;
     const out = this.out;
     if (s === e) {
@@ -689,6 +703,18 @@ export class ByteCsvEncoder {
         }
       }
       return this.bad(col, s, e);
+    }
+    if (k === K_NUMBER) return this.number(col, s, e, o);
+    if (k === K_MULTI) {
+      // Multi-valued custom field: rare and short cells, so through a string (MULTI_VALUE_CELL).
+      let text = b.toString('utf8', s, e);
+      if (doubled) text = text.replace(/""/g, '"');
+      const values = parseMultiValueCell(text);
+      if (values.length === 0) {
+        this.dv.setInt32(o, NULL_WORD, true);
+        return o + 4;
+      }
+      return o + out.write(JSON.stringify(values), o, 'utf8');
     }
     const n = e - s;
     if (k === K_DATE) {
@@ -739,11 +765,61 @@ export class ByteCsvEncoder {
     return o;
   }
 
+  /**
+   * A decimal number: `-?digits[.digits][e[+-]digits]` (also `.5` and `5.`), written as a JSON
+   * number with the integer part's leading zeros stripped; anything else is a bad value.
+   */
+  private number(col: number, s: number, e: number, o: number): number {
+    const b = this.buf;
+    const out = this.out;
+    let i = s;
+    const neg = b[i] === 0x2d;
+    if (neg) i++;
+    const intStart = i;
+    while (i < e && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
+    const intEnd = i;
+    let fracStart = i;
+    let fracEnd = i;
+    if (i < e && b[i] === 0x2e) {
+      i++;
+      fracStart = i;
+      while (i < e && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
+      fracEnd = i;
+    }
+    if (intEnd === intStart && fracEnd === fracStart) return this.bad(col, s, e);
+    const expStart = i;
+    if (i < e && (b[i] === 0x65 || b[i] === 0x45)) {
+      i++;
+      if (i < e && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+      const ds = i;
+      while (i < e && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
+      if (i === ds) return this.bad(col, s, e);
+    }
+    if (i !== e) return this.bad(col, s, e);
+    let is = intStart;
+    while (is < intEnd - 1 && b[is] === 0x30) is++;
+    const zero = intEnd - is <= 1 && (intEnd === is || b[is] === 0x30) && !hasNonZero(b, fracStart, fracEnd);
+    if (neg && !zero) out[o++] = 0x2d;
+    if (intEnd === intStart) out[o++] = 0x30;
+    for (let j = is; j < intEnd; j++) out[o++] = b[j] as number;
+    if (fracEnd > fracStart) {
+      out[o++] = 0x2e;
+      for (let j = fracStart; j < fracEnd; j++) out[o++] = b[j] as number;
+    }
+    for (let j = expStart; j < e; j++) out[o++] = b[j] as number;
+    return o;
+  }
+
   private bad(col: number, s: number, e: number): never {
     let raw = this.buf.toString('utf8', s, e);
     if (raw.includes('""')) raw = raw.replace(/""/g, '"');
     throw badValueError(this.src, this.tz, this.rowLine, this.names[col] as string, this.types[col] as PardotType, raw);
   }
+}
+
+function hasNonZero(b: Buffer, s: number, e: number): boolean {
+  for (let j = s; j < e; j++) if (b[j] !== 0x30) return true;
+  return false;
 }
 
 /** A Date cell's bytes: `YYYY-MM-DD`, optionally followed by ` 00:00:00` / `T00:00:00`. */

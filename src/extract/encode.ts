@@ -23,7 +23,8 @@
  */
 import type { ConnectorError } from '../errors.js';
 import type { FieldDef, PardotType } from '../streams.js';
-import { badTimeZoneError, badValueError, planHeader } from './messages.js';
+import { parseMultiValueCell } from '../custom-fields.js';
+import { badTimeZoneError, badValueError, canonicalHeader, planHeader } from './messages.js';
 import { createWallTimeConverter, isValidTimeZone } from './timezone.js';
 import type { CsvSource } from './types.js';
 
@@ -32,6 +33,8 @@ const K_INTEGER = 1;
 const K_BOOLEAN = 2;
 const K_DATETIME = 3;
 const K_DATE = 4;
+const K_NUMBER = 5;
+const K_MULTI = 6;
 
 const KIND: Record<PardotType, number> = {
   String: K_STRING,
@@ -39,7 +42,26 @@ const KIND: Record<PardotType, number> = {
   Boolean: K_BOOLEAN,
   DateTime: K_DATETIME,
   Date: K_DATE,
+  Number: K_NUMBER,
+  Multi: K_MULTI,
 };
+
+/** Number cell (custom fields) → JSON number text (integer part's leading zeros stripped), or null. */
+function numberText(cell: string): string | null {
+  const m = /^(-?)(\d*)(?:\.(\d*))?([eE][+-]?\d+)?$/.exec(cell);
+  if (!m) return null;
+  const [, sign, int = '', frac = '', exp = ''] = m;
+  if (int === '' && frac === '') return null;
+  const i = int.replace(/^0+(?=\d)/, '') || '0';
+  const zero = /^0*$/.test(int) && /^0*$/.test(frac);
+  return `${sign && !zero ? '-' : ''}${i}${frac ? `.${frac}` : ''}${exp}`;
+}
+
+/** Multi-valued cell (custom fields) → JSON array text, or 'null' when it holds no value. */
+function multiText(cell: string): string {
+  const v = parseMultiValueCell(cell);
+  return v.length === 0 ? 'null' : JSON.stringify(v);
+}
 
 /** Date: `YYYY-MM-DD`, or a midnight written with a time: the date alone, quoted; null if neither. */
 function dateText(cell: string): string | null {
@@ -90,6 +112,7 @@ function booleanText(cell: string): string | null {
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 export function compileRowEncoder(fields: readonly FieldDef[], header: string[], tz: string, src: CsvSource): RowEncoder {
+  header = canonicalHeader(fields, header);
   const plan = planHeader(fields, header, src);
 
   // Plan, in header order: the column index, the `"key":` prefix and the kind.
@@ -140,6 +163,12 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
             break;
           case K_DATE:
             v = dateText(cell);
+            break;
+          case K_NUMBER:
+            v = numberText(cell);
+            break;
+          case K_MULTI:
+            v = multiText(cell);
             break;
           default: {
             const r = toRfc(cell);

@@ -24,7 +24,7 @@ export function badValueError(src: CsvSource, tz: string, line: number, column: 
       ? `Expected 'YYYY-MM-DD HH:mm:ss' (or 'YYYY-MM-DD') wall time; check the timezone setting (${tz}) and report the value to Pardot support if it is not a date.`
       : type === 'Date'
         ? `Expected a date 'YYYY-MM-DD' (or a midnight 'YYYY-MM-DD 00:00:00'). This is a Pardot data or contract problem: report it with the export id.`
-        : `Expected ${type === 'Integer' ? 'an integer' : "'true', 'false', '1' or '0'"}. This is a Pardot data or contract problem: report it with the export id.`;
+        : `Expected ${type === 'Integer' ? 'an integer' : type === 'Number' ? 'a number' : "'true', 'false', '1' or '0'"}. This is a Pardot data or contract problem: report it with the export id.`;
   const v = truncate(value);
   return new ConnectorError(
     'CSV_BAD_VALUE',
@@ -71,6 +71,28 @@ export function headerMissingError(src: CsvSource, missing: string[], headerLeng
     `${where(src)} has no column for requested field(s) ${missing.join(', ')} (header has ${headerLength} columns). Pardot did not return a field that was asked for: check that the field exists for this object and that the connector's user may read it, or remove it from the stream's selected fields, then run again.`,
     { context: { ...ctx(src), line: 1, column: missing[0], missing } },
   );
+}
+
+/**
+ * The header with each column a requested field comes under renamed to that field's name: a cell
+ * equal to a field's name is that field; failing that, a cell equal to one of a field's aliases
+ * (a custom field's display name: CUSTOM_FIELD_HEADER_ALIASES in pardot/wire.ts, unverified) is
+ * that field, when exactly one requested field has it. Other cells are kept as they are.
+ */
+export function canonicalHeader(fields: readonly { name: string; aliases?: readonly string[] }[], header: string[]): string[] {
+  if (!fields.some((f) => f.aliases && f.aliases.length > 0)) return header;
+  const present = new Set(header);
+  const byAlias = new Map<string, string | null>();
+  for (const f of fields) {
+    if (present.has(f.name)) continue; // its column is there under its own name
+    for (const a of f.aliases ?? []) byAlias.set(a, byAlias.has(a) ? null : f.name);
+  }
+  const names = new Set(fields.map((f) => f.name));
+  return header.map((h) => {
+    if (names.has(h)) return h;
+    const n = byAlias.get(h);
+    return n ?? h;
+  });
 }
 
 /**

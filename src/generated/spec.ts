@@ -279,6 +279,56 @@ export const SPEC = {
         },
         "uniqueItems": true,
         "order": 20
+      },
+      "custom_fields": {
+        "title": "Custom fields (manual list)",
+        "description": "Optional: custom fields to add to the prospects (and prospect_accounts) schemas when the API user cannot read Pardot's custom field list (the \"Prospect > Prospects > Configure Fields\" ability). Each entry: name = the field's API name (Pardot's Field ID, e.g. Partner_Level__c), type = its Pardot type (Text, Textarea, Dropdown, Radio Button, Hidden, CRM User, Number, Date, Checkbox, Multi-Select), optional object (prospect, the default, or prospect_account), multiple = true when it records multiple responses, label = its display name. Fields Pardot lists are discovered without this; a listed field wins over an entry of the same name.",
+        "type": "array",
+        "items": {
+          "type": "object",
+          "required": [
+            "name"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "name": {
+              "type": "string",
+              "minLength": 1,
+              "pattern": "^[A-Za-z][A-Za-z0-9_]*$"
+            },
+            "type": {
+              "type": "string",
+              "enum": [
+                "Text",
+                "Textarea",
+                "TextArea",
+                "Dropdown",
+                "Radio Button",
+                "Hidden",
+                "CRM User",
+                "CRMUser",
+                "Number",
+                "Date",
+                "Checkbox",
+                "Multi-Select"
+              ]
+            },
+            "object": {
+              "type": "string",
+              "enum": [
+                "prospect",
+                "prospect_account"
+              ]
+            },
+            "multiple": {
+              "type": "boolean"
+            },
+            "label": {
+              "type": "string"
+            }
+          }
+        },
+        "order": 24
       }
     }
   }

@@ -1319,6 +1319,16 @@ export type VisitorActivitiesOnlyThoseWithAProspect = boolean
  * Optional: export only visitor activities of these type numbers (Pardot's Visitor Activity Types, e.g. 1 click, 2 view, 4 form success), sent as the procedure's type argument. Absent or empty: every type.
  */
 export type VisitorActivityTypes = number[]
+/**
+ * Optional: custom fields to add to the prospects (and prospect_accounts) schemas when the API user cannot read Pardot's custom field list (the "Prospect > Prospects > Configure Fields" ability). Each entry: name = the field's API name (Pardot's Field ID, e.g. Partner_Level__c), type = its Pardot type (Text, Textarea, Dropdown, Radio Button, Hidden, CRM User, Number, Date, Checkbox, Multi-Select), optional object (prospect, the default, or prospect_account), multiple = true when it records multiple responses, label = its display name. Fields Pardot lists are discovered without this; a listed field wins over an entry of the same name.
+ */
+export type CustomFieldsManualList = {
+name: string
+type?: ("Text" | "Textarea" | "TextArea" | "Dropdown" | "Radio Button" | "Hidden" | "CRM User" | "CRMUser" | "Number" | "Date" | "Checkbox" | "Multi-Select")
+object?: ("prospect" | "prospect_account")
+multiple?: boolean
+label?: string
+}[]
 
 export interface PardotExportConfig {
 pardot_business_unit_id: PardotBusinessUnitID
@@ -1343,6 +1353,7 @@ auth_base_url?: OAuthBaseURLOverride
 lookback_seconds?: LookbackSeconds
 visitor_activities_prospect_only?: VisitorActivitiesOnlyThoseWithAProspect
 visitor_activity_types?: VisitorActivityTypes
+custom_fields?: CustomFieldsManualList
 [k: string]: unknown | undefined
 }
 export interface OAuthRefreshTokenAUserAuthorisedTheConnectedApp {

@@ -193,3 +193,41 @@ export const MAX_WINDOW_DAYS = 364;
  * resolution). It is read to end windows at Pardot's "now" when the local clock runs ahead.
  */
 export const SERVER_DATE_HEADER = 'date';
+
+/**
+ * UNVERIFIED (Salesforce documents neither): how an export writes a multi-valued custom field
+ * (Checkbox, Multi-Select, or "record multiple responses") in one CSV cell. Both plausible forms
+ * are read: a cell that is a JSON array of strings (`["a","b"]`) is that array; any other cell is
+ * its values joined by `separator` (Salesforce's multi-select picklist convention). Values are
+ * kept exactly (no trimming). See parseMultiValueCell in src/custom-fields.ts.
+ */
+export const MULTI_VALUE_CELL = { separator: ';', jsonArray: true } as const;
+
+/**
+ * UNVERIFIED: the CSV column a custom field comes under. The connector requests a custom field by
+ * its API name (custom-fields `fieldId`); a header cell equal to that name is that field, and
+ * failing that a header cell equal to the field's display `name` (the other plausible form).
+ */
+export const CUSTOM_FIELD_HEADER_ALIASES = ['fieldId', 'name'] as const;
+
+/**
+ * Pardot custom field types (v5 custom-fields `type`) and how their values are typed. Multi-
+ * valued whatever the type: isRecordMultipleResponses. Source: custom-field-v5 reference page.
+ */
+export const CUSTOM_FIELD_TYPES: Readonly<Record<string, 'String' | 'Number' | 'Date' | 'Multi'>> = {
+  Text: 'String',
+  Textarea: 'String',
+  TextArea: 'String',
+  Dropdown: 'String',
+  'Radio Button': 'String',
+  Hidden: 'String',
+  'CRM User': 'String',
+  CRMUser: 'String',
+  Number: 'Number',
+  Date: 'Date',
+  Checkbox: 'Multi',
+  'Multi-Select': 'Multi',
+};
+
+/** The custom-fields object of the v5 API (prospect custom fields) and its ability. */
+export const CUSTOM_FIELDS_OBJECT = { object: 'custom-fields', ability: 'Prospect > Prospects > Configure Fields' } as const;

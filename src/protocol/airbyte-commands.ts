@@ -8,6 +8,7 @@ import { ConnectorError, toConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import { createRuntime, registerSecrets } from '../runtime.js';
 import { checkConnection } from '../sync/check.js';
+import { discoverStreams } from '../sync/custom-fields.js';
 import { parseState } from '../sync/state.js';
 import { STREAMS } from '../streams.js';
 import { AirbyteWriter, catalogMessage, connectionStatusMessage, errorTraceMessage, logMessage, specMessage } from './airbyte.js';
@@ -52,8 +53,9 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
     case 'discover': {
       try {
         const raw = await o.loadConfig();
-        createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
-        await writer.message(catalogMessage(STREAMS));
+        const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
+        // The business unit's custom fields extend prospects (and prospect_accounts): one query call.
+        await writer.message(catalogMessage(await discoverStreams(rt.api, rt.config, log, o.signal)));
         return 0;
       } catch (err) {
         await writer.message(errorTraceMessage(toConnectorError(err), o.clock.now()));

@@ -3,6 +3,7 @@
  * Airbyte's configured catalog and Singer's catalog are parsed into ConfiguredStream[] here.
  */
 import AjvModule from 'ajv';
+import { withCatalogCustomFields } from '../custom-fields.js';
 import { configError } from '../errors.js';
 import { STREAMS, findStream, selectFields, type ConfiguredStream, type StreamDef, type SyncMode } from '../streams.js';
 
@@ -55,8 +56,11 @@ export function parseAirbyteCatalog(raw: unknown): ConfiguredStream[] {
   };
   const seen = new Set<string>();
   return cat.streams.map((cs) => {
-    const def = findStream(cs.stream.name);
-    if (!def) catalogError(`The catalog names stream '${cs.stream.name}', which this connector does not have (streams: ${STREAMS.map((s) => s.name).join(', ')}).`);
+    const known = findStream(cs.stream.name);
+    if (!known) catalogError(`The catalog names stream '${cs.stream.name}', which this connector does not have (streams: ${STREAMS.map((s) => s.name).join(', ')}).`);
+    const props = cs.stream.json_schema?.properties;
+    // Custom fields come with the catalog's schema (discover wrote them with x-pardot-custom).
+    const def = known.kind === 'export' ? withCatalogCustomFields(known, props) : known;
     if (seen.has(def.name)) catalogError(`The catalog names stream '${def.name}' twice.`);
     seen.add(def.name);
     if (cs.sync_mode !== 'full_refresh' && cs.sync_mode !== 'incremental') {
@@ -72,7 +76,6 @@ export function parseAirbyteCatalog(raw: unknown): ConfiguredStream[] {
     if (!def.syncModes.includes(cs.sync_mode)) {
       catalogError(`Stream '${def.name}' offers sync_mode ${def.syncModes.join(', ')} only, not '${cs.sync_mode}'.`);
     }
-    const props = cs.stream.json_schema?.properties;
     const fields = selectFields(def, props ? Object.keys(props) : undefined);
     return { stream: def, syncMode: cs.sync_mode, fields };
   });

@@ -8,6 +8,7 @@
  * https://hub.meltano.com/singer/spec#metadata
  */
 import { configError } from '../errors.js';
+import { withCatalogCustomFields } from '../custom-fields.js';
 import { STREAMS, findStream, syncModes, type StreamDef } from '../streams.js';
 import { selectFields, type ConfiguredStream, type SyncMode } from './catalog.js';
 
@@ -117,14 +118,16 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
     if (!isObj(entry)) catalogError('A catalog stream entry is not an object.');
     const id = typeof entry.tap_stream_id === 'string' ? entry.tap_stream_id : typeof entry.stream === 'string' ? entry.stream : undefined;
     if (!id) catalogError("A catalog stream entry has neither 'tap_stream_id' nor 'stream'.");
-    const def = findStream(id);
-    if (!def) catalogError(`The catalog names stream '${id}', which this connector does not have (streams: ${STREAMS.map((s) => s.name).join(', ')}).`);
+    const known = findStream(id);
+    if (!known) catalogError(`The catalog names stream '${id}', which this connector does not have (streams: ${STREAMS.map((s) => s.name).join(', ')}).`);
+    const schema = isObj(entry.schema) ? entry.schema : undefined;
+    // Custom fields come with the catalog's schema (discover wrote them with x-pardot-custom).
+    const def = known.kind === 'export' ? withCatalogCustomFields(known, schema && isObj(schema.properties) ? schema.properties : undefined) : known;
     if (seen.has(def.name)) catalogError(`The catalog names stream '${def.name}' twice.`);
     seen.add(def.name);
 
     const md = metadataMap(entry, def.name);
     const root = md.get('[]');
-    const schema = isObj(entry.schema) ? entry.schema : undefined;
     // Legacy Singer catalogs mark selection on the schema itself.
     const legacy = typeof schema?.selected === 'boolean' ? schema.selected : false;
     if (!isSelected(root, legacy)) continue;

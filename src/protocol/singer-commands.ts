@@ -3,6 +3,7 @@
  * loaders (cli.ts reads the files and the environment), messages go to a LineSink, progress and
  * errors to a TextSink; the result is the exit code. Same core as runAirbyte: runRead's events.
  */
+import { discoverStreams } from '../sync/custom-fields.js';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { toConnectorError } from '../errors.js';
@@ -137,8 +138,9 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
     case 'discover':
       try {
         const raw = await o.loadConfig();
-        createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
-        await o.out.write(JSON.stringify(buildSingerCatalog(STREAMS)) + '\n');
+        const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
+        // The business unit's custom fields extend prospects (and prospect_accounts): one query call.
+        await o.out.write(JSON.stringify(buildSingerCatalog(await discoverStreams(rt.api, rt.config, log, o.signal))) + '\n');
         return 0;
       } catch (err) {
         o.err.write(errorLine(err, o.redactor));

@@ -17,6 +17,11 @@ export interface InFlightExport {
    * resumed only for the same request. Absent in states written before it existed.
    */
   fingerprint?: string;
+  /**
+   * Which part of a window split over several exports (more fields than one export takes), from 0;
+   * absent: 0 (a window of one export).
+   */
+  part?: number;
 }
 
 /** A stream's resumable state, shared by both protocols (Airbyte stream_state, Singer bookmark). */

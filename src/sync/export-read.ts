@@ -14,11 +14,12 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { ConnectorError, configError, isConnectorError } from '../errors.js';
-import { offsetMinutesAt } from '../extract/timezone.js';
+import { SpillJoin, type JoinStats } from '../extract/join.js';
+import { createWallTimeConverter, offsetMinutesAt } from '../extract/timezone.js';
 import type { JobPort, JobSnapshot } from '../jobs/types.js';
 import { waitForJob } from '../jobs/run-job.js';
 import type { CreateExportRequest, ProcedureArgValue } from '../pardot/types.js';
-import { DELETED_ALL, DELETED_ONLY, OBJECT_NAMES, VISITOR_ACTIVITY_ARGS, boolArg, typesArg } from '../pardot/wire.js';
+import { DELETED_ALL, DELETED_ONLY, MAX_FIELDS_PER_EXPORT, OBJECT_NAMES, VISITOR_ACTIVITY_ARGS, boolArg, typesArg } from '../pardot/wire.js';
 import type { ConfiguredStream, ExportStreamDef, FieldDef } from '../streams.js';
 import type { InFlightExport, LogLevel, RecordsEvent, SyncEvent } from './events.js';
 import { mergeBounded } from './merge.js';
@@ -70,6 +71,25 @@ export function requestedFields(cs: ConfiguredStream): FieldDef[] {
   return (cs.stream as ExportStreamDef).fields.filter((f) => names.has(f.name));
 }
 
+/**
+ * The fields of a window's exports: one export when they fit in the stream's maxFields (150),
+ * else as many as needed, each with the key and the cursor and its share of the others (stream
+ * order kept), whose rows are joined by key (extract/join.ts).
+ */
+export function splitFields(fields: readonly FieldDef[], stream: Pick<ExportStreamDef, 'cursorField' | 'maxFields'>): FieldDef[][] {
+  const max = stream.maxFields ?? MAX_FIELDS_PER_EXPORT;
+  if (fields.length <= max) return [[...fields]];
+  const always = fields.filter((f) => f.name === 'id' || f.name === stream.cursorField);
+  const rest = fields.filter((f) => f.name !== 'id' && f.name !== stream.cursorField);
+  const per = max - always.length;
+  const parts = Math.ceil(rest.length / per);
+  // Balanced parts (not 148 + 2): each export of a window costs about the same.
+  const size = Math.ceil(rest.length / parts);
+  const out: FieldDef[][] = [];
+  for (let i = 0; i < rest.length; i += size) out.push([...always, ...rest.slice(i, i + size)]);
+  return out;
+}
+
 /** A short hash of an export request (object, procedure, arguments, fields): an in-flight export is resumed only for the same. */
 export function requestFingerprint(req: CreateExportRequest): string {
   const args = Object.keys(req.procedure.arguments)
@@ -103,7 +123,8 @@ export const MAX_EXPIRED_RECREATES = 2;
 
 
 interface PlannedWindow extends Window {
-  resumeId?: string;
+  /** Saved exports to resume, by part (a window of one export: one entry). */
+  resumeIds?: (string | undefined)[];
 }
 
 /** A window's export, complete, with the fields it was created with (what its CSV columns are). */
@@ -208,7 +229,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
       procedure: { name: stream.procedure, arguments: procedureArgs(stream, config, w) },
     });
     const superseded: string[] = [];
-    const windows = planWithResume(from, to, prior.inFlight, (w) => requestFingerprint(specOf(w, fields)), stream.name, superseded);
+    const windows = planWithResume(from, to, prior.inFlight, (w) => splitFields(fields, stream).map((f) => requestFingerprint(specOf(w, f))), stream.name, superseded);
     const state: CursorState = { cursor: incremental ? (prior.cursor ?? null) : null, inFlight: [] };
     let sinceLastState = 0;
     const stateEvent = (): SyncEvent => {
@@ -229,21 +250,27 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
     }
     log('INFO', `${stream.name}: ${windows.length} window(s) from ${toCursor(windows[0]!.start)} to ${toCursor(to)}.`);
 
-    const track = (w: Window, id: string, createdAt: string | null, fingerprint: string) => {
-      state.inFlight = state.inFlight.filter((f) => !(Date.parse(f.start) === w.start));
-      state.inFlight.push({ id, start: toCursor(w.start), end: toCursor(w.end), createdAt: createdAt ?? '', fingerprint });
-      state.inFlight.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    const track = (w: Window, part: number, id: string, createdAt: string | null, fingerprint: string) => {
+      state.inFlight = state.inFlight.filter((f) => !(Date.parse(f.start) === w.start && (f.part ?? 0) === part));
+      state.inFlight.push({ id, start: toCursor(w.start), end: toCursor(w.end), createdAt: createdAt ?? '', fingerprint, ...(part > 0 ? { part } : {}) });
+      state.inFlight.sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || (a.part ?? 0) - (b.part ?? 0));
       summary.exports++;
       enqueue(stateEvent());
     };
-    const startJob = (w: PlannedWindow, resumeId?: string): Promise<StartedJob> => {
-      if (api.apiCallsTotal() + estCallsPerWindow > ceiling) {
+    /**
+     * A window's exports, complete: one, or one per part of a split field list (created one after
+     * the other: Pardot runs an account's exports one at a time, and polling a queued one wastes calls).
+     */
+    const startJob = (w: PlannedWindow, resumeIds?: readonly (string | undefined)[]): Promise<StartedJob[]> => {
+      const parts = splitFields(fields, stream).length;
+      const estimate = estCallsPerWindow * parts;
+      if (api.apiCallsTotal() + estimate > ceiling) {
         // Rejected, not thrown: a window queued while the one before it downloads must not stop
         // that download; the refusal surfaces in window order, after the earlier STATE.
         const refused = Promise.reject(new ConnectorError(
           'API_CALL_CEILING',
-          `Not starting ${stream.name} window ${describeWindow(w)}: it may need ${estCallsPerWindow} API calls ` +
-            `(create, polls up to export_timeout_minutes, a download) and only ` +
+          `Not starting ${stream.name} window ${describeWindow(w)}: it may need ${estimate} API calls ` +
+            `(${parts > 1 ? `${parts} exports of its split field list, each with ` : ''}create, polls up to export_timeout_minutes, a download) and only ` +
             `${Math.max(0, ceiling - api.apiCallsTotal())} remain under the ceiling (max_api_calls or today's Pardot budget). ` +
             `State up to the last finished window is saved; run again later or raise max_api_calls.`,
           { failureType: 'transient_error', context: { stream: stream.name, window: { start: toCursor(w.start), end: toCursor(w.end) } } },
@@ -252,27 +279,34 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
         return refused;
       }
       const label = `${stream.name} ${describeWindow(w)}`;
-      const p = (async (): Promise<StartedJob> => {
-        let resume = resumeId;
+      const p = (async (): Promise<StartedJob[]> => {
+        let resume = resumeIds;
         for (;;) {
           const used = fields;
-          const spec = specOf(w, used);
-          const fingerprint = requestFingerprint(spec);
+          const split = splitFields(used, stream);
           try {
-            const snap = await waitForJob({
-              port: resume === undefined ? o.port : resumeTolerantPort(o.port, resume, label, log),
-              spec,
-              clock,
-              pollInitialMs: config.pollInitialMs,
-              pollMaxMs: config.pollMaxMs,
-              deadlineMs: config.exportDeadlineMs,
-              resumeId: resume,
-              signal,
-              onCreated: (id, s) => track(w, id, s.createdAt, fingerprint),
-              log,
-              label,
-            });
-            return { snap, fields: used };
+            const out: StartedJob[] = [];
+            for (let i = 0; i < split.length; i++) {
+              const spec = specOf(w, split[i]!);
+              const fingerprint = requestFingerprint(spec);
+              const rid = resume?.[i];
+              const partLabel = split.length > 1 ? `${label} (export ${i + 1} of ${split.length})` : label;
+              const snap = await waitForJob({
+                port: rid === undefined ? o.port : resumeTolerantPort(o.port, rid, partLabel, log),
+                spec,
+                clock,
+                pollInitialMs: config.pollInitialMs,
+                pollMaxMs: config.pollMaxMs,
+                deadlineMs: config.exportDeadlineMs,
+                resumeId: rid,
+                signal,
+                onCreated: (id, s) => track(w, i, id, s.createdAt, fingerprint),
+                log,
+                label: partLabel,
+              });
+              out.push({ snap, fields: split[i]! });
+            }
+            return out;
           } catch (e) {
             // Judged against the fields this request sent: another window of the pipeline may have
             // dropped the same field meanwhile, and then this one is simply requested again.
@@ -289,11 +323,38 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
       return p;
     };
 
-    const pending: Array<{ w: PlannedWindow; job: Promise<StartedJob> }> = [];
+    /**
+     * The straggler rule of split windows: a row missing from a part, or whose cursor differs
+     * between parts, changed (or was deleted) between the part exports. It is not emitted from the
+     * window (it would mix two versions); the saved cursor stays at the newest cursor seen for it
+     * (floored to the second, the earliest over all stragglers) for the rest of the run, so the next
+     * run reads it again whole, where its current version now falls. Rows after that point are read
+     * again too (at least once: de-duplicate on the primary key).
+     */
+    let holdBack: number | null = null;
+    const holdBackFor = (w: Window, st: JoinStats): void => {
+      const toRfc = createWallTimeConverter(timezone);
+      let earliest = w.end;
+      for (const c of st.stragglerCursors) {
+        const iso = c === '' ? null : toRfc(c);
+        const ms = iso === null ? NaN : Date.parse(iso);
+        earliest = Math.min(earliest, Number.isFinite(ms) ? floorToSecond(ms) : w.start);
+      }
+      earliest = Math.max(earliest, w.start);
+      holdBack = holdBack === null ? earliest : Math.min(holdBack, earliest);
+      log(
+        'WARN',
+        `${stream.name}: ${st.stragglers} row(s) of window ${describeWindow(w)} were not alike in every export of its split field list ` +
+          `(changed or deleted between those exports); they are not emitted from this window, and the saved cursor stays at ` +
+          `${toCursor(holdBack)} so that the next run reads them again whole (rows after it are read again too: de-duplicate on the primary key).`,
+      );
+    };
+
+    const pending: Array<{ w: PlannedWindow; job: Promise<StartedJob[]> }> = [];
     let next = 0;
     const startNext = () => {
       const w = windows[next++]!;
-      pending.push({ w, job: startJob(w, w.resumeId) });
+      pending.push({ w, job: startJob(w, w.resumeIds) });
     };
     startNext();
     let rowsTotal = 0;
@@ -319,9 +380,18 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
         while (next < windows.length && pending.length < config.pipelineDepth) startNext();
         let recreated = 0;
         let rows = 0;
+        let joinStats: JoinStats | null = null;
         for (;;) {
           try {
-            const { snap: job, fields: jobFields } = ready;
+            if (ready.length > 1) {
+              // A split window: its parts' rows joined by id, then emitted as one file would be.
+              joinStats = yield* readJoined(cs, ready, head.w, signal, (n) => {
+                rows += n;
+                sinceLastState += n;
+              });
+              break;
+            }
+            const { snap: job, fields: jobFields } = ready[0]!;
             checkTimezone(job.createdAt, timezone, { stream: stream.name, exportId: job.id }, (m) => log('WARN', m));
             const files = job.files.map((url) => () => readFile(cs, jobFields, job.id, url, signal));
             // Batches a stop leaves unseen give their buffers back (a parse worker's are reused).
@@ -345,15 +415,16 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
             recreated++;
             log(
               'WARN',
-              `${stream.name}: export ${ready.snap.id} for ${describeWindow(head.w)} expired before it was downloaded; re-creating it. ` +
+              `${stream.name}: export ${ready.map((j) => j.snap.id).join(', ')} for ${describeWindow(head.w)} expired before it was downloaded; re-creating it. ` +
                 `${rows} row(s) of this window already emitted will be emitted again (de-duplicate on the primary key).`,
             );
             ready = yield* flushWhile(startJob(head.w));
           }
         }
+        if (joinStats !== null && joinStats.stragglers > 0) holdBackFor(head.w, joinStats);
         pending.shift();
         state.inFlight = state.inFlight.filter((f) => Date.parse(f.start) !== head.w.start);
-        state.cursor = head.w.end;
+        state.cursor = holdBack === null ? head.w.end : Math.min(head.w.end, holdBack);
         rowsTotal += rows;
         summary.rows = rowsTotal;
         summary.windows++;
@@ -383,30 +454,44 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
     from: number,
     to: number,
     inFlight: InFlightExport[],
-    fingerprintOf: (w: Window) => string,
+    fingerprintOf: (w: Window) => string[],
     streamName: string,
     superseded: string[],
   ): PlannedWindow[] {
     const out: PlannedWindow[] = [];
     let cur = floorToSecond(from);
-    const sorted = [...inFlight].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-    for (const f of sorted) {
-      const s = Date.parse(f.start);
-      const e = Date.parse(f.end);
+    // Saved exports by window (a split window has one per part).
+    const groups = new Map<string, InFlightExport[]>();
+    for (const f of [...inFlight].sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || (a.part ?? 0) - (b.part ?? 0))) {
+      const k = `${Date.parse(f.start)}/${Date.parse(f.end)}`;
+      groups.set(k, [...(groups.get(k) ?? []), f]);
+    }
+    let used = 0;
+    for (const group of groups.values()) {
+      const s = Date.parse(group[0]!.start);
+      const e = Date.parse(group[0]!.end);
       if (s !== cur || !(e > s) || e - s > maxWindowMs(config.windowDays) || e > to) break; // never a cursor past this run's end
       const w: Window = { start: s, end: e };
-      if (f.fingerprint !== fingerprintOf(w)) {
+      const fps = fingerprintOf(w);
+      const resumeIds: (string | undefined)[] = fps.map(() => undefined);
+      for (const f of group) {
+        const part = f.part ?? 0;
+        if (part < fps.length && f.fingerprint === fps[part] && resumeIds[part] === undefined) {
+          resumeIds[part] = f.id;
+          continue;
+        }
         log(
           'WARN',
           `${streamName}: saved export ${f.id} for ${describeWindow(w)} was created for ${f.fingerprint ? 'another request (fields, arguments or object changed since)' : 'a request this version cannot compare (no fingerprint in state)'}; ` +
             `creating a new export for that window instead of resuming it.`,
         );
-        out.push(w);
         superseded.push(f.id);
-      } else out.push({ ...w, resumeId: f.id });
+      }
+      out.push(resumeIds.some((id) => id !== undefined) ? { ...w, resumeIds } : w);
+      used += group.length;
       cur = e;
     }
-    const unused = sorted.length - out.length;
+    const unused = inFlight.length - used;
     if (unused > 0) log('WARN', `${unused} export(s) in flight in the saved state do not continue from the cursor and are not reused.`);
     return [...out, ...planWindows(cur, to, config.windowDays)];
   }
@@ -441,6 +526,109 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
         `Pardot refused a result file of ${streamName} export ${exportId} (${(e as ConnectorError).message}) and the export reads as expired; it has to be created again.`,
         { failureType: 'transient_error', context: { stream: streamName, exportId } },
       );
+    }
+  }
+
+  /**
+   * A split window: every part's files spilled into a hash join (extract/join.ts: temporary files,
+   * bounded memory, removed at the end and on failure), then the joined rows converted by the same
+   * extraction as one export's file and emitted. Returns the join's figures (stragglers).
+   */
+  async function* readJoined(
+    cs: ConfiguredStream,
+    jobs: readonly StartedJob[],
+    w: Window,
+    signal: AbortSignal,
+    count: (rows: number) => void,
+  ): AsyncGenerator<SyncEvent, JoinStats> {
+    const stream = cs.stream as ExportStreamDef;
+    for (const j of jobs) checkTimezone(j.snap.createdAt, timezone, { stream: stream.name, exportId: j.snap.id }, (m) => log('WARN', m));
+    const joiner = await SpillJoin.create({ parts: jobs.length, key: 'id', cursor: stream.cursorField });
+    try {
+      const tasks = jobs.flatMap((j, part) => j.snap.files.map((url) => ({ part, exportId: j.snap.id, url })));
+      let next = 0;
+      let failed = false;
+      const worker = async (): Promise<void> => {
+        while (!failed && next < tasks.length) {
+          const t = tasks[next++]!;
+          try {
+            await spillFile(joiner, t.part, t.exportId, t.url, signal);
+          } catch (e) {
+            failed = true;
+            throw e;
+          }
+        }
+      };
+      const settled = yield* flushWhile(Promise.allSettled(Array.from({ length: Math.min(downloadConcurrency, Math.max(1, tasks.length)) }, worker)));
+      const bad = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (bad) throw bad.reason;
+      // The union of the parts' fields, in stream order: what the joined file's columns are.
+      const names = new Set(jobs.flatMap((j) => j.fields.map((f) => f.name)));
+      const fields = stream.fields.filter((f) => names.has(f.name)).map((f) => jobs.flatMap((j) => j.fields).find((x) => x.name === f.name) ?? f);
+      const extractedAt = clock.now();
+      const frame = o.recordFrame(stream.name, extractedAt);
+      const body = joiner.joined();
+      const first = yield* flushWhile(body.next());
+      if (!first.done) {
+        const rest = (async function* () {
+          yield first.value;
+          yield* body;
+        })();
+        const batches = extract(rest, {
+          stream: stream.name,
+          exportId: jobs.map((j) => j.snap.id).join('+'),
+          file: `the join of ${describeWindow(w)}`,
+          fields,
+          timezone,
+          frame,
+        });
+        try {
+          for (;;) {
+            const r = yield* flushWhile(batches.next());
+            if (r.done) break;
+            count(r.value.ends.length);
+            yield { type: 'records', stream: stream.name, encoded: r.value, extractedAt };
+          }
+        } finally {
+          await batches.return(undefined);
+        }
+      } else {
+        // Drain the join (no joined row): it still counts the stragglers.
+        for (;;) if ((await body.next()).done) break;
+      }
+      log(
+        'INFO',
+        `${stream.name} ${describeWindow(w)}: joined ${joiner.stats.joined} row(s) from ${jobs.length} exports (${joiner.stats.rowsPerPart.join(' + ')} rows; ` +
+          `${Math.round(joiner.stats.spilledBytes / 1048576)} MB through temporary files).`,
+      );
+      return joiner.stats;
+    } finally {
+      await joiner.close();
+    }
+  }
+
+  /** One result file of a split window's part into the join; a body cut off mid-file is fetched again, skipping the rows already taken. */
+  async function spillFile(joiner: SpillJoin, part: number, exportId: string, url: string, signal: AbortSignal): Promise<void> {
+    let taken = 0;
+    for (let attempt = 1; ; attempt++) {
+      const body = await openResult(cs.stream.name, exportId, url, signal);
+      try {
+        await joiner.addFile(part, body, { stream: cs.stream.name, exportId, file: url }, taken, () => taken++);
+        return;
+      } catch (err) {
+        if (signal.aborted || isConnectorError(err) || attempt >= MAX_DOWNLOAD_ATTEMPTS) {
+          if (isConnectorError(err) || signal.aborted) throw err;
+          throw new ConnectorError(
+            'DOWNLOAD_FAILED',
+            `Downloading ${cs.stream.name} export ${exportId} file failed ${attempt} times (${(err as Error).message}); state up to the last finished window is saved.`,
+            { failureType: 'transient_error', context: { stream: cs.stream.name, exportId, file: url }, cause: err },
+          );
+        }
+        log('WARN', `${cs.stream.name}: download of export ${exportId} was cut off after ${taken} row(s) (${(err as Error).message}); fetching the file again and skipping them.`);
+        await clock.sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), signal);
+      } finally {
+        body.destroy();
+      }
     }
   }
 

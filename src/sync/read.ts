@@ -17,6 +17,7 @@ import type { PardotObject } from '../pardot/wire.js';
 import type { ConfiguredStream } from '../streams.js';
 import type { LogLevel, StreamStatus, StreamSummary, SyncEvent } from './events.js';
 import { EventQueue } from './event-queue.js';
+import { dropRemovedCustomFields } from './custom-fields.js';
 import { readExportStream } from './export-read.js';
 import { readQueryStream } from './query-read.js';
 import type { ReaderContext, StreamReader } from './reader.js';
@@ -130,6 +131,9 @@ export async function* runRead(o: ReadOptions): AsyncGenerator<SyncEvent> {
         resolveTimezone({ api, configured: config.timezone, since: config.startDate, objects: evidenceObjects(o.streams), now: clock.now(), signal: o.signal, log }).then((r) => r.zone),
       )
     : config.timezone;
+  yield* drain();
+  // Schema drift: selected custom fields Pardot no longer lists are left out (WARN), before any export.
+  yield* flushWhile(dropRemovedCustomFields(o.streams, api, config, log, o.signal));
   yield* drain();
   const to = syncEnd();
   // A full refresh keeps no cursor for the next run, so it needs no lookback (rows Pardot makes

@@ -42,6 +42,7 @@ const inFlightSchema = {
     end: { type: 'string', format: 'date-time' },
     createdAt: { type: ['string', 'null'] },
     fingerprint: { type: 'string' },
+    part: { type: 'integer', minimum: 0 },
   },
 };
 /** Schema of the validator below; compiled without ajv's meta-schema check (start-up time), so
@@ -135,6 +136,7 @@ function parseStreamValue(stream: StreamDef, value: unknown): CursorState {
         end: String(f.end),
         createdAt: typeof f.createdAt === 'string' ? f.createdAt : '',
         ...(typeof f.fingerprint === 'string' ? { fingerprint: f.fingerprint } : {}),
+        ...(typeof f.part === 'number' && f.part > 0 ? { part: f.part } : {}),
       }))
     : [];
   const lastId = typeof value.last_id === 'number' && cursor !== null ? value.last_id : null;

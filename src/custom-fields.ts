@@ -1,0 +1,207 @@
+/**
+ * Custom fields as DATA: what a business unit's custom field is (from the v5 custom-fields object,
+ * or the `custom_fields` setting), how it types, and how it extends an export stream's fields and
+ * JSON schema. Pure functions; reading them from Pardot is the sync core's (sync/custom-fields.ts).
+ *
+ * A custom field's schema property carries where it came from:
+ *   { "type": ["null", "number"], "x-pardot-type": "Number", "x-pardot-custom": true, "title": "Partner Level" }
+ * and a catalog built from discover carries those properties back, so a read knows each selected
+ * custom field and its conversion from the catalog alone (the JSON type decides the conversion).
+ */
+import { configError } from './errors.js';
+import { CUSTOM_FIELD_TYPES, MULTI_VALUE_CELL, type PardotObject } from './pardot/wire.js';
+import type { ExportStreamDef, FieldDef, PardotType } from './streams.js';
+
+export interface CustomField {
+  /** The export object whose rows carry it. */
+  object: PardotObject;
+  /** API name (custom-fields `fieldId`): the key it is requested and emitted under. */
+  name: string;
+  /** Display name (custom-fields `name`), when known. */
+  label: string | null;
+  /** Pardot's type as the custom-fields object names it (Text, Number, Date, Checkbox, Multi-Select, ...). */
+  pardotType: string;
+  /** isRecordMultipleResponses: the field keeps every response (multi-valued whatever its type). */
+  multiple: boolean;
+}
+
+/** Export streams that carry an object's custom fields (deletion captures stay id-only). */
+export const CUSTOM_FIELD_STREAMS: Readonly<Partial<Record<PardotObject, string>>> = {
+  prospect: 'prospects',
+  prospectAccount: 'prospect_accounts',
+};
+
+/** The conversion of a custom field's cells. Unknown Pardot types read as text. */
+export function customKind(cf: Pick<CustomField, 'pardotType' | 'multiple'>): Extract<PardotType, 'String' | 'Number' | 'Date' | 'Multi'> {
+  if (cf.multiple) return 'Multi';
+  return CUSTOM_FIELD_TYPES[cf.pardotType] ?? 'String';
+}
+
+/** The JSON schema property of a custom field (nullable; where it came from in x-pardot-*). */
+export function customFieldProperty(cf: CustomField): Record<string, unknown> {
+  const kind = customKind(cf);
+  const type =
+    kind === 'Multi'
+      ? { type: ['null', 'array'], items: { type: 'string' } }
+      : kind === 'Number'
+        ? { type: ['null', 'number'] }
+        : kind === 'Date'
+          ? { type: ['null', 'string'], format: 'date' }
+          : { type: ['null', 'string'] };
+  return {
+    ...type,
+    ...(cf.label ? { title: cf.label } : {}),
+    'x-pardot-type': cf.pardotType,
+    ...(cf.multiple ? { 'x-pardot-multiple': true } : {}),
+    'x-pardot-custom': true,
+  };
+}
+
+/** A custom field's CSV conversion from its schema property (a catalog's), or null when not a custom field's. */
+export function customFieldOfProperty(name: string, p: unknown): FieldDef | null {
+  if (typeof p !== 'object' || p === null || (p as Record<string, unknown>)['x-pardot-custom'] !== true) return null;
+  const prop = p as Record<string, unknown>;
+  const types = Array.isArray(prop.type) ? prop.type : [prop.type];
+  const type: PardotType = types.includes('array')
+    ? 'Multi'
+    : types.includes('number') || types.includes('integer')
+      ? 'Number'
+      : prop.format === 'date'
+        ? 'Date'
+        : 'String';
+  const title = typeof prop.title === 'string' && prop.title !== name ? [prop.title] : [];
+  return { name, type, custom: true, ...(title.length > 0 ? { aliases: title } : {}) };
+}
+
+/**
+ * A multi-valued cell's values (MULTI_VALUE_CELL, unverified): a JSON array of strings is that
+ * array; any other text is split on the separator. Values are kept exactly; empty pieces (two
+ * separators in a row, or one at an end) are dropped, since Pardot stores no empty value.
+ */
+export function parseMultiValueCell(text: string): string[] {
+  if (MULTI_VALUE_CELL.jsonArray && text.charCodeAt(0) === 0x5b /* [ */) {
+    try {
+      const v: unknown = JSON.parse(text);
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    } catch {
+      // not JSON: a value that starts with '[', split as text below
+    }
+  }
+  return text.split(MULTI_VALUE_CELL.separator).filter((x) => x.length > 0);
+}
+
+/** Pardot's custom field records (v5 custom-fields) as CustomFields of `object`; records without an API name are skipped. */
+export function customFieldsOfRecords(records: readonly Record<string, unknown>[], object: PardotObject = 'prospect'): CustomField[] {
+  const out: CustomField[] = [];
+  for (const r of records) {
+    const name = typeof r.fieldId === 'string' ? r.fieldId : '';
+    if (name === '') continue;
+    out.push({
+      object,
+      name,
+      label: typeof r.name === 'string' && r.name !== '' ? r.name : null,
+      pardotType: typeof r.type === 'string' ? r.type : 'Text',
+      multiple: r.isRecordMultipleResponses === true,
+    });
+  }
+  return out;
+}
+
+/** One entry of the `custom_fields` setting (validated by the config schema). */
+export interface CustomFieldSetting {
+  name: string;
+  type?: string;
+  object?: 'prospect' | 'prospect_account';
+  multiple?: boolean;
+  label?: string;
+}
+
+/** The `custom_fields` setting as CustomFields (its `object` defaults to prospect). */
+export function customFieldsOfSetting(entries: readonly CustomFieldSetting[] | undefined): CustomField[] {
+  return (entries ?? []).map((e) => {
+    const type = e.type ?? 'Text';
+    if (!(type in CUSTOM_FIELD_TYPES)) {
+      throw configError(
+        'CONFIG_INVALID',
+        `config 'custom_fields': field '${e.name}' has type '${type}'; use one of ${Object.keys(CUSTOM_FIELD_TYPES).join(', ')} (Pardot's custom field types).`,
+        { field: 'custom_fields' },
+      );
+    }
+    return {
+      object: e.object === 'prospect_account' ? 'prospectAccount' : 'prospect',
+      name: e.name,
+      label: e.label ?? null,
+      pardotType: type,
+      multiple: e.multiple === true,
+    };
+  });
+}
+
+/**
+ * Merges custom field lists, the first naming a field winning (Pardot's list before the setting's).
+ */
+export function mergeCustomFields(...lists: readonly CustomField[][]): CustomField[] {
+  const seen = new Set<string>();
+  const out: CustomField[] = [];
+  for (const list of lists) {
+    for (const cf of list) {
+      const key = `${cf.object}\u0000${cf.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(cf);
+    }
+  }
+  return out;
+}
+
+/**
+ * The export stream with custom fields added (after its standard fields, in the given order) to
+ * its fields and its JSON schema. A custom field named like a standard field is left out, through
+ * `skipped` (the caller warns).
+ */
+export function withCustomFields(stream: ExportStreamDef, customs: readonly CustomField[], skipped?: (cf: CustomField) => void): ExportStreamDef {
+  const mine = customs.filter((cf) => CUSTOM_FIELD_STREAMS[cf.object] === stream.name);
+  if (mine.length === 0) return stream;
+  const names = new Set(stream.fields.map((f) => f.name));
+  const fields: FieldDef[] = [...stream.fields];
+  const schema = stream.jsonSchema as { properties: Record<string, unknown> } & Record<string, unknown>;
+  const properties: Record<string, unknown> = { ...schema.properties };
+  for (const cf of mine) {
+    if (names.has(cf.name)) {
+      skipped?.(cf);
+      continue;
+    }
+    names.add(cf.name);
+    fields.push({ name: cf.name, type: customKind(cf), custom: true, ...(cf.label && cf.label !== cf.name ? { aliases: [cf.label] } : {}) });
+    properties[cf.name] = customFieldProperty(cf);
+  }
+  return { ...stream, fields, jsonSchema: { ...schema, properties } };
+}
+
+/**
+ * The export stream extended by the custom fields a catalog's schema declares (properties with
+ * `x-pardot-custom: true`, as discover wrote them), so that a read converts each as discovered.
+ */
+export function withCatalogCustomFields(stream: ExportStreamDef, properties: Record<string, unknown> | undefined): ExportStreamDef {
+  if (!properties || !CUSTOM_FIELD_STREAMS_BY_NAME.has(stream.name)) return stream;
+  const names = new Set(stream.fields.map((f) => f.name));
+  const extra: FieldDef[] = [];
+  const props: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(properties)) {
+    if (names.has(name)) continue;
+    const f = customFieldOfProperty(name, p);
+    if (f === null) continue;
+    extra.push(f);
+    props[name] = p;
+  }
+  if (extra.length === 0) return stream;
+  const schema = stream.jsonSchema as { properties: Record<string, unknown> } & Record<string, unknown>;
+  return { ...stream, fields: [...stream.fields, ...extra], jsonSchema: { ...schema, properties: { ...schema.properties, ...props } } };
+}
+
+const CUSTOM_FIELD_STREAMS_BY_NAME: ReadonlySet<string> = new Set(Object.values(CUSTOM_FIELD_STREAMS));
+
+/** Whether an export stream can carry custom fields. */
+export function takesCustomFields(streamName: string): boolean {
+  return CUSTOM_FIELD_STREAMS_BY_NAME.has(streamName);
+}
