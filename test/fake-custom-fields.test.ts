@@ -15,12 +15,15 @@ import {
   CUSTOM_FIELD_OBJECT_FIELDS,
   CUSTOM_FIELD_TYPES,
   exportableFields,
+  exportColumns,
   formatWallTime,
+  headerLine,
   generateData,
   isMultiValued,
   lazyProspects,
   MAX_FIELDS,
   MISSING_ABILITY,
+  rowRenderer,
   startFakePardot,
   type FakeCustomField,
   type FakeExport,
@@ -358,6 +361,41 @@ describe('fake Pardot onExportComplete and the function form of staticResults', 
     const inWindow = data.prospect.filter((r) => r.isDeleted !== true && (r.updatedAt as Date).getTime() > START.getTime());
     expect(fromData.rows.length).toBeGreaterThan(0);
     expect(fromData.rows.map((r) => Number(r[0])).sort()).toEqual(inWindow.map((r) => r.id as number).sort());
+  });
+});
+
+describe('static files rendered with exportColumns', () => {
+  it('match, cell for cell, what the fake serves from data for the same fields (both parts of a split export)', async () => {
+    const fields = makeCustomFields(20, { seed: 7 });
+    const data = generateData({ seed: 6, start: START, end: END, counts: { prospect: 80 } });
+    addCustomValues(data.prospect, fields, 2);
+    const csv = { header: 'name', multiValue: 'json' } as const;
+    const parts = [
+      ['id', 'updatedAt', 'email', ...fields.slice(0, 10).map((f) => f.fieldId)],
+      ['id', 'updatedAt', ...fields.slice(10).map((f) => f.fieldId)],
+    ];
+    const matching = data.prospect.filter((r) => r.isDeleted !== true && (r.updatedAt as Date).getTime() > START.getTime());
+    const dir = tempDir();
+    const files = parts.map((names, k) => {
+      const { columns, header } = exportColumns('prospect', names, fields, csv);
+      const render = rowRenderer(columns, TZ, '\n');
+      const p = join(dir, `part${k}.csv`);
+      writeFileSync(p, headerLine(header, '\n') + matching.map(render).join(''));
+      return p;
+    });
+    const fromFiles = await start({
+      customFields: { prospect: fields },
+      customFieldCsv: csv,
+      staticResults: { prospect: (requested) => ({ files: [files[parts.findIndex((p) => p.join() === requested?.join())]!], rowCount: matching.length }) },
+    });
+    const fromData = await start({ data, customFields: { prospect: fields }, customFieldCsv: csv });
+    for (const names of parts) {
+      const a = await fromFiles.exportRows(names);
+      const b = await fromData.exportRows(names);
+      expect(a.header).toEqual(b.header);
+      expect(a.rows.length).toBe(matching.length);
+      expect(byId(a.rows)).toEqual(byId(b.rows));
+    }
   });
 });
 

@@ -3,9 +3,8 @@
 // custom field's column nor how it writes a multi-value cell, so the fake can show both plausible
 // forms of each (`customFieldCsv`); see README.md.
 
-import type { Column } from './csv.js';
-import type { Row } from './csv.js';
-import type { FieldType } from './fields.js';
+import type { Column, Row } from './csv.js';
+import { fieldDef, type FieldType, type ObjectName } from './fields.js';
 
 /** The `type` values of Pardot's custom field object (custom-field-v5 reference page). */
 export type FakeCustomFieldType =
@@ -74,6 +73,28 @@ export function customColumn(f: FakeCustomField, csv: CustomFieldCsv = {}): Colu
 /** The header cell text of a custom column. */
 export function customHeader(f: FakeCustomField, csv: CustomFieldCsv = {}): string {
   return csv.header === 'name' ? f.name : f.fieldId;
+}
+
+/**
+ * The CSV columns (how each cell is written) and header cells of an export of `object` naming
+ * `names` (already valid): what the fake serves, and what the benchmark renders static files with.
+ * A name that is not a standard field is looked up among `customFields` by API name.
+ */
+export function exportColumns(
+  object: ObjectName,
+  names: readonly string[],
+  customFields: readonly FakeCustomField[] | undefined,
+  csv: CustomFieldCsv = {},
+): { columns: Column[]; header: string[] } {
+  const columns: Column[] = [];
+  const header: string[] = [];
+  for (const name of names) {
+    const def = fieldDef(object, name);
+    const custom = def === undefined ? customFields?.find((f) => f.fieldId === name) : undefined;
+    columns.push(custom ? customColumn(custom, csv) : { name, type: def?.type });
+    header.push(custom ? customHeader(custom, csv) : name);
+  }
+  return { columns, header };
 }
 
 // ---------------------------------------------------------------- the v5 custom-fields object

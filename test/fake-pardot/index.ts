@@ -21,6 +21,7 @@ export {
   isMultiValued,
   customColumn,
   customHeader,
+  exportColumns,
   customFieldRecord,
   CUSTOM_FIELD_TYPES,
   CUSTOM_FIELD_OBJECT_FIELDS,

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 import { headerLine, rowRenderer, type Column, type Row } from './csv.js';
-import { customColumn, customHeader, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
+import { exportColumns, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
 import { shuffleInPlace, hash32, type DataSource } from './data.js';
 import { fieldDef, isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
@@ -664,14 +664,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       if (opts.refusedFields?.[q.object]?.includes(name))
         throw new ApiError(400, CODES.invalidField, `Invalid field: ${name} is not a valid field for ${q.object}`);
     }
-    const columns: Column[] = [];
-    const header: string[] = [];
-    for (const name of q.columns) {
-      const def = fieldDef(q.object, name);
-      const custom = def === undefined ? customFieldOf(q.object, name) : undefined;
-      columns.push(custom ? customColumn(custom, customFieldCsv) : { name, type: def?.type });
-      header.push(custom ? customHeader(custom, customFieldCsv) : name);
-    }
+    const { columns, header } = exportColumns(q.object, q.columns, customFields[q.object], customFieldCsv);
     const p = (parsed as { procedure: { name: string; arguments?: Record<string, unknown> } }).procedure;
     const now = new Date(nowMs());
     const e: FakeExport = {
