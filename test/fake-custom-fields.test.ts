@@ -481,8 +481,12 @@ describe('custom field test data helpers', () => {
     expect(expectedCustomValue(checkbox!, null)).toBeNull();
 
     const fields = makeCustomFields(10);
-    const lazy = withCustomValues(lazyProspects(50, { seed: 1, start: START, end: END }), fields, 6);
+    const base = lazyProspects(50, { seed: 1, start: START, end: END });
+    const lazy = withCustomValues(base, fields, 6);
+    lazy.row(3);
     const row = lazy.row(17);
+    expect(Object.keys(row).length).toBe(Object.keys(base.row(17)).length + fields.length);
+    for (const [k, v] of Object.entries(base.row(17))) expect(row[k], k).toEqual(v);
     for (const f of fields) expect(row[f.fieldId]).toEqual(customValue(f, row.id as number, 6));
     expect(lazy.timeOf?.(17, 'updatedAt')).toBe((row.updatedAt as Date).getTime());
   });

@@ -164,15 +164,31 @@ export function addCustomValues(rows: Row[], fields: readonly FakeCustomField[],
   });
 }
 
-/** A lazy source whose rows also carry the custom values (same values as addCustomValues). */
+/**
+ * A lazy source whose rows also carry the custom values (same values as addCustomValues). Rows
+ * are built by a generated object literal with constant keys (fast properties: hundreds of keys
+ * added one by one would leave the object slow to build and to render): every row of `src` must
+ * have the keys of its first row (as lazyProspects' rows do).
+ */
 export function withCustomValues(src: LazySource, fields: readonly FakeCustomField[], seed = 1): LazySource {
+  let keys: string[] | null = null;
+  let make: ((base: Row, values: CellValue[]) => Row) | null = null;
+  const values: CellValue[] = new Array<CellValue>(fields.length);
   const out: LazySource = {
     count: src.count,
     row(i: number): Row {
-      const row = src.row(i);
-      const key = typeof row.id === 'number' ? row.id : i;
-      for (const f of fields) row[f.fieldId] = customValue(f, key, seed);
-      return row;
+      const base = src.row(i);
+      const key = typeof base.id === 'number' ? base.id : i;
+      for (let k = 0; k < fields.length; k++) values[k] = customValue(fields[k]!, key, seed);
+      if (keys === null) {
+        keys = Object.keys(base).filter((name) => !fields.some((f) => f.fieldId === name));
+        const props = [
+          ...keys.map((name) => `${JSON.stringify(name)}: b[${JSON.stringify(name)}]`),
+          ...fields.map((f, k) => `${JSON.stringify(f.fieldId)}: v[${k}]`),
+        ];
+        make = new Function('b', 'v', `return { ${props.join(', ')} };`) as (base: Row, values: CellValue[]) => Row;
+      }
+      return make!(base, values);
     },
   };
   if (src.timeOf) out.timeOf = src.timeOf.bind(src);
