@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { headerLine, rowRenderer, type Column, type Row } from './csv.js';
 import { exportColumns, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
 import { shuffleInPlace, hash32, type DataSource } from './data.js';
-import { fieldDef, isObjectName, type ObjectName } from './fields.js';
+import { isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
