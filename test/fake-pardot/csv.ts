@@ -4,7 +4,8 @@
 import type { FieldType } from './fields.js';
 import { formatWallTime } from './time.js';
 
-export type CellValue = number | boolean | string | null | undefined | Date;
+/** `string[]`: a multi-valued custom field (Checkbox, Multi-Select, multiple responses). */
+export type CellValue = number | boolean | string | null | undefined | Date | readonly string[];
 export type Row = Record<string, CellValue>;
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -15,6 +16,7 @@ export function quoteCell(s: string): string {
 
 export function renderCell(value: CellValue, type: FieldType | undefined, timeZone: string): string {
   if (value === null || value === undefined) return '';
+  if (isStringArray(value)) return quoteCell(value.join(';'));
   if (type === 'Date') {
     const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
     return Number.isNaN(ms) ? quoteCell(String(value)) : formatWallTime(ms, timeZone).slice(0, 10);
@@ -35,7 +37,45 @@ export function renderCell(value: CellValue, type: FieldType | undefined, timeZo
   }
 }
 
+function isStringArray(v: CellValue): v is readonly string[] {
+  return Array.isArray(v);
+}
+
+/** A calendar day `YYYY-MM-DD` as written: a day string as it is, a Date as its UTC day. */
+export function dayText(v: CellValue): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : quoteCell(v);
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : v.toISOString().slice(0, 10);
+  if (typeof v === 'number') return Number.isFinite(v) ? new Date(v).toISOString().slice(0, 10) : '';
+  return quoteCell(String(v));
+}
+
+/** A multi-value cell's text before quoting: values joined by ';' or a JSON array; '' for none. */
+export function multiValueText(v: CellValue, form: 'semicolon' | 'json'): string {
+  if (v === null || v === undefined) return '';
+  if (!isStringArray(v)) return String(v);
+  if (v.length === 0) return '';
+  return form === 'json' ? JSON.stringify(v) : v.join(';');
+}
+
 type CellRenderer = (value: CellValue) => string;
+
+/**
+ * How a column's cells are written. Default from `type`: DateTime -> 'dateTime' (wall time in the
+ * zone), Date -> 'date' (the day in the zone), else 'plain'. Custom fields (custom-fields.ts):
+ * 'day' (a custom Date: `YYYY-MM-DD`), 'multiSemicolon' / 'multiJson' (a string[] cell).
+ */
+export type ColumnKind = 'plain' | 'dateTime' | 'date' | 'day' | 'multiSemicolon' | 'multiJson';
+
+export interface Column {
+  name: string;
+  type: FieldType | undefined;
+  kind?: ColumnKind;
+}
+
+function kindOf(c: Column): ColumnKind {
+  return c.kind ?? (c.type === 'DateTime' ? 'dateTime' : c.type === 'Date' ? 'date' : 'plain');
+}
 
 /**
  * Builds a function that renders one row (with its line ending) for a fixed column list.
@@ -44,7 +84,7 @@ type CellRenderer = (value: CellValue) => string;
  * fake stream millions of rows at tens of MB/s.
  */
 export function rowRenderer(
-  columns: readonly { name: string; type: FieldType | undefined }[],
+  columns: readonly Column[],
   timeZone: string,
   eol: string,
 ): (row: Row) => string {
@@ -58,15 +98,30 @@ export function rowRenderer(
   const dateTime: CellRenderer = (v) =>
     v instanceof Date ? formatWallTime(v.getTime(), timeZone) : renderCell(v, 'DateTime', timeZone);
   const date: CellRenderer = (v) => renderCell(v, 'Date', timeZone);
-  const parts = columns.map((c) => `${c.type === 'DateTime' ? 'dateTime' : c.type === 'Date' ? 'date' : 'plain'}(row[${JSON.stringify(c.name)}])`);
+  const day: CellRenderer = dayText;
+  const multiSemicolon: CellRenderer = (v) => quoteCell(multiValueText(v, 'semicolon'));
+  const multiJson: CellRenderer = (v) => quoteCell(multiValueText(v, 'json'));
+  const parts = columns.map((c) => `${kindOf(c)}(row[${JSON.stringify(c.name)}])`);
   const body = parts.length > 0 ? parts.join(" + ',' + ") : "''";
-  const factory = new Function('plain', 'dateTime', 'date', 'eol', `return function renderRow(row) { return ${body} + eol; };`) as (
+  const factory = new Function(
+    'plain',
+    'dateTime',
+    'date',
+    'day',
+    'multiSemicolon',
+    'multiJson',
+    'eol',
+    `return function renderRow(row) { return ${body} + eol; };`,
+  ) as (
     plain: CellRenderer,
     dateTime: CellRenderer,
     date: CellRenderer,
+    day: CellRenderer,
+    multiSemicolon: CellRenderer,
+    multiJson: CellRenderer,
     eol: string,
   ) => (row: Row) => string;
-  return factory(plain, dateTime, date, eol);
+  return factory(plain, dateTime, date, day, multiSemicolon, multiJson, eol);
 }
 
 export function headerLine(names: readonly string[], eol: string): string {

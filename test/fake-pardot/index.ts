@@ -14,7 +14,23 @@ export {
   type FaultPlan,
   type RouteKind,
   type ExportState,
+  type StaticResult,
+  type StaticResultFor,
 } from './server.js';
+export {
+  isMultiValued,
+  customColumn,
+  customHeader,
+  exportColumns,
+  customFieldRecord,
+  CUSTOM_FIELD_TYPES,
+  CUSTOM_FIELD_OBJECT_FIELDS,
+  CUSTOM_FIELD_OBJECT_FILTERS,
+  CUSTOM_FIELD_OBJECT_SORTABLE,
+  type FakeCustomField,
+  type FakeCustomFieldType,
+  type CustomFieldCsv,
+} from './custom-fields.js';
 export {
   generateData,
   lazyProspects,
@@ -35,7 +51,7 @@ export {
 export { FIELDS, OBJECT_NAMES, VISITOR_ACTIVITY_TYPES, exportableFields, fieldDef, type ObjectName, type FieldDef, type FieldType } from './fields.js';
 export { PROCEDURES, MAX_FIELDS, MAX_SPAN_MS, CODES } from './procedures.js';
 export { formatWallTime, formatIsoWithOffset, offsetMinutes, wallToInstant, parseDateArgument } from './time.js';
-export { renderCell, quoteCell } from './csv.js';
+export { renderCell, quoteCell, rowRenderer, headerLine, dayText, multiValueText, type Column, type ColumnKind } from './csv.js';
 export {
   QUERY_DEFAULTS,
   CAP_WARNING,

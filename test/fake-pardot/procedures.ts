@@ -136,8 +136,17 @@ function parseTypes(name: string, v: unknown): number[] {
   return out;
 }
 
-/** Validates a create body; throws ApiError with the contract's code for the first problem found. */
-export function validateCreate(body: unknown, timeZone: string, nowMs: number): ExportQuery {
+/**
+ * Validates a create body; throws ApiError with the contract's code for the first problem found.
+ * `isCustomField(object, name)`: the business unit has a custom field of that API name (valid in
+ * `fields` like a standard one; counted toward the 150-field maximum).
+ */
+export function validateCreate(
+  body: unknown,
+  timeZone: string,
+  nowMs: number,
+  isCustomField: (object: ObjectName, name: string) => boolean = () => false,
+): ExportQuery {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ApiError(400, CODES.invalidArgument, 'Request body must be a JSON object');
   const b = body as Record<string, unknown>;
@@ -218,7 +227,7 @@ export function validateCreate(body: unknown, timeZone: string, nowMs: number): 
       throw new ApiError(400, CODES.tooManyFields, `Too many fields: ${b.fields.length} requested, the maximum is ${MAX_FIELDS}`);
     for (const name of b.fields) {
       const def = fieldDef(object, name);
-      if (def === undefined || !def.exportable)
+      if ((def === undefined || !def.exportable) && !(def === undefined && isCustomField(object, name)))
         throw new ApiError(400, CODES.invalidField, `Invalid field: ${name} is not a valid field for ${object}`);
     }
     requestedFields = [...b.fields];

@@ -16,6 +16,13 @@ import { hash32 } from './data.js';
 import { FIELDS, type FieldType, type ObjectName } from './fields.js';
 import { ApiError, CODES } from './procedures.js';
 import { formatIsoWithOffset } from './time.js';
+import {
+  CUSTOM_FIELD_OBJECT_FIELDS,
+  CUSTOM_FIELD_OBJECT_FILTERS,
+  CUSTOM_FIELD_OBJECT_SORTABLE,
+  customFieldRecord,
+  type FakeCustomField,
+} from './custom-fields.js';
 
 /** What one queryable object allows, as its v5 reference page lists it. */
 export interface FakeQueryObject {
@@ -89,6 +96,8 @@ export interface QueryContext {
   data(object: ObjectName): DataSource | undefined;
   timeZone(): string;
   nowMs(): number;
+  /** The object's custom fields now (the `customFields` option, `setCustomFields`). */
+  customFields?(object: ObjectName): readonly FakeCustomField[] | undefined;
 }
 
 interface Sequence {
@@ -155,6 +164,18 @@ export function createQueryHandler(ctx: QueryContext, opts: FakeQueryOptions) {
   function objectDef(name: string): FakeQueryObject | undefined {
     const extra = opts.queryObjects?.[name];
     if (extra) return extra;
+    if (name === 'custom-fields') {
+      // The business unit's prospect custom fields as they are now (setCustomFields between runs).
+      const list = ctx.customFields?.('prospect');
+      if (!list) return undefined;
+      return {
+        fields: CUSTOM_FIELD_OBJECT_FIELDS,
+        filters: CUSTOM_FIELD_OBJECT_FILTERS,
+        sortable: CUSTOM_FIELD_OBJECT_SORTABLE,
+        deleted: false,
+        rows: list.map(customFieldRecord),
+      };
+    }
     const e = EXPORT_OBJECT_QUERIES[name];
     if (!e) return undefined;
     const fields: Record<string, FieldType> = {};

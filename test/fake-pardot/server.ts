@@ -7,9 +7,10 @@ import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { headerLine, rowRenderer, type Row } from './csv.js';
+import { headerLine, rowRenderer, type Column, type Row } from './csv.js';
+import { exportColumns, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
 import { shuffleInPlace, hash32, type DataSource } from './data.js';
-import { fieldDef, isObjectName, type ObjectName } from './fields.js';
+import { isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
@@ -64,8 +65,10 @@ export interface FakeExport {
   procedure: { name: string; arguments: Record<string, unknown> };
   /** `fields` as requested (null when absent). */
   fields: string[] | null;
-  /** CSV columns in order. */
+  /** CSV columns in order (field names as requested: a custom field's API name). */
   columns: string[];
+  /** The CSV header cells in order (a custom column's display name with `customFieldCsv.header: 'name'`). */
+  header: string[];
   /** The parsed JSON body of the create request. */
   requestBody: unknown;
   /** A string outside ExportState after an `unknownState` fault. */
@@ -81,7 +84,10 @@ export interface FakeExport {
   ticks: number;
   reads: number;
   downloads: number;
-  /** Set when Complete: matching rows and the number of files. */
+  /**
+   * Set when Complete: matching rows and the number of files. The rows are chosen, and copied,
+   * when the export turns Complete (see `onExportComplete`).
+   */
   rowCount: number | null;
   fileCount: number | null;
   /** Set when Complete: download URLs in the order resultRefs lists them. */
@@ -166,10 +172,32 @@ export interface FakePardotOptions extends FakeQueryOptions {
    * in this order; `data` for the object is not consulted), streamed from disk with backpressure;
    * an export whose range misses the span completes with no file. `cut` and `expire` faults still apply.
    */
-  staticResults?: Partial<Record<ObjectName, StaticResult>>;
+  staticResults?: Partial<Record<ObjectName, StaticResult | StaticResultFor>>;
+  /**
+   * Custom fields of the business unit per object (prospect and prospectAccount in practice): an
+   * export may name their API names (`fieldId`) in `fields`; the v5 `custom-fields` object lists
+   * the prospect ones. Change them between runs with `setCustomFields`.
+   */
+  customFields?: Partial<Record<ObjectName, FakeCustomField[]>>;
+  /** How an export writes custom columns (header text, multi-value cells): both forms are assumptions. */
+  customFieldCsv?: CustomFieldCsv;
+  /**
+   * Called once when an export turns Complete, after its rows are chosen and copied (a later
+   * change to the data does not change this export's files): a test can change the data here
+   * (move a row's updatedAt out of the window, delete it) and the next export of the same window
+   * sees the change. An error thrown here answers the read that completed the export with HTTP 500.
+   */
+  onExportComplete?: (e: FakeExport) => void;
   /** Web server flow (oauth-code.ts): the user declines at the consent screen. */
   denyAuthorization?: boolean;
 }
+
+/**
+ * Static-file mode for exports naming a subset of fields (a part of a split export): called when
+ * the export completes, with its `fields` as requested (null when absent); undefined means no
+ * static files for that export (its rows come from `data`).
+ */
+export type StaticResultFor = (requestedFields: string[] | null) => StaticResult | undefined;
 
 export interface StaticResult {
   /** Paths of CSV files, each with its header line. */
@@ -193,6 +221,8 @@ export interface FakePardot {
   /** Requests from now on come from another API user (the export owner check, code 49). Default 'api-user'. */
   setApiUser(name: string): void;
   setData(object: ObjectName, source: DataSource): void;
+  /** Replaces an object's custom fields (schema drift between runs); exports already created keep their columns. */
+  setCustomFields(object: ObjectName, list: FakeCustomField[]): void;
   expireAccessTokens(): void;
   expireExport(id: number): void;
   /** Every access token the token endpoint issued, in order (for tests that search output for them). */
@@ -307,6 +337,8 @@ interface ExportResult {
 
 interface Internal {
   query: ExportQuery;
+  /** CSV columns with how each is written (fixed at creation). */
+  columns: Column[];
   result?: ExportResult;
 }
 
@@ -337,6 +369,11 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   let apiUser = 'api-user';
   const nowMs = (): number => fixedNow ?? Date.now();
   const data: Partial<Record<ObjectName, DataSource>> = { ...(opts.data ?? {}) };
+  const customFields: Partial<Record<ObjectName, FakeCustomField[]>> = {};
+  for (const [o, list] of Object.entries(opts.customFields ?? {})) customFields[o as ObjectName] = [...(list ?? [])];
+  const customFieldCsv: CustomFieldCsv = { ...(opts.customFieldCsv ?? {}) };
+  const customFieldOf = (object: ObjectName, name: string): FakeCustomField | undefined =>
+    customFields[object]?.find((f) => f.fieldId === name);
 
   const stats: FakeStats = {
     calls: { token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0, objects: 0 },
@@ -376,7 +413,10 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       return token;
     },
   });
-  const objects = createQueryHandler({ baseUrl: () => baseUrl, data: (o) => data[o], timeZone: () => timeZone, nowMs }, opts);
+  const objects = createQueryHandler(
+    { baseUrl: () => baseUrl, data: (o) => data[o], timeZone: () => timeZone, nowMs, customFields: (o) => customFields[o] },
+    opts,
+  );
 
   // -------------------------------------------------------------- faults
 
@@ -467,9 +507,16 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     e.updatedAt = new Date(nowMs());
   }
 
+  /** The export turns Complete: its rows are chosen (and copied) now, then `onExportComplete` runs. */
   function complete(e: FakeExport): void {
+    chooseRows(e);
+    opts.onExportComplete?.(e);
+  }
+
+  function chooseRows(e: FakeExport): void {
     const q = internals.get(e.id)!.query;
-    const st = opts.staticResults?.[e.object];
+    const entry = opts.staticResults?.[e.object];
+    const st = typeof entry === 'function' ? entry(e.fields ? [...e.fields] : null) : entry;
     if (st) return completeStatic(e, st, q);
     const src: DataSource = data[e.object] ?? [];
     const count = Array.isArray(src) ? src.length : src.count;
@@ -487,6 +534,13 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     order = order.slice(0, n);
     // Rows leave in no particular order, never sorted by date.
     shuffleInPlace(order, hash32(cfg.seed, e.id, 11));
+    // In-memory rows are copied (shallow) now: the export shows the data as it was when it
+    // completed, whatever a test changes afterwards (onExportComplete). Lazy sources are immutable.
+    let served: DataSource = src;
+    if (Array.isArray(src)) {
+      served = Array.from(order, (i) => ({ ...src[i]! }));
+      order = Uint32Array.from({ length: n }, (_, k) => k);
+    }
     const perFile = cfg.filesPerExport ? Math.max(1, Math.ceil(n / Math.max(1, cfg.filesPerExport))) : cfg.rowsPerFile;
     const fileStarts: number[] = [];
     for (let s = 0; s < n; s += perFile) fileStarts.push(s);
@@ -499,7 +553,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       // Make sure the order is visibly not the file order.
       if (urls.every((u, k) => u.endsWith(`/results/${k + 1}`))) urls.push(urls.shift()!);
     }
-    internals.get(e.id)!.result = { source: src, order, fileStarts: n === 0 ? [0] : fileStarts };
+    internals.get(e.id)!.result = { source: served, order, fileStarts: n === 0 ? [0] : fileStarts };
     e.rowCount = n;
     e.fileCount = fileCount;
     e.resultUrls = urls;
@@ -601,7 +655,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     } catch {
       throw new ApiError(400, CODES.invalidArgument, 'Request body is not valid JSON');
     }
-    const q = validateCreate(parsed, timeZone, nowMs());
+    const q = validateCreate(parsed, timeZone, nowMs(), (o, name) => customFieldOf(o, name) !== undefined);
     // The View ability an export needs is the one a v5 query of the object needs (queryNoAbility).
     const urlName = Object.keys(EXPORT_OBJECT_QUERIES).find((k) => EXPORT_OBJECT_QUERIES[k]!.object === q.object);
     if (urlName && opts.queryNoAbility?.includes(urlName))
@@ -610,6 +664,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       if (opts.refusedFields?.[q.object]?.includes(name))
         throw new ApiError(400, CODES.invalidField, `Invalid field: ${name} is not a valid field for ${q.object}`);
     }
+    const { columns, header } = exportColumns(q.object, q.columns, customFields[q.object], customFieldCsv);
     const p = (parsed as { procedure: { name: string; arguments?: Record<string, unknown> } }).procedure;
     const now = new Date(nowMs());
     const e: FakeExport = {
@@ -618,6 +673,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       procedure: { name: p.name, arguments: { ...(p.arguments ?? {}) } },
       fields: q.requestedFields,
       columns: q.columns,
+      header,
       requestBody: parsed,
       state: 'Waiting',
       isExpired: false,
@@ -633,7 +689,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       resultUrls: [],
     };
     exportsList.push(e);
-    internals.set(e.id, { query: q });
+    internals.set(e.id, { query: q, columns });
     sendJson(res, 200, wrap(resource(e, false)));
   }
 
@@ -733,8 +789,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   }
 
   async function streamCsv(res: ServerResponse, e: FakeExport, r: ExportResult, file: number, cutAfter?: number): Promise<void> {
-    const columns = e.columns.map((name) => ({ name, type: fieldDef(e.object, name)?.type }));
-    const render = rowRenderer(columns, e.timeZone, cfg.eol);
+    const render = rowRenderer(internals.get(e.id)!.columns, e.timeZone, cfg.eol);
     res.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="export-${e.id}-${file}.csv"`,
@@ -763,7 +818,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       if (!res.write(text, 'utf8')) await drained(res);
       return !res.destroyed;
     };
-    let chunk = (cfg.bom ? '\uFEFF' : '') + headerLine(e.columns, cfg.eol);
+    let chunk = (cfg.bom ? '\uFEFF' : '') + headerLine(e.header, cfg.eol);
     let pendingRows = 0;
     const from = r.fileStarts[file - 1]!;
     const to = r.fileStarts[file]!;
@@ -967,6 +1022,9 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     },
     setData(object: ObjectName, source: DataSource): void {
       data[object] = source;
+    },
+    setCustomFields(object: ObjectName, list: FakeCustomField[]): void {
+      customFields[object] = [...list];
     },
     expireAccessTokens(): void {
       validTokens.clear();
