@@ -23,7 +23,9 @@ import { runSinger, type AboutFormat, type SingerCommand } from './protocol/sing
 import { ENV_PREFIX, envSettingsPresent, mergeEnvConfig } from './config-env.js';
 import { describeProblem, parseJsonText, printable } from './json-text.js';
 import { CREDENTIALS_KEY, parseConfig } from './config.js';
-import { registerSecrets } from './runtime.js';
+import { createRuntime, registerSecrets } from './runtime.js';
+import type { StreamDef } from './streams.js';
+import { discoverStreams } from './sync/custom-fields.js';
 import { HOSTS } from './pardot/wire.js';
 import { CATALOG_FORMATS, CatalogRequestError, SYNC_MODES, buildCatalog, parseStreamList, type CatalogFormat } from './commands/catalog.js';
 import { DEFAULT_AUTH_PORT, runAuthorizationCodeFlow } from './commands/auth.js';
@@ -219,7 +221,7 @@ async function runSingerCli(argv: string[], redactor: Redactor, stdout: LineSink
   }
 }
 
-/** `catalog`: see src/commands/catalog.ts. The config is optional: the catalog depends on the stream table only. */
+/** `catalog`: see src/commands/catalog.ts. The config is optional: without it, the stream table's standard fields only. */
 async function runCatalogCli(args: string[], redactor: Redactor, stdout: LineSink): Promise<number> {
   const values = parseFlags(args, {
     config: { type: 'string' },
@@ -238,13 +240,23 @@ async function runCatalogCli(args: string[], redactor: Redactor, stdout: LineSin
     if (e instanceof CatalogRequestError) throw new UsageError(e.message);
     throw e;
   }
+  let discovered: readonly StreamDef[] | undefined;
   if (values.config !== undefined) {
-    // Validated as discover validates it, so a bad config is caught before the first read.
+    // With a config: validated as discover validates it, and the business unit's custom fields are
+    // read as discover reads them, so the catalog is the one discover would give.
     const raw = await readJsonFile('config', values.config);
     registerSecrets(raw, redactor);
     parseConfig(raw, Date.now());
+    const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 2 });
+    try {
+      const log = (level: string, message: string) => writeErr(redactor.redact(`${NAME}: ${level} ${message}`) + '\n');
+      const rt = createRuntime(raw, redactor, { clock: systemClock, dispatcher, log });
+      discovered = await discoverStreams(rt.api, rt.config, log);
+    } finally {
+      await dispatcher.close().catch(() => undefined);
+    }
   }
-  const { catalog, notes } = buildCatalog({ format, ...(streams ? { streams } : {}), ...(syncMode ? { syncMode } : {}) });
+  const { catalog, notes } = buildCatalog({ format, ...(streams ? { streams } : {}), ...(syncMode ? { syncMode } : {}) }, discovered);
   for (const n of notes) writeErr(`${NAME}: ${n}\n`);
   await stdout.write(JSON.stringify(catalog, null, 2) + '\n');
   return 0;

@@ -77,7 +77,8 @@ describe('SpillJoin', () => {
       const rows = await joinedRows(j);
       expect(rows.map((r) => Number(r.id)).sort()).toEqual([1, 3, 5]);
       expect(j.stats.stragglers).toBe(2);
-      expect([...j.stats.stragglerCursors].sort()).toEqual([at(2), '2024-03-29 11:00:00'].sort());
+      // The earliest of the stragglers' newest cursors: where the next run must start to read them all.
+      expect(j.stats.stragglerCursor).toBe([at(2), '2024-03-29 11:00:00'].sort()[0]);
     } finally {
       await j.close();
     }

@@ -43,8 +43,11 @@ export interface JoinStats {
   stragglers: number;
   /** Rows seen per part (duplicates of a key within a part count once, the first kept). */
   rowsPerPart: number[];
-  /** For stragglers, the newest cursor text seen among the parts (min over stragglers of that). */
-  stragglerCursors: string[];
+  /**
+   * The earliest, over stragglers, of the newest cursor text seen for each among the parts (wall
+   * times of one format compare as text); null when there is none. One value, whatever their count.
+   */
+  stragglerCursor: string | null;
   /** Bytes written to temporary files. */
   spilledBytes: number;
 }
@@ -194,7 +197,7 @@ export class SpillJoin {
     this.partitions = o.partitions ?? SPILL_PARTITIONS;
     this.maxPartitionBytes = o.maxPartitionBytes ?? MAX_PARTITION_BYTES;
     this.restHeaders = Array.from({ length: o.parts }, () => null);
-    this.stats = { joined: 0, stragglers: 0, rowsPerPart: Array.from({ length: o.parts }, () => 0), stragglerCursors: [], spilledBytes: 0 };
+    this.stats = { joined: 0, stragglers: 0, rowsPerPart: Array.from({ length: o.parts }, () => 0), stragglerCursor: null, spilledBytes: 0 };
   }
 
   static async create(o: SpillJoinOptions): Promise<SpillJoin> {
@@ -346,7 +349,7 @@ export class SpillJoin {
       for (let i = 0; i < parts && complete; i++) if (e.rests[i] === undefined) complete = false;
       if (!complete) {
         this.stats.stragglers++;
-        this.stats.stragglerCursors.push(e.newest);
+        if (this.stats.stragglerCursor === null || e.newest < this.stats.stragglerCursor) this.stats.stragglerCursor = e.newest;
         continue;
       }
       chunks.push(Buffer.from(`${csvCell(key)},${csvCell(e.cursor)}`));

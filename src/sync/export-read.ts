@@ -333,13 +333,10 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
      */
     let holdBack: number | null = null;
     const holdBackFor = (w: Window, st: JoinStats): void => {
-      const toRfc = createWallTimeConverter(timezone);
-      let earliest = w.end;
-      for (const c of st.stragglerCursors) {
-        const iso = c === '' ? null : toRfc(c);
-        const ms = iso === null ? NaN : Date.parse(iso);
-        earliest = Math.min(earliest, Number.isFinite(ms) ? floorToSecond(ms) : w.start);
-      }
+      const c = st.stragglerCursor;
+      const iso = c === null || c === '' ? null : createWallTimeConverter(timezone)(c);
+      const ms = iso === null ? NaN : Date.parse(iso);
+      let earliest = Math.min(w.end, Number.isFinite(ms) ? floorToSecond(ms) : w.start);
       earliest = Math.max(earliest, w.start);
       holdBack = holdBack === null ? earliest : Math.min(holdBack, earliest);
       log(

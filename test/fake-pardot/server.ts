@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 import { headerLine, rowRenderer, type Column, type Row } from './csv.js';
-import { exportColumns, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
+import { CUSTOM_FIELD_TYPES, exportColumns, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
 import { shuffleInPlace, hash32, type DataSource } from './data.js';
 import { isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
@@ -263,6 +263,25 @@ const MAX_BODY = 1024 * 1024;
 
 // ---------------------------------------------------------------- helpers
 
+/** Live rows of a `custom-fields` query object that name a usable custom field (API name and a known type). */
+function customFieldsOfQueryRows(src: DataSource): FakeCustomField[] {
+  const out: FakeCustomField[] = [];
+  const n = Array.isArray(src) ? src.length : src.count;
+  for (let i = 0; i < n; i++) {
+    const r = Array.isArray(src) ? src[i]! : src.row(i);
+    if (r.isDeleted === true || typeof r.fieldId !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(r.fieldId)) continue;
+    if (typeof r.type !== 'string' || !(CUSTOM_FIELD_TYPES as readonly string[]).includes(r.type)) continue;
+    out.push({
+      id: Number(r.id),
+      name: typeof r.name === 'string' ? r.name : r.fieldId,
+      fieldId: r.fieldId,
+      type: r.type as FakeCustomField['type'],
+      isRecordMultipleResponses: r.isRecordMultipleResponses === true,
+    });
+  }
+  return out;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -371,6 +390,11 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
   const data: Partial<Record<ObjectName, DataSource>> = { ...(opts.data ?? {}) };
   const customFields: Partial<Record<ObjectName, FakeCustomField[]>> = {};
   for (const [o, list] of Object.entries(opts.customFields ?? {})) customFields[o as ObjectName] = [...(list ?? [])];
+  // Without a prospect list, a `custom-fields` query object given by the test is the business
+  // unit's list: what discover reads is then also what an export accepts (one source of truth).
+  if (customFields.prospect === undefined && opts.queryObjects?.['custom-fields']) {
+    customFields.prospect = customFieldsOfQueryRows(opts.queryObjects['custom-fields'].rows);
+  }
   const customFieldCsv: CustomFieldCsv = { ...(opts.customFieldCsv ?? {}) };
   const customFieldOf = (object: ObjectName, name: string): FakeCustomField | undefined =>
     customFields[object]?.find((f) => f.fieldId === name);

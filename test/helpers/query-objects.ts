@@ -48,6 +48,15 @@ export function queryRows(stream: keyof typeof QUERY_OBJECTS, o: QueryDataOption
     if (row.createdAt instanceof Date && row.updatedAt instanceof Date && row.createdAt > row.updatedAt) {
       [row.createdAt, row.updatedAt] = [row.updatedAt, row.createdAt];
     }
+    if (stream === 'custom_fields') {
+      // Usable custom field definitions (an API name, one of Pardot's types): the fake then accepts
+      // them in exports, as the business unit's list (see the fake's README).
+      const types = ['Text', 'Number', 'Date', 'Checkbox', 'Dropdown', 'Multi-Select', 'Textarea'];
+      row.fieldId = `Query_field_${id}__c`;
+      row.name = `Query field ${id}`;
+      row.type = types[i % types.length]!;
+      row.isRecordMultipleResponses = i % 5 === 4;
+    }
     const parent = QUERY_OBJECTS[stream].parent;
     if (parent && parentIds.length > 0) row[parent.filter] = parentIds[Math.floor(rnd() * parentIds.length)]!;
     rows.push(row);
