@@ -204,3 +204,26 @@ describe('splitting a field list over exports (Pardot takes at most 150 fields)'
     expect(rest).toEqual(fields.slice(2).map((f) => f.name));
   });
 });
+
+describe('multi-valued cells: the byte path agrees with the string reference on random cells', () => {
+  it('random cells of ";", quotes, commas, line breaks, control characters, non-ASCII and emoji', async () => {
+    const alphabet = [';', ';', '"', ',', '\n', '\r\n', '\t', '\u0001', '\\', 'a', 'b', ' ', 'ü', '東', '🚀', '[', ']'];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const q = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const cells = Array.from({ length: 400 }, () => Array.from({ length: rnd(12) }, () => alphabet[rnd(alphabet.length)]).join(''));
+    const csv = 'id,Tags__c\n' + cells.map((c, i) => `${i + 1},${q(c)}`).join('\n') + '\n';
+    const fields: FieldDef[] = [{ name: 'id', type: 'Integer' }, { name: 'Tags__c', type: 'Multi', custom: true }];
+    const { bytes, strings } = await linesOf(csv, fields);
+    expect(bytes.length).toBe(400);
+    expect(bytes).toEqual(strings);
+    // And both are what parseMultiValueCell gives for the cell's text.
+    bytes.forEach((l, i) => {
+      const want = parseMultiValueCell(cells[i]!);
+      expect(JSON.parse(l).Tags__c).toEqual(want.length === 0 ? null : want);
+    });
+  });
+});

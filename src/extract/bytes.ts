@@ -19,6 +19,7 @@
  */
 import type { FieldDef, PardotType } from '../streams.js';
 import { parseMultiValueCell } from '../custom-fields.js';
+import { MULTI_VALUE_CELL } from '../pardot/wire.js';
 import {
   badValueError,
   canonicalHeader,
@@ -44,6 +45,8 @@ const K_DATETIME = 4;
 const K_DATE = 5;
 const K_NUMBER = 6;
 const K_MULTI = 7;
+/** MULTI_VALUE_CELL's separator as one byte (-1: not one ASCII byte, read through a string). */
+const SEPARATOR = MULTI_VALUE_CELL.separator.length === 1 && MULTI_VALUE_CELL.separator.charCodeAt(0) < 0x80 ? MULTI_VALUE_CELL.separator.charCodeAt(0) : -1;
 
 const HEX = '0123456789abcdef';
 const NULL = Buffer.from('null');
@@ -706,7 +709,9 @@ export class ByteCsvEncoder {
     }
     if (k === K_NUMBER) return this.number(col, s, e, o);
     if (k === K_MULTI) {
-      // Multi-valued custom field: rare and short cells, so through a string (MULTI_VALUE_CELL).
+      // Values joined by the separator: straight from the bytes, like a string cell.
+      if (!(MULTI_VALUE_CELL.jsonArray && b[s] === 0x5b) && SEPARATOR >= 0) return this.multi(s, e, o, doubled);
+      // A JSON array (the other plausible form): through a string (MULTI_VALUE_CELL).
       let text = b.toString('utf8', s, e);
       if (doubled) text = text.replace(/""/g, '"');
       const values = parseMultiValueCell(text);
@@ -762,6 +767,45 @@ export class ByteCsvEncoder {
     }
     for (let j = 0; j < off.length; j++) out[o++] = off.charCodeAt(j);
     out[o++] = QUOTE;
+    return o;
+  }
+
+  /**
+   * A multi-valued cell of values joined by the one-byte separator, as a JSON array of strings
+   * (empty pieces dropped; none: null), escaped as string cells are; `doubled`: every quote in
+   * [s, e) is the first of a CSV `""` pair.
+   */
+  private multi(s: number, e: number, o0: number, doubled: boolean): number {
+    const b = this.buf;
+    const out = this.out;
+    let o = o0;
+    let n = 0;
+    let open = false;
+    for (let j = s; j < e; j++) {
+      const c = b[j] as number;
+      if (c === SEPARATOR) {
+        if (open) {
+          out[o++] = QUOTE;
+          open = false;
+        }
+        continue;
+      }
+      if (!open) {
+        out[o++] = n === 0 ? 0x5b : COMMA;
+        out[o++] = QUOTE;
+        open = true;
+        n++;
+      }
+      if (c === QUOTE && doubled) j++;
+      if (c < 0x20 || c === QUOTE || c === BSL) o = escapeByte(out, o, c);
+      else out[o++] = c;
+    }
+    if (n === 0) {
+      this.dv.setInt32(o0, NULL_WORD, true);
+      return o0 + 4;
+    }
+    if (open) out[o++] = QUOTE;
+    out[o++] = 0x5d; // ]
     return o;
   }
 
