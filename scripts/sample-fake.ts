@@ -4,6 +4,7 @@
  * smoke test's) serve, so that every stream can be tried offline.
  */
 import { DEFAULTS, generateData, startFakePardot, type FakePardot } from '../test/fake-pardot/index.js';
+import { addCustomValues, makeCustomFields } from '../test/helpers/custom-fields.js';
 import { fakeQueryObjects } from '../test/helpers/query-objects.js';
 
 export interface SampleFake {
@@ -17,10 +18,17 @@ export async function startSampleFake(o: { years: number; timezone: string }): P
   const now = Date.now();
   const start = new Date(now - o.years * 365 * 86_400_000);
   const end = new Date(now - 5 * 60_000);
+  const data = generateData({ seed: 42, start, end });
+  // Twelve prospect custom fields of every type, with values: discover lists them, read exports them.
+  const customFields = makeCustomFields(12, { seed: 42 });
+  addCustomValues(data.prospect, customFields, 42);
+  const queryObjects = fakeQueryObjects({ seed: 42, start, end, count: 40 });
+  delete queryObjects['custom-fields']; // the fake serves the list above instead
   const fake = await startFakePardot({
     userTimezone: o.timezone,
-    data: generateData({ seed: 42, start, end }),
-    queryObjects: fakeQueryObjects({ seed: 42, start, end, count: 40 }),
+    data,
+    customFields: { prospect: customFields },
+    queryObjects,
     rowsPerFile: 100,
     pollsUntilComplete: 1,
   });
