@@ -9,12 +9,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { offsetMinutesAt } from '../src/extract/timezone.js';
 import { STREAMS } from '../src/streams.js';
 import { formatWallTime, isMultiValued, type FakeCustomField, type FakePardot, type FakePardotOptions, type Row } from './fake-pardot/index.js';
 import { runCli, tempDir, writeJson } from './helpers/cli.js';
 import { addCustomValues, expectedCustomValue, makeCustomFields } from './helpers/custom-fields.js';
-import { config, DAY, errorTrace, expectedIds, lastStates, logs, parseLines, read, smallData, startFake, TZ, type Msg } from './helpers/scenario.js';
+import { config, DAY, errorTrace, expectedIds, lastStates, logs, parseLines, read, sameInstant, smallData, startFake, TZ, type Msg } from './helpers/scenario.js';
 
 const prospectsDef = STREAMS.find((s) => s.name === 'prospects')!;
 const fakes: FakePardot[] = [];
@@ -55,13 +54,6 @@ async function discoverCatalog(cfg: Record<string, unknown>, streams = ['prospec
   };
 }
 
-function sameInstant(emitted: string, actual: Date): boolean {
-  const e = Date.parse(emitted);
-  const a = Math.floor(actual.getTime() / 1000) * 1000;
-  if (e === a) return true;
-  const shift = (offsetMinutesAt(TZ, a - 3600_000) - offsetMinutesAt(TZ, a)) * 60_000;
-  return shift > 0 && e === a - shift;
-}
 
 /** Every standard and custom value of every expected prospect equals the fake's data. */
 function expectExact(msgs: Msg[], rows: Row[], ids: number[], customs: readonly FakeCustomField[], standard = prospectsDef.fields.map((f) => f.name)): void {

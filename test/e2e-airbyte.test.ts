@@ -12,7 +12,7 @@ import { formatWallTime, generateData, startFakePardot, type FakePardot, type Ro
 import { loadProtocolValidator } from './helpers/airbyte-schema.js';
 import { ofType, records, runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
 import { EXPORT_STREAMS as STREAMS, STREAMS as ALL_STREAMS, syncModes } from '../src/streams.js';
-import { offsetMinutesAt } from '../src/extract/timezone.js';
+import { sameInstant as sameInstantIn } from './helpers/scenario.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
@@ -77,15 +77,6 @@ function expectedRows(object: keyof typeof data, cursorField: string, from: numb
     if (deleted === 'only' && r.isDeleted !== true) return false;
     return t >= from && t < to;
   });
-}
-
-/** A CSV wall time in a repeated (fall-back) hour is read as the earlier instant: the documented rule. */
-function sameInstant(emitted: string, actual: Date): boolean {
-  const e = Date.parse(emitted);
-  const a = Math.floor(actual.getTime() / 1000) * 1000;
-  if (e === a) return true;
-  const shift = (offsetMinutesAt(TZ, a - 3600_000) - offsetMinutesAt(TZ, a)) * 60_000;
-  return shift > 0 && e === a - shift;
 }
 
 beforeAll(async () => {
@@ -206,7 +197,7 @@ describe('read', () => {
           else if (f.type === 'Date') expect(e, `${s.name}.${f.name}`).toBe(formatWallTime((v as Date).getTime(), TZ).slice(0, 10));
           else if (v instanceof Date) {
             expect(e).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
-            expect(sameInstant(e, v), `${s.name}.${f.name} ${e} vs ${v.toISOString()}`).toBe(true);
+            expect(sameInstantIn(e, v, TZ), `${s.name}.${f.name} ${e} vs ${v.toISOString()}`).toBe(true);
           } else expect(e, `${s.name}.${f.name}`).toEqual(v);
         }
       }

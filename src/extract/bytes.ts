@@ -28,6 +28,7 @@ import {
   planHeader,
   unterminatedQuoteError,
 } from './messages.js';
+import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_SKIP, K_STRING } from './kinds.js';
 import { createOffsetLookup } from './timezone.js';
 import type { CsvSource, EncodedRows, RowFrame } from './types.js';
 
@@ -37,14 +38,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 const BSL = 0x5c;
 
-const K_SKIP = 0;
-const K_STRING = 1;
-const K_INTEGER = 2;
-const K_BOOLEAN = 3;
-const K_DATETIME = 4;
-const K_DATE = 5;
-const K_NUMBER = 6;
-const K_MULTI = 7;
 /** MULTI_VALUE_CELL's separator as one byte (-1: not one ASCII byte, read through a string). */
 const SEPARATOR = MULTI_VALUE_CELL.separator.length === 1 && MULTI_VALUE_CELL.separator.charCodeAt(0) < 0x80 ? MULTI_VALUE_CELL.separator.charCodeAt(0) : -1;
 
@@ -55,16 +48,6 @@ const NULL_WORD = NULL.readInt32LE(0);
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const EMPTY = Buffer.alloc(0);
-
-const KIND: Record<PardotType, number> = {
-  String: K_STRING,
-  Integer: K_INTEGER,
-  Boolean: K_BOOLEAN,
-  DateTime: K_DATETIME,
-  Date: K_DATE,
-  Number: K_NUMBER,
-  Multi: K_MULTI,
-};
 
 /** Outcome of scanning one row. */
 const NEED_MORE = -1;

@@ -26,25 +26,8 @@ import type { FieldDef, PardotType } from '../streams.js';
 import { parseMultiValueCell } from '../custom-fields.js';
 import { badTimeZoneError, badValueError, canonicalHeader, planHeader } from './messages.js';
 import { createWallTimeConverter, isValidTimeZone } from './timezone.js';
+import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_STRING } from './kinds.js';
 import type { CsvSource } from './types.js';
-
-const K_STRING = 0;
-const K_INTEGER = 1;
-const K_BOOLEAN = 2;
-const K_DATETIME = 3;
-const K_DATE = 4;
-const K_NUMBER = 5;
-const K_MULTI = 6;
-
-const KIND: Record<PardotType, number> = {
-  String: K_STRING,
-  Integer: K_INTEGER,
-  Boolean: K_BOOLEAN,
-  DateTime: K_DATETIME,
-  Date: K_DATE,
-  Number: K_NUMBER,
-  Multi: K_MULTI,
-};
 
 /** Number cell (custom fields) → JSON number text (integer part's leading zeros stripped), or null. */
 function numberText(cell: string): string | null {

@@ -604,6 +604,24 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
     }
   }
 
+  /**
+   * After a result file's body failed on attempt `attempt` with `done` rows taken: a connector
+   * error, a stop, or the last attempt is thrown (DOWNLOAD_FAILED for a transport error); else a
+   * WARN and a backoff before the file is fetched again, skipping those rows.
+   */
+  async function againOrThrow(err: unknown, attempt: number, exportId: string, url: string, done: number, signal: AbortSignal): Promise<void> {
+    if (isConnectorError(err) || signal.aborted) throw err;
+    if (attempt >= MAX_DOWNLOAD_ATTEMPTS) {
+      throw new ConnectorError(
+        'DOWNLOAD_FAILED',
+        `Downloading ${cs.stream.name} export ${exportId} file failed ${attempt} times (${(err as Error).message}); state up to the last finished window is saved.`,
+        { failureType: 'transient_error', context: { stream: cs.stream.name, exportId, file: url }, cause: err },
+      );
+    }
+    log('WARN', `${cs.stream.name}: download of export ${exportId} was cut off after ${done} row(s) (${(err as Error).message}); fetching the file again and skipping them.`);
+    await clock.sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), signal);
+  }
+
   /** One result file of a split window's part into the join; a body cut off mid-file is fetched again, skipping the rows already taken. */
   async function spillFile(joiner: SpillJoin, part: number, exportId: string, url: string, signal: AbortSignal): Promise<void> {
     let taken = 0;
@@ -613,16 +631,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
         await joiner.addFile(part, body, { stream: cs.stream.name, exportId, file: url }, taken, () => taken++);
         return;
       } catch (err) {
-        if (signal.aborted || isConnectorError(err) || attempt >= MAX_DOWNLOAD_ATTEMPTS) {
-          if (isConnectorError(err) || signal.aborted) throw err;
-          throw new ConnectorError(
-            'DOWNLOAD_FAILED',
-            `Downloading ${cs.stream.name} export ${exportId} file failed ${attempt} times (${(err as Error).message}); state up to the last finished window is saved.`,
-            { failureType: 'transient_error', context: { stream: cs.stream.name, exportId, file: url }, cause: err },
-          );
-        }
-        log('WARN', `${cs.stream.name}: download of export ${exportId} was cut off after ${taken} row(s) (${(err as Error).message}); fetching the file again and skipping them.`);
-        await clock.sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), signal);
+        await againOrThrow(err, attempt, exportId, url, taken, signal);
       } finally {
         body.destroy();
       }
@@ -658,16 +667,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
         }
         return;
       } catch (err) {
-        if (signal.aborted || isConnectorError(err) || attempt >= MAX_DOWNLOAD_ATTEMPTS) {
-          if (isConnectorError(err) || signal.aborted) throw err;
-          throw new ConnectorError(
-            'DOWNLOAD_FAILED',
-            `Downloading ${cs.stream.name} export ${exportId} file failed ${attempt} times (${(err as Error).message}); state up to the last finished window is saved.`,
-            { failureType: 'transient_error', context: { stream: cs.stream.name, exportId, file: url }, cause: err },
-          );
-        }
-        log('WARN', `${cs.stream.name}: download of export ${exportId} was cut off after ${emitted} row(s) (${(err as Error).message}); fetching the file again and skipping them.`);
-        await clock.sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), signal);
+        await againOrThrow(err, attempt, exportId, url, emitted, signal);
       } finally {
         body.destroy();
       }

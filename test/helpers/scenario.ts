@@ -3,6 +3,7 @@
  * set, config and catalog builders, and readers of what the built CLI printed.
  */
 import { generateData, startFakePardot, type FakePardot, type FakePardotOptions, type Row } from '../fake-pardot/index.js';
+import { offsetMinutesAt } from '../../src/extract/timezone.js';
 import { runCli, tempDir, writeJson, type CliResult, type RunOptions } from './cli.js';
 
 export const TZ = 'America/Los_Angeles';
@@ -122,4 +123,16 @@ export async function waitFor(cond: () => boolean, timeoutMs = 15_000, stepMs = 
     if (Date.now() > until) throw new Error('waitFor: condition not met in time');
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/**
+ * An emitted RFC 3339 date-time is the instant of a CSV wall time (to the second) in `tz`; a wall
+ * time in a repeated (fall-back) hour is read as the earlier instant, the documented rule.
+ */
+export function sameInstant(emitted: string, actual: Date, tz = TZ): boolean {
+  const e = Date.parse(emitted);
+  const a = Math.floor(actual.getTime() / 1000) * 1000;
+  if (e === a) return true;
+  const shift = (offsetMinutesAt(tz, a - 3600_000) - offsetMinutesAt(tz, a)) * 60_000;
+  return shift > 0 && e === a - shift;
 }
