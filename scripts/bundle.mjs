@@ -17,7 +17,9 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'dist/bundle');
-const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+// Whitespace and syntax minified (922 -> 656 KB: less to read and convert at each start); names are
+// kept, so stack traces still name functions.
+const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', minifyWhitespace: true, minifySyntax: true };
 
 // undici's HTTP client module loads its HTTP/2 client, and that loads node:http2 (~20 ms of a start on
 // the project's machine), although undici speaks HTTP/2 only where allowH2 is set, which the
