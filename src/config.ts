@@ -3,8 +3,6 @@
  * Every problem is reported naming the field and the fix; nothing here throws a bare error.
  */
 import { customFieldsOfSetting, type CustomField } from './custom-fields.js';
-import AjvModule from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { SPEC } from './generated/spec.js';
 import type { PardotExportConfig } from './generated/types.js';
 import { configError, type ConnectorError } from './errors.js';
@@ -12,9 +10,9 @@ import { HOSTS } from './pardot/wire.js';
 import { isMyDomainHost, type OAuthCredentials } from './pardot/auth.js';
 import { isValidTimeZone } from './extract/timezone.js';
 
-// ajv and ajv-formats are CommonJS: under NodeNext their default export is the module object.
-const Ajv = AjvModule.default ?? AjvModule;
-const addFormats = addFormatsModule.default ?? addFormatsModule;
+// spec.json's connectionSpecification compiled to code at build time (scripts/gen-validators.mjs:
+// ajv's standalone code, with useDefaults), so no schema is compiled at start-up.
+import { validateConfig as validateSpec } from './generated/validators.js';
 
 export interface Config {
   /** From `credentials` (auth_type refresh_token | client_credentials) or the legacy top-level keys. */
@@ -46,9 +44,6 @@ export interface Config {
   authBaseUrl: string;
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, validateSchema: false });
-addFormats(ajv);
-const validateSpec = ajv.compile(SPEC.connectionSpecification);
 
 const FIXES: Record<string, string> = {
   pardot_business_unit_id: 'copy the 18-character id starting with 0Uv from Salesforce Setup > Pardot Account Setup',

@@ -34,6 +34,22 @@ describe('isValidTimeZone', () => {
     expect(isValidTimeZone('')).toBe(false);
     expect(isValidTimeZone('EST5EDT6')).toBe(false);
   });
+  it('answers as Intl.DateTimeFormat does: every zone ICU lists (its fast path), aliases and other spellings (Intl decides)', () => {
+    const intlAccepts = (tz: string) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const listed = Intl.supportedValuesOf('timeZone');
+    expect(listed.length).toBeGreaterThan(300);
+    for (const tz of listed) expect(intlAccepts(tz), tz).toBe(true);
+    for (const tz of [...listed, 'US/Eastern', 'Etc/GMT+5', 'utc', 'america/new_york', 'Asia/Calcutta', 'GMT', 'Mars/Base', 'America/', ' UTC']) {
+      expect(isValidTimeZone(tz), tz).toBe(intlAccepts(tz));
+    }
+  });
   it('createWallTimeConverter throws for an invalid zone name', () => {
     expect(() => createWallTimeConverter('Not/AZone')).toThrow(RangeError);
   });

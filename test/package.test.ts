@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -17,21 +18,48 @@ describe('package and ignore files', () => {
   it('npm pack ships bin/, dist/src JavaScript, the bundle, package.json and README.md only; the entry and the parse worker are in it (both forms)', async () => {
     const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repo });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
-    const stray = files.filter((f) => !['package.json', 'README.md', 'bin/source-pardot-export'].includes(f) && !/^dist\/src\/.+\.js$/.test(f) && !/^dist\/bundle\/(cli|worker)\.js$/.test(f));
+    const shipped = ['package.json', 'README.md', 'bin/source-pardot-export', 'bin/package.json', 'dist/bundle/cli.cjs', 'dist/bundle/cli.cjs.cache', 'dist/bundle/worker.js'];
+    const stray = files.filter((f) => !shipped.includes(f) && !/^dist\/src\/.+\.js$/.test(f));
     expect(stray).toEqual([]);
-    for (const f of ['bin/source-pardot-export', 'dist/src/cli.js', 'dist/src/extract/worker.js', 'dist/bundle/cli.js', 'dist/bundle/worker.js']) expect(files).toContain(f);
+    for (const f of [...shipped, 'dist/src/cli.js', 'dist/src/extract/worker.js']) expect(files).toContain(f);
   });
 
-  it('the bundle and the compiled files answer alike (the Docker image runs the compiled files): spec, catalog, a usage error', async () => {
+  it('the executable (bundle and code cache) and the compiled files answer alike: spec, catalog, a usage error', async () => {
     const run = promisify(execFile);
     for (const args of [['spec'], ['catalog', '--format', 'singer']]) {
-      const bundled = await run(process.execPath, [join(repo, 'dist', 'bundle', 'cli.js'), ...args]);
+      const bundled = await run(join(repo, 'bin', 'source-pardot-export'), args);
       const files = await run(process.execPath, [join(repo, 'dist', 'src', 'cli.js'), ...args]);
       expect(bundled.stdout.length).toBeGreaterThan(100);
       expect(bundled.stdout).toBe(files.stdout);
     }
-    const usage = await run(process.execPath, [join(repo, 'dist', 'bundle', 'cli.js'), 'nonsense']).catch((e: { code: number; stderr: string }) => e);
+    const usage = await run(join(repo, 'bin', 'source-pardot-export'), ['nonsense']).catch((e: { code: number; stderr: string }) => e);
     expect((usage as { code: number }).code).toBe(2);
+  });
+
+  it('the launcher runs the compiled files when there is no bundle, and the bundle when its code cache is unusable (another V8, a damaged file)', async () => {
+    const run = promisify(execFile);
+    const expected = (await run(process.execPath, [join(repo, 'dist', 'src', 'cli.js'), 'catalog', '--streams', 'prospects'])).stdout;
+    const tmp = mkdtempSync(join(tmpdir(), 'spe-launcher-'));
+    try {
+      // An install laid out as the package: bin/, dist/src and node_modules of this repository.
+      mkdirSync(join(tmp, 'bin'));
+      for (const f of ['source-pardot-export', 'package.json']) copyFileSync(join(repo, 'bin', f), join(tmp, 'bin', f));
+      copyFileSync(join(repo, 'package.json'), join(tmp, 'package.json'));
+      mkdirSync(join(tmp, 'dist'));
+      symlinkSync(join(repo, 'dist', 'src'), join(tmp, 'dist', 'src'));
+      symlinkSync(join(repo, 'node_modules'), join(tmp, 'node_modules'));
+      const withoutBundle = await run(join(tmp, 'bin', 'source-pardot-export'), ['catalog', '--streams', 'prospects']);
+      expect(withoutBundle.stdout).toBe(expected);
+
+      mkdirSync(join(tmp, 'dist', 'bundle'));
+      for (const f of ['cli.cjs', 'worker.js']) copyFileSync(join(repo, 'dist', 'bundle', f), join(tmp, 'dist', 'bundle', f));
+      writeFileSync(join(tmp, 'dist', 'bundle', 'cli.cjs.cache'), Buffer.alloc(4096, 7));
+      const badCache = await run(join(tmp, 'bin', 'source-pardot-export'), ['catalog', '--streams', 'prospects']);
+      expect(badCache.stdout).toBe(expected);
+      expect(badCache.stderr).toBe('');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('secrets/ and .env are ignored by git and by docker build', () => {

@@ -12,10 +12,9 @@
  * handed to `onAuthorizeUrl`, and the HTTP dispatcher comes in. Secrets (client secret, code,
  * tokens) are registered with the redactor before anything can print them.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../pardot/undici.js';
 import { isLoopbackHost } from '../config.js';
 import { ConnectorError, configError } from '../errors.js';
 import { printable } from '../json-text.js';
@@ -94,6 +93,8 @@ function page(res: ServerResponse, status: number, title: string, text: string):
 export async function runAuthorizationCodeFlow(o: AuthFlowOptions): Promise<AuthFlowResult> {
   const authBase = checkAuthBaseUrl(o.authBaseUrl);
   o.redactor.add(o.clientSecret);
+  // node:crypto is loaded here, not at every start of the executable (README "Performance": start-up).
+  const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   const state = base64url(randomBytes(24));
   const verifier = base64url(randomBytes(48));
   const challenge = base64url(createHash('sha256').update(verifier).digest());

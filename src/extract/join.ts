@@ -17,12 +17,14 @@
  * Knows no Pardot: keys, cursors and columns are names given by the caller. The temporary folder
  * is removed by close(), which the caller calls in a finally.
  */
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { CsvScanner } from './csv.js';
 import type { CsvSource } from './types.js';
 import { ConnectorError } from '../errors.js';
+
+// node:fs/promises and node:os load on first use, not at every start of the executable (README
+// "Performance": start-up): only a split window needs them.
+const fsp = (): typeof import('node:fs/promises') => process.getBuiltinModule('node:fs/promises');
 
 /** Hash partitions of the first level. */
 export const SPILL_PARTITIONS = 128;
@@ -158,7 +160,7 @@ class SpillWriter {
     this.queue = this.queue.then(async () => {
       if (this.failed) return;
       try {
-        const fh = await open(path, 'a');
+        const fh = await fsp().open(path, 'a');
         try {
           await fh.write(data);
         } finally {
@@ -201,7 +203,7 @@ export class SpillJoin {
   }
 
   static async create(o: SpillJoinOptions): Promise<SpillJoin> {
-    const dir = await mkdtemp(joinPath(o.tmpRoot ?? tmpdir(), 'pardot-join-'));
+    const dir = await fsp().mkdtemp(joinPath(o.tmpRoot ?? process.getBuiltinModule('node:os').tmpdir(), 'pardot-join-'));
     return new SpillJoin(dir, o);
   }
 
@@ -311,7 +313,7 @@ export class SpillJoin {
   /** The joined rows of one partition (a too large one is split again first, then joined piece by piece). */
   private async *joinPartition(level: string, depth: number): AsyncGenerator<Buffer> {
     const parts = this.o.parts;
-    const sizes = await Promise.all(Array.from({ length: parts }, (_, i) => stat(this.file(level, i)).then((s) => s.size, () => 0)));
+    const sizes = await Promise.all(Array.from({ length: parts }, (_, i) => fsp().stat(this.file(level, i)).then((s) => s.size, () => 0)));
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total === 0) return;
     if (total > this.maxPartitionBytes && depth < MAX_DEPTH) {
@@ -328,8 +330,8 @@ export class SpillJoin {
     for (let i = 0; i < parts; i++) {
       if (sizes[i] === 0) continue;
       const path = this.file(level, i);
-      const buf = await readFile(path);
-      await rm(path, { force: true });
+      const buf = await fsp().readFile(path);
+      await fsp().rm(path, { force: true });
       for (const r of decodeRecords(buf)) {
         let e = map.get(r.key);
         if (!e) {
@@ -371,7 +373,7 @@ export class SpillJoin {
   }
 
   private async resplit(path: string, level: string, part: number, depth: number): Promise<void> {
-    const fh = await open(path, 'r');
+    const fh = await fsp().open(path, 'r');
     try {
       // Records are read in slices of the file so the split itself stays bounded.
       const size = (await fh.stat()).size;
@@ -404,13 +406,13 @@ export class SpillJoin {
       await this.writer.flushAll();
     } finally {
       await fh.close();
-      await rm(path, { force: true });
+      await fsp().rm(path, { force: true });
     }
   }
 
   /** Removes the temporary folder (every spill file). Safe to call more than once. */
   async close(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await fsp().rm(this.dir, { recursive: true, force: true });
   }
 }
 

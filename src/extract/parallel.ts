@@ -25,7 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
 import { BATCH_BYTES, MAX_REUSED_BUFFER_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS } from './csv.js';
 import type { EncodedRows, ExtractOptions } from './types.js';
@@ -108,6 +108,8 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
   let closed = false;
 
   const spawn = (): Slot => {
+    // node:worker_threads is loaded when the first worker starts, not at start-up (README "Performance").
+    const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
     const shared: WorkerShared = {
       input: new SharedArrayBuffer(IN_SLOTS * IN_SLOT_BYTES),

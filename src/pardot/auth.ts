@@ -8,7 +8,7 @@
  * refresh tokens and Salesforce has already invalidated the one just used. The new one is
  * registered with the redactor at once and used for every later grant of this run.
  */
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from './undici.js';
 import type { Clock } from '../clock.js';
 import { ConnectorError, type ErrorContext } from '../errors.js';
 import type { Redactor } from '../redact.js';

@@ -3,7 +3,7 @@
  * files, and read the account's daily call budget. Wire details come from wire.ts only.
  */
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from './undici.js';
 import type { Clock } from '../clock.js';
 import { ConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';

@@ -5,7 +5,7 @@
  * exponential backoff that honour Retry-After.
  */
 import type { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from './undici.js';
 import type { Clock } from '../clock.js';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
 import type { Redactor } from '../redact.js';

@@ -2,40 +2,16 @@
  * The catalog model both protocols share: which streams to sync, in which mode, with which fields.
  * Airbyte's configured catalog and Singer's catalog are parsed into ConfiguredStream[] here.
  */
-import AjvModule from 'ajv';
 import { withCatalogCustomFields } from '../custom-fields.js';
 import { configError } from '../errors.js';
 import { STREAMS, findStream, selectFields, type ConfiguredStream, type StreamDef, type SyncMode } from '../streams.js';
-
-const Ajv = AjvModule.default ?? AjvModule;
-const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
+// The configured catalog's schema is src/input-schemas/configured-catalog.json, compiled to code at
+// build time (scripts/gen-validators.mjs): no schema compilation at start-up.
+import { validateConfiguredCatalog as validateConfigured } from '../generated/validators.js';
 
 // The catalog model itself lives below the sync core (src/streams.ts); re-exported for the adapters.
 export { selectFields };
 export type { ConfiguredStream, SyncMode };
-
-/** Schema of the validator below; compiled without ajv's meta-schema check (start-up time), so
- * test/schemas-valid.test.ts checks it against the meta-schema instead. */
-export const CONFIGURED_CATALOG_SCHEMA = {
-  type: 'object',
-  required: ['streams'],
-  properties: {
-    streams: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['stream', 'sync_mode'],
-        properties: {
-          stream: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, json_schema: { type: 'object' } } },
-          sync_mode: { type: 'string' },
-          cursor_field: { type: 'array', items: { type: 'string' } },
-          destination_sync_mode: { type: 'string' },
-        },
-      },
-    },
-  },
-};
-const validateConfigured = ajv.compile(CONFIGURED_CATALOG_SCHEMA);
 
 function catalogError(message: string): never {
   throw configError('CATALOG_INVALID', `${message} Run discover and build the configured catalog from its streams.`);

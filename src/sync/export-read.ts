@@ -11,7 +11,6 @@
  *   is created while N downloads, so Pardot's one-at-a-time queue never idles. Events still come
  *   out in window order.
  */
-import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { ConnectorError, configError, isConnectorError } from '../errors.js';
 import { SpillJoin, type JoinStats } from '../extract/join.js';
@@ -95,6 +94,8 @@ export function requestFingerprint(req: CreateExportRequest): string {
   const args = Object.keys(req.procedure.arguments)
     .sort()
     .map((k) => [k, req.procedure.arguments[k]]);
+  // node:crypto is loaded here, on first use, not at start-up (README "Performance": start-up).
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(JSON.stringify([req.object, req.procedure.name, args, req.fields])).digest('hex').slice(0, 16);
 }
 

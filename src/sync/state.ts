@@ -11,17 +11,13 @@
  * and every record with cursor = C and id <= N, has been emitted. A stream with no cursor
  * (full refresh only) has { state_version: 1 }.
  */
-import AjvModule from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { configError } from '../errors.js';
 import type { StreamDef } from '../streams.js';
 import type { InFlightExport, StreamState } from './events.js';
 import { toCursor } from './windows.js';
-
-const Ajv = AjvModule.default ?? AjvModule;
-const addFormats = addFormatsModule.default ?? addFormatsModule;
-const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
-addFormats(ajv);
+// The state value's schema is src/input-schemas/stream-state.json, compiled to code at build time
+// (scripts/gen-validators.mjs): no schema compilation at start-up.
+import { validateStreamState as validateStreamValue } from '../generated/validators.js';
 
 export const STATE_VERSION = 1;
 
@@ -33,34 +29,6 @@ export interface CursorState {
   lastId?: number | null;
 }
 
-const inFlightSchema = {
-  type: 'object',
-  required: ['id', 'start', 'end'],
-  properties: {
-    id: { type: ['string', 'integer'] },
-    start: { type: 'string', format: 'date-time' },
-    end: { type: 'string', format: 'date-time' },
-    createdAt: { type: ['string', 'null'] },
-    fingerprint: { type: 'string' },
-    part: { type: 'integer', minimum: 0 },
-  },
-};
-/** Schema of the validator below; compiled without ajv's meta-schema check (start-up time), so
- * test/schemas-valid.test.ts checks it against the meta-schema instead. */
-export const STREAM_STATE_SCHEMA = {
-  type: 'object',
-  properties: {
-    updatedAt: { type: ['string', 'null'], format: 'date-time' },
-    createdAt: { type: ['string', 'null'], format: 'date-time' },
-    sentAt: { type: ['string', 'null'], format: 'date-time' },
-    last_id: { type: ['integer', 'null'] },
-    updated_at: { type: ['string', 'null'] },
-    created_at: { type: ['string', 'null'] },
-    in_flight: { type: 'array', items: inFlightSchema },
-    state_version: { type: 'integer' },
-  },
-};
-const validateStreamValue = ajv.compile(STREAM_STATE_SCHEMA);
 
 export interface ParsedState {
   streams: Map<string, CursorState>;
