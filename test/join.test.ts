@@ -113,14 +113,17 @@ describe('SpillJoin', () => {
 
   it('a malformed file fails with a CSV error naming the file, and close() still removes every spill file', async () => {
     const j = await SpillJoin.create({ parts: 2, key: 'id', cursor: 'updatedAt', partitions: 4 });
-    await j.addFile(0, chunked(partCsv(Array.from({ length: 3000 }, (_, i) => i + 1), 0, 4, at), 4096), src);
-    const err = await j.addFile(1, chunked('id,updatedAt,a\n1,x\n', 100), { ...src, file: 'part-2.csv' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConnectorError);
-    expect((err as ConnectorError).message).toMatch(/part-2\.csv.*line 2: expected 3 cells/);
-    const noKey = await j.addFile(1, chunked('email,updatedAt\nx,y\n', 100), src).catch((e: unknown) => e);
-    expect((noKey as ConnectorError).code).toBe('CSV_HEADER_MISSING_FIELD');
-    expect(readdirSync(j.dir).length).toBeGreaterThan(0);
-    await j.close();
+    try {
+      await j.addFile(0, chunked(partCsv(Array.from({ length: 3000 }, (_, i) => i + 1), 0, 4, at), 4096), src);
+      const err = await j.addFile(1, chunked('id,updatedAt,a\n1,x\n', 100), { ...src, file: 'part-2.csv' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect((err as ConnectorError).message).toMatch(/part-2\.csv.*line 2: expected 3 cells/);
+      const noKey = await j.addFile(1, chunked('email,updatedAt\nx,y\n', 100), src).catch((e: unknown) => e);
+      expect((noKey as ConnectorError).code).toBe('CSV_HEADER_MISSING_FIELD');
+      expect(readdirSync(j.dir).length).toBeGreaterThan(0);
+    } finally {
+      await j.close();
+    }
     expect(existsSync(j.dir)).toBe(false);
   });
 
