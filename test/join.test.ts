@@ -115,9 +115,10 @@ describe('SpillJoin', () => {
     const j = await SpillJoin.create({ parts: 2, key: 'id', cursor: 'updatedAt', partitions: 4 });
     try {
       await j.addFile(0, chunked(partCsv(Array.from({ length: 3000 }, (_, i) => i + 1), 0, 4, at), 4096), src);
-      const err = await j.addFile(1, chunked('id,updatedAt,a\n1,x\n', 100), { ...src, file: 'part-2.csv' }).catch((e: unknown) => e);
+      // A row cut short before its key (here the last column): the row cannot be joined.
+      const err = await j.addFile(1, chunked('updatedAt,a,id\n2024-03-02 10:00:00,x\n', 100), { ...src, file: 'part-2.csv' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectorError);
-      expect((err as ConnectorError).message).toMatch(/part-2\.csv.*line 2: expected 3 cells/);
+      expect((err as ConnectorError).message).toMatch(/part-2\.csv.*data row 1: expected 3 cells/);
       const noKey = await j.addFile(1, chunked('email,updatedAt\nx,y\n', 100), src).catch((e: unknown) => e);
       expect((noKey as ConnectorError).code).toBe('CSV_HEADER_MISSING_FIELD');
       expect(readdirSync(j.dir).length).toBeGreaterThan(0);
@@ -137,6 +138,21 @@ describe('SpillJoin', () => {
       const rows = await joinedRows(j);
       expect(rows.map((r) => Number(r.id)).sort()).toEqual(keys);
       expect(j.stats.rowsPerPart).toEqual([4, 4]);
+    } finally {
+      await j.close();
+    }
+  });
+
+  it('reads a BOM, quoted keys and cursors, blank lines, a last row without a line end, and columns in any order', async () => {
+    const j = await SpillJoin.create({ parts: 2, key: 'id', cursor: 'updatedAt', partitions: 2 });
+    try {
+      await j.addFile(0, chunked('\uFEFFa,"id",updatedAt\r\n"x, ""1""","1",2024-01-01 00:00:00\r\n\r\n"multi\nline",2,"2024-01-02 00:00:00"', 3), src);
+      await j.addFile(1, chunked('updatedAt,b,id\n2024-01-02 00:00:00,,2\n2024-01-01 00:00:00,"b ""q""",1\n', 5), src);
+      const rows = await joinedRows(j);
+      const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+      expect(byId['1']).toEqual({ id: '1', updatedAt: '2024-01-01 00:00:00', a: 'x, "1"', b: 'b "q"' });
+      expect(byId['2']).toEqual({ id: '2', updatedAt: '2024-01-02 00:00:00', a: 'multi\nline', b: '' });
+      expect(j.stats.stragglers).toBe(0);
     } finally {
       await j.close();
     }

@@ -565,34 +565,42 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
       const fields = stream.fields.filter((f) => names.has(f.name)).map((f) => jobs.flatMap((j) => j.fields).find((x) => x.name === f.name) ?? f);
       const extractedAt = clock.now();
       const frame = o.recordFrame(stream.name, extractedAt);
-      const body = joiner.joined();
-      const first = yield* flushWhile(body.next());
-      if (!first.done) {
+      // The joined rows come as two bodies (even and odd hash partitions), converted at once: with
+      // parse workers, both cores work on the join's output.
+      const shards = Math.max(1, Math.min(2, downloadConcurrency));
+      const shard = async function* (i: number): AsyncGenerator<Extract<RecordsEvent, { encoded: object }>> {
+        const body = joiner.joined(i, shards);
+        const first = await body.next();
+        if (first.done) return; // no joined row in this shard (stragglers are still counted)
         const rest = (async function* () {
           yield first.value;
           yield* body;
         })();
-        const batches = extract(rest, {
+        for await (const batch of extract(rest, {
           stream: stream.name,
           exportId: jobs.map((j) => j.snap.id).join('+'),
           file: `the join of ${describeWindow(w)}`,
           fields,
           timezone,
           frame,
-        });
-        try {
-          for (;;) {
-            const r = yield* flushWhile(batches.next());
-            if (r.done) break;
-            count(r.value.ends.length);
-            yield { type: 'records', stream: stream.name, encoded: r.value, extractedAt };
-          }
-        } finally {
-          await batches.return(undefined);
+        })) {
+          yield { type: 'records', stream: stream.name, encoded: batch, extractedAt };
         }
-      } else {
-        // Drain the join (no joined row): it still counts the stragglers.
-        for (;;) if ((await body.next()).done) break;
+      };
+      const merged = mergeBounded(
+        Array.from({ length: shards }, (_, i) => () => shard(i)),
+        shards,
+        (ev) => ev.encoded.release?.(),
+      );
+      try {
+        for (;;) {
+          const r = yield* flushWhile(merged.next());
+          if (r.done) break;
+          count(r.value.encoded.ends.length);
+          yield r.value;
+        }
+      } finally {
+        await merged.return(undefined);
       }
       log(
         'INFO',
