@@ -225,7 +225,7 @@ export async function measure(
   mode: 'records' | 'lines',
   rows: number,
   // bench/custom.ts: the child's environment (its TMPDIR), and a hook called at each 50 ms sample.
-  opts: { env?: NodeJS.ProcessEnv; onSample?: () => void } = {},
+  opts: { env?: NodeJS.ProcessEnv; onSample?: (pid: number) => void } = {},
 ): Promise<Measured> {
   // A real pipe between the two, as a shell's `program | sink` makes (child_process's 'pipe' is a
   // UNIX socket pair): a FIFO opened at both ends here, handed to the children, closed here.
@@ -270,7 +270,7 @@ export async function measure(
     if (pid === undefined) return;
     hwm = Math.max(hwm, readHwmKb(pid));
     for (const [t, c] of threadCpu(pid)) threads.set(t, c);
-    opts.onSample?.();
+    opts.onSample?.(pid);
   };
   const timer = pid === undefined ? null : setInterval(sample, 50);
   const code = await new Promise<number | null>((resolve) => {

@@ -272,11 +272,23 @@ interface RunResult {
   tmpPeakBytes: number;
   tmpPeakBlocks: number;
   tmpLeft: string[];
+  /** Largest VmRSS (200 ms samples) while the join folder grew (spill) and while it shrank (join). */
+  rssSpillMb: number;
+  rssJoinMb: number;
   joinLog: string | null;
   apiCalls: string;
   /** The connector's WARN logs. */
   warns: string[];
   problems: string[];
+}
+
+function vmRssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Bytes and allocated bytes of the pardot-join-* folders under `root`. */
@@ -343,14 +355,20 @@ async function runOnce(label: string, data: DataSet, inputs: Inputs, nodeArgs: s
     const [cmd, argv] = nodeArgs.length === 0 ? [BIN, args] : [process.execPath, [...launcher, ...nodeArgs, BIN, ...args]];
     let tmpPeak = { bytes: 0, blocks: 0 };
     let tick = 0;
+    // Resident memory by phase of a split window: spill (the join folder grows) and join (it shrinks).
+    let joinStarted = false;
+    const rssMax = { spill: 0, join: 0 };
     const load = loadavg()[0]!;
     const run = await measure(cmd, argv, 'records', data.rows, {
       env: { ...process.env, TMPDIR: tmp },
-      onSample: () => {
+      onSample: (pid) => {
         // Every 4th sample (200 ms): the folder holds up to a few hundred files.
         if (tick++ % 4 !== 0) return;
         const s = joinDirSize(tmp);
         if (s.bytes > tmpPeak.bytes) tmpPeak = s;
+        else if (s.bytes < tmpPeak.bytes * 0.99) joinStarted = true;
+        const rss = vmRssKb(pid) / 1024;
+        if (tmpPeak.bytes > 0) rssMax[joinStarted ? 'join' : 'spill'] = Math.max(rssMax[joinStarted ? 'join' : 'spill'], rss);
       },
     });
     const left = readdirSync(tmp);
@@ -395,6 +413,8 @@ async function runOnce(label: string, data: DataSet, inputs: Inputs, nodeArgs: s
       tmpPeakBytes: tmpPeak.bytes,
       tmpPeakBlocks: tmpPeak.blocks,
       tmpLeft: left,
+      rssSpillMb: rssMax.spill,
+      rssJoinMb: rssMax.join,
       joinLog: logs.find((m) => m.includes(' joined ')) ?? null,
       apiCalls,
       problems,
@@ -460,7 +480,8 @@ function describe(r: RunResult): string {
     `connector CPU ${cpu.toFixed(1)} s = ${fmt((cpu * 1e9) / cells, 1)} ns/cell, ${fmt((cpu * 1e9) / r.csvBytes, 2)} ns/CSV byte; ` +
     `peak RSS ${r.peakRssMb.toFixed(1)} MB (self-reported ${r.selfReportedRssMb ?? '?'} MB); load before ${r.load.toFixed(2)}; ` +
     `output ${fmt(r.stdoutBytes / 1e6)} MB; CPU s: ${cpuText(r.cpu)}` +
-    (r.tmpPeakBytes > 0 ? `; temporary files at peak ${fmt(r.tmpPeakBytes / 1e6)} MB (${fmt(r.tmpPeakBlocks / 1e6)} MB on disk), left after: ${r.tmpLeft.length === 0 ? 'none' : r.tmpLeft.join(',')}` : '') +
+    (r.tmpPeakBytes > 0 ? `; temporary files at peak ${fmt(r.tmpPeakBytes / 1e6)} MB (${fmt(r.tmpPeakBlocks / 1e6)} MB on disk), left after: ${r.tmpLeft.length === 0 ? 'none' : r.tmpLeft.join(',')}; ` +
+        `largest VmRSS while spilling ${r.rssSpillMb.toFixed(0)} MB, while joining ${r.rssJoinMb.toFixed(0)} MB` : '') +
     (r.joinLog ? `\n    connector: ${r.joinLog}` : '') +
     `\n    API calls (connector summary): ${r.apiCalls}` +
     (r.warns.length ? `\n    connector WARN: ${r.warns.slice(0, 3).map((w) => w.slice(0, 200)).join(' | ')}` : '') +
