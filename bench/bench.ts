@@ -353,7 +353,17 @@ async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurr
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   // The stream's schema as `discover` gives it (all 68 fields).
-  const disc = spawnSync(BIN, ['discover', '--config', join(dir, 'config.json')], { encoding: 'utf8' });
+  // Asynchronously: since issue 11 discover reads the custom fields from the fake, which answers
+  // from this process's event loop (spawnSync would wait for ever).
+  const disc = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    const c = spawn(BIN, ['discover', '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    c.on('error', reject);
+    c.on('close', () => resolve({ stdout, stderr }));
+  });
   const catalogMsg = disc.stdout
     .split('\n')
     .filter(Boolean)
@@ -396,11 +406,13 @@ async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[], ma
     // As a data engineer runs it: the executable itself (with --node-arg: node, the launcher's
     // flags, those args, then the same file).
     const [cmd, argv] = nodeArgs.length === 0 ? [BIN, args] : [process.execPath, [...launcherFlags(), ...nodeArgs, BIN, ...args]];
+    // discover (in writeInputs) also reached the fake: start-up is to the read's first request.
+    const logFrom = fake.log.length;
     const c0 = process.cpuUsage();
     const run = await measure(cmd, argv, 'records', m.rows);
     const c1 = process.cpuUsage(c0);
     const sink = run.sink;
-    const firstRequestAt = fake.log.length > 0 ? fake.log[0]!.at : null;
+    const firstRequestAt = fake.log.length > logFrom ? fake.log[logFrom]!.at : null;
 
     const problems: string[] = [];
     if (run.code !== 0) problems.push(`exit code ${run.code}: ${run.stderr.slice(-2000)}`);
