@@ -35,6 +35,7 @@ import { closeSync, open as openFd, createReadStream, existsSync, mkdirSync, ope
 import { open, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parse as csvParse } from 'csv-parse';
@@ -140,7 +141,7 @@ async function ensureData(profile: Profile, rows: number): Promise<Manifest> {
     Array.from({ length: threads }, (_, w) => {
       const mine = jobs.filter((_, k) => k % threads === w);
       return new Promise<void>((resolve, reject) => {
-        const worker = new Worker(new URL(import.meta.url), { workerData: { profile: profile.name, jobs: mine, startMs, endMs } });
+        const worker = new Worker(new URL(import.meta.url), { workerData: { benchGen: true, profile: profile.name, jobs: mine, startMs, endMs } });
         worker.once('error', reject);
         worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`generator exited ${code}`))));
       });
@@ -202,7 +203,7 @@ export interface CpuSplit {
   sink: number;
 }
 
-interface Measured {
+export interface Measured {
   cpu: CpuSplit;
   code: number | null;
   /** Wall-clock ms at spawn. */
@@ -218,7 +219,14 @@ interface Measured {
  * two children: this process neither reads nor copies the output), samples its VmHWM, and waits
  * for both. `seconds` is spawn to the program's exit.
  */
-async function measure(cmd: string, args: string[], mode: 'records' | 'lines', rows: number): Promise<Measured> {
+export async function measure(
+  cmd: string,
+  args: string[],
+  mode: 'records' | 'lines',
+  rows: number,
+  // bench/custom.ts: the child's environment (its TMPDIR), and a hook called at each 50 ms sample.
+  opts: { env?: NodeJS.ProcessEnv; onSample?: (pid: number) => void } = {},
+): Promise<Measured> {
   // A real pipe between the two, as a shell's `program | sink` makes (child_process's 'pipe' is a
   // UNIX socket pair): a FIFO opened at both ends here, handed to the children, closed here.
   const fifo = join(tmpdir(), `pardot-bench-fifo-${process.pid}`);
@@ -244,7 +252,7 @@ async function measure(cmd: string, args: string[], mode: 'records' | 'lines', r
   const t0 = performance.now();
   let child: ChildProcess;
   try {
-    child = spawn(cmd, args, { stdio: ['ignore', ends === null ? sink.stdin! : ends.w, 'pipe'] });
+    child = spawn(cmd, args, { stdio: ['ignore', ends === null ? sink.stdin! : ends.w, 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
   } finally {
     // The child holds the pipe's write end now; the sink sees EOF at its exit.
     if (ends === null) sink.stdin!.destroy();
@@ -262,6 +270,7 @@ async function measure(cmd: string, args: string[], mode: 'records' | 'lines', r
     if (pid === undefined) return;
     hwm = Math.max(hwm, readHwmKb(pid));
     for (const [t, c] of threadCpu(pid)) threads.set(t, c);
+    opts.onSample?.(pid);
   };
   const timer = pid === undefined ? null : setInterval(sample, 50);
   const code = await new Promise<number | null>((resolve) => {
@@ -344,7 +353,17 @@ async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurr
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   // The stream's schema as `discover` gives it (all 68 fields).
-  const disc = spawnSync(BIN, ['discover', '--config', join(dir, 'config.json')], { encoding: 'utf8' });
+  // Asynchronously: since issue 11 discover reads the custom fields from the fake, which answers
+  // from this process's event loop (spawnSync would wait for ever).
+  const disc = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    const c = spawn(BIN, ['discover', '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    c.on('error', reject);
+    c.on('close', () => resolve({ stdout, stderr }));
+  });
   const catalogMsg = disc.stdout
     .split('\n')
     .filter(Boolean)
@@ -387,11 +406,13 @@ async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[], ma
     // As a data engineer runs it: the executable itself (with --node-arg: node, the launcher's
     // flags, those args, then the same file).
     const [cmd, argv] = nodeArgs.length === 0 ? [BIN, args] : [process.execPath, [...launcherFlags(), ...nodeArgs, BIN, ...args]];
+    // discover (in writeInputs) also reached the fake: start-up is to the read's first request.
+    const logFrom = fake.log.length;
     const c0 = process.cpuUsage();
     const run = await measure(cmd, argv, 'records', m.rows);
     const c1 = process.cpuUsage(c0);
     const sink = run.sink;
-    const firstRequestAt = fake.log.length > 0 ? fake.log[0]!.at : null;
+    const firstRequestAt = fake.log.length > logFrom ? fake.log[logFrom]!.at : null;
 
     const problems: string[] = [];
     if (run.code !== 0) problems.push(`exit code ${run.code}: ${run.stderr.slice(-2000)}`);
@@ -674,12 +695,13 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) {
+// Run as the program (not when bench/custom.ts imports measure()); a generator worker of this file.
+if (isMainThread && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e: unknown) => {
     console.error(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exitCode = 1;
   });
-} else {
+} else if (!isMainThread && (workerData as { benchGen?: boolean } | null)?.benchGen === true) {
   const wd = workerData as { profile: ProfileName; jobs: GenJob[]; startMs: number; endMs: number };
   generateFiles(PROFILES[wd.profile], wd.jobs, wd.startMs, wd.endMs)
     .then(() => parentPort?.close())
