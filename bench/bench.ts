@@ -102,21 +102,24 @@ interface GenJob {
 async function generateFiles(profile: Profile, jobs: GenJob[], startMs: number, endMs: number): Promise<void> {
   const render = rowRenderer(COLUMNS, profile.tz, '\n');
   const src = profile.source(startMs, endMs);
-  for (const job of jobs) {
-    const fh = await open(job.path, 'w');
-    try {
-      let text = headerLine(COLUMNS.map((c) => c.name), '\n');
-      for (let i = job.from; i < job.to; i++) {
-        text += render(src.row(i));
-        if (text.length > 1 << 20) {
-          await fh.write(text);
-          text = '';
-        }
+  for (const job of jobs) await writeCsvFile(job.path, headerLine(COLUMNS.map((c) => c.name), '\n'), job.from, job.to, (i) => render(src.row(i)));
+}
+
+/** Writes a CSV file: the header line, then rows [from, to) as `row(i)` renders them, 1 MB at a time. */
+export async function writeCsvFile(path: string, header: string, from: number, to: number, row: (i: number) => string): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    let text = header;
+    for (let i = from; i < to; i++) {
+      text += row(i);
+      if (text.length > 1 << 20) {
+        await fh.write(text);
+        text = '';
       }
-      await fh.write(text);
-    } finally {
-      await fh.close();
     }
+    await fh.write(text);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -353,24 +356,7 @@ async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurr
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   // The stream's schema as `discover` gives it (all 68 fields).
-  // Asynchronously: since issue 11 discover reads the custom fields from the fake, which answers
-  // from this process's event loop (spawnSync would wait for ever).
-  const disc = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-    const c = spawn(BIN, ['discover', '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    c.on('error', reject);
-    c.on('close', () => resolve({ stdout, stderr }));
-  });
-  const catalogMsg = disc.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, any>)
-    .find((x) => x.type === 'CATALOG');
-  const stream = (catalogMsg?.catalog.streams as Array<Record<string, any>> | undefined)?.find((s) => s.name === 'prospects');
-  if (!stream) throw new Error(`discover gave no prospects stream: ${disc.stderr}`);
+  const stream = await discoverProspects(BIN, join(dir, 'config.json'));
   if (singer) {
     const props = Object.keys(stream.json_schema.properties as object);
     const singerCatalog = {
@@ -391,6 +377,31 @@ async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurr
   }
   writeFileSync(join(dir, 'catalog.json'), JSON.stringify({ streams: [{ stream, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }] }));
   return ['read', '--config', join(dir, 'config.json'), '--catalog', join(dir, 'catalog.json')];
+}
+
+/**
+ * The prospects stream as `discover` gives it against the fake. Run asynchronously: since issue 11
+ * discover reads the custom fields from the fake, which answers from this process's event loop
+ * (spawnSync would wait for ever).
+ */
+export async function discoverProspects(bin: string, configPath: string): Promise<Record<string, any>> {
+  const disc = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    const c = spawn(bin, ['discover', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    c.on('error', reject);
+    c.on('close', () => resolve({ stdout, stderr }));
+  });
+  const catalogMsg = disc.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .find((x) => x.type === 'CATALOG');
+  const stream = (catalogMsg?.catalog.streams as Array<Record<string, any>> | undefined)?.find((s) => s.name === 'prospects');
+  if (!stream) throw new Error(`discover gave no prospects stream: ${disc.stderr}`);
+  return stream;
 }
 
 async function runConnector(m: Manifest, singer: boolean, nodeArgs: string[], maxConcurrentRequests?: number): Promise<RunResult> {

@@ -29,10 +29,9 @@
  * each id once, none missing, and a few records field by field (standard and custom) against the
  * generator. Generated files are removed at the end unless --keep.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,7 +46,7 @@ import { lazyProspects } from '../test/fake-pardot/data.js';
 import { fieldDef } from '../test/fake-pardot/fields.js';
 import { startFakePardot, type StaticResult } from '../test/fake-pardot/server.js';
 import { customValue, expectedCustomValue, makeCustomFields, withCustomValues } from '../test/helpers/custom-fields.js';
-import { measure, type CpuSplit } from './bench.js';
+import { discoverProspects, measure, writeCsvFile, type CpuSplit } from './bench.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let BIN = join(ROOT, 'bin', 'source-pardot-export');
@@ -105,20 +104,7 @@ async function generateFiles(jobs: GenJob[], nCustom: number, startMs: number, e
       startMs,
       endMs,
     );
-    const fh = await open(job.path, 'w');
-    try {
-      let text = headerLine(header, '\n');
-      for (let i = job.from; i < job.to; i++) {
-        text += render(src.row(i));
-        if (text.length > 1 << 20) {
-          await fh.write(text);
-          text = '';
-        }
-      }
-      await fh.write(text);
-    } finally {
-      await fh.close();
-    }
+    await writeCsvFile(job.path, headerLine(header, '\n'), job.from, job.to, (i) => render(src.row(i)));
   }
 }
 
@@ -222,23 +208,7 @@ async function writeInputs(dir: string, customs: FakeCustomField[], startMs: num
   try {
     const cfg = join(dir, 'config.json');
     writeFileSync(cfg, JSON.stringify(config(startMs, fake.url)));
-    // Asynchronously: the fake answers from this process's event loop (discover reads the custom fields).
-    const disc = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      const c = spawn(BIN, ['discover', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      c.on('error', reject);
-      c.on('close', () => resolve({ stdout, stderr }));
-    });
-    const msg = disc.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, any>)
-      .find((x) => x.type === 'CATALOG');
-    const stream = (msg?.catalog.streams as Array<Record<string, any>> | undefined)?.find((s) => s.name === 'prospects');
-    if (!stream) throw new Error(`discover gave no prospects stream: ${disc.stderr}`);
+    const stream = await discoverProspects(BIN, cfg);
     const props = stream.json_schema.properties as Record<string, Record<string, unknown>>;
     const customProps = Object.values(props).filter((p) => p['x-pardot-custom'] === true).length;
     if (customProps !== customs.length) throw new Error(`discover wrote ${customProps} custom field properties, want ${customs.length}`);
