@@ -330,3 +330,28 @@ describe('downloads of a split window', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 });
+
+describe('prospect-account custom fields (the custom_fields setting: no v5 object lists them)', () => {
+  it('an entry with object prospect_account extends prospect_accounts (not prospects) and its values sync', async () => {
+    const { start, data } = smallData({ prospects: 10, days: 400 });
+    const accountFields = makeCustomFields(3, { seed: 9, startId: 500 });
+    addCustomValues(data.prospectAccount!, accountFields, 4);
+    const fake = await startFake(data, { customFields: { prospectAccount: accountFields } });
+    fakes.push(fake);
+    const setting = accountFields.map((f) => ({ name: f.fieldId, type: f.type, object: 'prospect_account', ...(f.isRecordMultipleResponses ? { multiple: true } : {}) }));
+    const cfg = config(fake, start, { custom_fields: setting });
+    const { catalog } = await discoverCatalog(cfg, ['prospects', 'prospect_accounts']);
+    const props = (name: string) => Object.keys(catalog.streams.find((s: Msg) => s.stream.name === name).stream.json_schema.properties);
+    for (const f of accountFields) {
+      expect(props('prospect_accounts')).toContain(f.fieldId);
+      expect(props('prospects')).not.toContain(f.fieldId);
+    }
+    const accounts = { streams: catalog.streams.filter((s: Msg) => s.stream.name === 'prospect_accounts') };
+    const r = await read(cfg, accounts);
+    expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    const recs = parseLines(r.stdout).filter((m) => m.type === 'RECORD').map((m) => m.record.data);
+    expect(recs.length).toBeGreaterThan(0);
+    const byId = new Map(data.prospectAccount!.map((row) => [row.id, row]));
+    for (const rec of recs) for (const f of accountFields) expect(rec[f.fieldId]).toEqual(expectedCustomValue(f, byId.get(rec.id)![f.fieldId]));
+  });
+});
