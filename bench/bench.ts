@@ -336,22 +336,10 @@ function launcherFlags(): string[] {
   return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
-async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurrentRequests?: number, fakeUrl?: string): Promise<string[]> {
+async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurrentRequests: number | undefined, fakeUrl: string): Promise<string[]> {
   const profile = PROFILES[m.profile];
   const config = {
-    client_id: 'test-client-id',
-    client_secret: 'test-client-secret',
-    refresh_token: 'test-refresh-token',
-    pardot_business_unit_id: '0Uv000000000001AAA',
-    start_date: new Date(m.startMs).toISOString(),
-    timezone: profile.tz,
-    window_days: 365,
-    api_base_url: fakeUrl,
-    auth_base_url: fakeUrl,
-    poll_interval_seconds: 0.05,
-    poll_max_interval_seconds: 0.2,
-    // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
-    export_timeout_minutes: 2,
+    ...benchConfig(m.startMs, profile.tz, fakeUrl),
     ...(maxConcurrentRequests === undefined ? {} : { max_concurrent_requests: maxConcurrentRequests }),
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
@@ -377,6 +365,25 @@ async function writeInputs(dir: string, m: Manifest, singer: boolean, maxConcurr
   }
   writeFileSync(join(dir, 'catalog.json'), JSON.stringify({ streams: [{ stream, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }] }));
   return ['read', '--config', join(dir, 'config.json'), '--catalog', join(dir, 'catalog.json')];
+}
+
+/** The connector's config against the loopback fake: one window from startMs, fast polls. */
+export function benchConfig(startMs: number, timezone: string, fakeUrl: string): Record<string, unknown> {
+  return {
+    client_id: 'test-client-id',
+    client_secret: 'test-client-secret',
+    refresh_token: 'test-refresh-token',
+    pardot_business_unit_id: '0Uv000000000001AAA',
+    start_date: new Date(startMs).toISOString(),
+    timezone,
+    window_days: 365,
+    api_base_url: fakeUrl,
+    auth_base_url: fakeUrl,
+    poll_interval_seconds: 0.05,
+    poll_max_interval_seconds: 0.2,
+    // Bounds the per-window call estimate (polls up to this deadline) the API call ceiling uses.
+    export_timeout_minutes: 2,
+  };
 }
 
 /**

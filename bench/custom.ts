@@ -46,7 +46,7 @@ import { lazyProspects } from '../test/fake-pardot/data.js';
 import { fieldDef } from '../test/fake-pardot/fields.js';
 import { startFakePardot, type StaticResult } from '../test/fake-pardot/server.js';
 import { customValue, expectedCustomValue, makeCustomFields, withCustomValues } from '../test/helpers/custom-fields.js';
-import { discoverProspects, measure, writeCsvFile, type CpuSplit } from './bench.js';
+import { benchConfig, discoverProspects, measure, writeCsvFile, type CpuSplit } from './bench.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let BIN = join(ROOT, 'bin', 'source-pardot-export');
@@ -185,29 +185,12 @@ interface Inputs {
   fields: string[];
 }
 
-function config(startMs: number, fakeUrl: string): Record<string, unknown> {
-  return {
-    client_id: 'test-client-id',
-    client_secret: 'test-client-secret',
-    refresh_token: 'test-refresh-token',
-    pardot_business_unit_id: '0Uv000000000001AAA',
-    start_date: new Date(startMs).toISOString(),
-    timezone: TZ,
-    window_days: 365,
-    api_base_url: fakeUrl,
-    auth_base_url: fakeUrl,
-    poll_interval_seconds: 0.05,
-    poll_max_interval_seconds: 0.2,
-    export_timeout_minutes: 2,
-  };
-}
-
 /** Writes config.json and catalog.json (from `discover` run against a fake with these custom fields). */
 async function writeInputs(dir: string, customs: FakeCustomField[], startMs: number): Promise<Inputs> {
   const fake = await startFakePardot({ userTimezone: TZ, customFields: { prospect: customs } });
   try {
     const cfg = join(dir, 'config.json');
-    writeFileSync(cfg, JSON.stringify(config(startMs, fake.url)));
+    writeFileSync(cfg, JSON.stringify(benchConfig(startMs, TZ, fake.url)));
     const stream = await discoverProspects(BIN, cfg);
     const props = stream.json_schema.properties as Record<string, Record<string, unknown>>;
     const customProps = Object.values(props).filter((p) => p['x-pardot-custom'] === true).length;

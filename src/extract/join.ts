@@ -421,7 +421,6 @@ export class SpillJoin {
     let skip = skipRows;
     let row = 0;
     const take = (eof: boolean): void => {
-      const b = (): Buffer => rows.buf;
       while (rows.next(header === null ? -1 : want, eof)) {
         row++;
         if (header === null) {
@@ -462,7 +461,7 @@ export class SpillJoin {
         const key = rows.cellText(keyCol);
         const cursor = rows.cellText(curCol);
         // The rest: the cells before `want` that are neither key nor cursor, then the row's tail.
-        const buf = b();
+        const buf = rows.buf;
         const pieces: Array<[number, number]> = [];
         for (let i = 0; i < want; i++) if (i !== keyCol && i !== curCol) pieces.push([rows.cellStart[i]!, rows.cellEnd[i]!]);
         if (rows.tailStart >= 0) pieces.push([rows.tailStart, rows.rowEnd]);

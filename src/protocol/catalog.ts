@@ -4,7 +4,7 @@
  */
 import { withCatalogCustomFields } from '../custom-fields.js';
 import { configError } from '../errors.js';
-import { STREAMS, findStream, selectFields, type ConfiguredStream, type StreamDef, type SyncMode } from '../streams.js';
+import { STREAMS, findStream, selectFields, type ConfiguredStream, type SyncMode } from '../streams.js';
 // The configured catalog's schema is src/input-schemas/configured-catalog.json, compiled to code at
 // build time (scripts/gen-validators.mjs): no schema compilation at start-up.
 import { validateConfiguredCatalog as validateConfigured } from '../generated/validators.js';
@@ -15,11 +15,6 @@ export type { ConfiguredStream, SyncMode };
 
 function catalogError(message: string): never {
   throw configError('CATALOG_INVALID', `${message} Run discover and build the configured catalog from its streams.`);
-}
-
-/** The discover answer: every stream with its full schema. */
-export function discoverStreams(): readonly StreamDef[] {
-  return STREAMS;
 }
 
 export function parseAirbyteCatalog(raw: unknown): ConfiguredStream[] {

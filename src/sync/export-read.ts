@@ -337,8 +337,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
       const c = st.stragglerCursor;
       const iso = c === null || c === '' ? null : createWallTimeConverter(timezone)(c);
       const ms = iso === null ? NaN : Date.parse(iso);
-      let earliest = Math.min(w.end, Number.isFinite(ms) ? floorToSecond(ms) : w.start);
-      earliest = Math.max(earliest, w.start);
+      const earliest = Math.max(w.start, Math.min(w.end, Number.isFinite(ms) ? floorToSecond(ms) : w.start));
       holdBack = holdBack === null ? earliest : Math.min(holdBack, earliest);
       log(
         'WARN',
