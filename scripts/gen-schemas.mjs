@@ -141,7 +141,20 @@ async function main() {
   const spec = JSON.parse(readFileSync(join(root, 'spec.json'), 'utf8'));
   writeFileSync(
     join(root, 'src', 'generated', 'schemas.ts'),
-    header + `export const STREAM_SCHEMAS = ${JSON.stringify(schemas, null, 2)} as const;\n`,
+    header +
+      '// Each schema is JSON text, parsed on first use (JSON.parse is quicker than evaluating an object\n' +
+      '// literal, and most runs touch a few streams): start-up, README "Performance".\n' +
+      'const TEXT = {\n' +
+      Object.entries(schemas).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(JSON.stringify(v))},\n`).join('') +
+      '};\n' +
+      'export type StreamSchemaName = keyof typeof TEXT;\n' +
+      'export interface StreamSchemaJson {\n  properties: Record<string, Record<string, unknown>>;\n  [key: string]: unknown;\n}\n' +
+      '/** Every stream\'s JSON Schema (with the private x-pardot-type keyword), parsed when first read. */\n' +
+      'export const STREAM_SCHEMAS = {} as { readonly [K in StreamSchemaName]: StreamSchemaJson };\n' +
+      'for (const name of Object.keys(TEXT) as StreamSchemaName[]) {\n' +
+      '  let parsed: StreamSchemaJson | undefined;\n' +
+      '  Object.defineProperty(STREAM_SCHEMAS, name, { enumerable: true, get: () => (parsed ??= JSON.parse(TEXT[name]) as StreamSchemaJson) });\n' +
+      '}\n',
   );
   writeFileSync(join(root, 'src', 'generated', 'spec.ts'), header + `export const SPEC = ${JSON.stringify(spec, null, 2)} as const;\n`);
   const opts = { bannerComment: '', additionalProperties: false, strictIndexSignatures: true, format: false };

@@ -126,6 +126,17 @@ function schemaParts(name: StreamName): { fields: StreamField[]; jsonSchema: Rec
   };
 }
 
+/**
+ * `base` with the properties `make` returns defined as read on first use (then kept): a stream's
+ * fields and schema come from its JSON Schema, which is parsed only for the streams a run touches
+ * (start-up: README "Performance"). They read like plain properties (spread, equality, JSON).
+ */
+function deferred<T extends object, K extends keyof T>(base: Omit<T, K>, keys: readonly K[], make: () => Pick<T, K>): T {
+  let parts: Pick<T, K> | undefined;
+  for (const k of keys) Object.defineProperty(base, k, { enumerable: true, get: () => (parts ??= make())[k] });
+  return base as T;
+}
+
 interface ExportStreamOptions {
   deleted?: DeletedMode;
   syncModes?: ExportStreamDef['syncModes'];
@@ -141,49 +152,57 @@ function exportStream(
   const procedure = cursorField === 'updatedAt' ? 'filter_by_updated_at' : 'filter_by_created_at';
   const proc = PROCEDURES[object][procedure];
   if (!proc) throw new Error(`wire table has no ${object}.${procedure}`);
-  const { fields, jsonSchema } = schemaParts(name);
   const deletedArg = proc.deleted ?? null;
-  const deleted: DeletedMode = o.deleted ?? (deletedArg && fields.some((f) => f.name === 'isDeleted') ? 'config' : 'live');
-  if (deleted !== 'live' && !deletedArg) throw new Error(`${object}.${procedure} takes no deleted argument`);
-  const automaticFields = ['id', cursorField, ...(deleted !== 'live' && fields.some((f) => f.name === 'isDeleted') ? ['isDeleted'] : [])];
-  return {
-    kind: 'export',
-    name,
-    object,
-    cursorField,
-    procedure,
-    afterArg: proc.after,
-    beforeArg: proc.before,
-    deletedArg,
-    deleted,
-    syncModes: o.syncModes ?? ['full_refresh', 'incremental'],
-    automaticFields,
-    description: o.description,
-    primaryKey: [['id']],
-    maxFields: MAX_FIELDS_PER_EXPORT,
-    fields: fields as FieldDef[],
-    jsonSchema: { ...jsonSchema, ...(o.description ? { description: o.description } : {}) },
-  };
+  if (o.deleted !== undefined && o.deleted !== 'live' && !deletedArg) throw new Error(`${object}.${procedure} takes no deleted argument`);
+  return deferred<ExportStreamDef, 'fields' | 'jsonSchema' | 'deleted' | 'automaticFields'>(
+    {
+      kind: 'export',
+      name,
+      object,
+      cursorField,
+      procedure,
+      afterArg: proc.after,
+      beforeArg: proc.before,
+      deletedArg,
+      syncModes: o.syncModes ?? ['full_refresh', 'incremental'],
+      description: o.description,
+      primaryKey: [['id']],
+      maxFields: MAX_FIELDS_PER_EXPORT,
+    },
+    ['fields', 'jsonSchema', 'deleted', 'automaticFields'],
+    () => {
+      const { fields, jsonSchema } = schemaParts(name);
+      const hasIsDeleted = fields.some((f) => f.name === 'isDeleted');
+      const deleted: DeletedMode = o.deleted ?? (deletedArg && hasIsDeleted ? 'config' : 'live');
+      return {
+        fields: fields as FieldDef[],
+        jsonSchema: { ...jsonSchema, ...(o.description ? { description: o.description } : {}) },
+        deleted,
+        automaticFields: ['id', cursorField, ...(deleted !== 'live' && hasIsDeleted ? ['isDeleted'] : [])],
+      };
+    },
+  );
 }
 
 function queryStream(name: QueryStreamName): QueryStreamDef {
   const q = QUERY_OBJECTS[name];
-  const { fields, jsonSchema } = schemaParts(name);
   const { cursorField, ...query } = q;
   // With deleted records read (include_deleted), isDeleted always comes along: the reader adds it.
   const automaticFields = ['id', ...(cursorField !== null ? [cursorField] : [])];
-  return {
-    kind: 'query',
-    name,
-    cursorField,
-    syncModes: cursorField === null ? ['full_refresh'] : ['full_refresh', 'incremental'],
-    automaticFields,
-    primaryKey: [['id']],
-    maxFields: null,
-    query: query as QueryObjectDef,
-    fields,
-    jsonSchema,
-  };
+  return deferred<QueryStreamDef, 'fields' | 'jsonSchema'>(
+    {
+      kind: 'query',
+      name,
+      cursorField,
+      syncModes: cursorField === null ? ['full_refresh'] : ['full_refresh', 'incremental'],
+      automaticFields,
+      primaryKey: [['id']],
+      maxFields: null,
+      query: query as QueryObjectDef,
+    },
+    ['fields', 'jsonSchema'],
+    () => schemaParts(name),
+  );
 }
 
 export const EXPORT_STREAMS: readonly ExportStreamDef[] = [
