@@ -3,6 +3,7 @@
 //                              uses), one script wrapped as a function (require, bundleUrl)
 //   dist/bundle/cli.cjs.cache  V8's code cache for it (compiled functions), made by a training run
 //   dist/bundle/worker.js      the CSV parse worker (an ES module, started by new Worker)
+//   dist/bundle/llhttp*.wasm   undici's HTTP/1 parser, read on the first connection
 // Why: start-up (README "Performance": start-up). Node spends most of a small run's start loading
 // and compiling code: one file instead of ~200 saves the resolve, stat, read and wrap of each, and
 // the code cache saves compiling the functions start-up runs (Node 22 has module.enableCompileCache
@@ -11,9 +12,10 @@
 // tests run through the executable, so it is what they test.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'dist/bundle');
@@ -41,6 +43,35 @@ const lazyHttp2Client = {
   },
 };
 
+// undici's HTTP/1 parser (llhttp) is WebAssembly that undici ships as base64 text in two modules
+// (with and without SIMD), 142 KB of the bundle that every start would read and convert although
+// only one is compiled, at the first connection. Here they are written beside the bundle as the
+// binary modules (54 KB each) and read from there when undici first asks: the same bytes (undici's
+// modules export the decoded Buffer, which the build writes as it is), later. README "Performance": start-up.
+const require = createRequire(join(root, 'package.json'));
+const llhttpFiles = {
+  name: 'llhttp-wasm-files',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/llhttp\/llhttp(_simd)?-wasm\.js$/ }, (args) =>
+      args.importer.endsWith(join('undici', 'lib', 'dispatcher', 'client-h1.js'))
+        ? { path: join(args.resolveDir, args.path), namespace: 'llhttp-wasm-file' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'llhttp-wasm-file' }, (args) => {
+      const name = basename(args.path, '.js') + '.wasm';
+      const bytes = require(args.path);
+      if (!Buffer.isBuffer(bytes) || bytes.length < 1000) throw new Error(`${args.path} no longer exports the WebAssembly bytes: check scripts/bundle.mjs against this undici`);
+      writeFileSync(join(out, name), bytes);
+      return {
+        contents: `module.exports = require('node:fs').readFileSync(require('node:url').fileURLToPath(new URL(${JSON.stringify(name)}, __bundleUrl)))`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+mkdirSync(out, { recursive: true });
+for (const f of readdirSync(out)) if (f.endsWith('.wasm')) rmSync(join(out, f));
 await build({
   ...common,
   entryPoints: [join(root, 'dist/src/cli.js')],
@@ -52,7 +83,7 @@ await build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: '(function (require, __bundleUrl) {' },
   footer: { js: '})' },
-  plugins: [lazyHttp2Client],
+  plugins: [lazyHttp2Client, llhttpFiles],
 });
 await build({ ...common, entryPoints: [join(root, 'dist/src/extract/worker.js')], outfile: join(out, 'worker.js'), format: 'esm',
   // CommonJS dependencies call require() for Node's built-ins; an ES module has none of its own.

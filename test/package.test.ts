@@ -15,10 +15,10 @@ const repo = join(import.meta.dirname, '..');
 const read = (f: string) => readFileSync(join(repo, f), 'utf8');
 
 describe('package and ignore files', () => {
-  it('npm pack ships bin/, dist/src JavaScript, the bundle, package.json and README.md only; the entry and the parse worker are in it (both forms)', async () => {
+  it('npm pack ships bin/, dist/src JavaScript, the bundle (with the HTTP parser of undici as WebAssembly files), package.json and README.md only; the entry and the parse worker are in it (both forms)', async () => {
     const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repo });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
-    const shipped = ['package.json', 'README.md', 'bin/source-pardot-export', 'bin/package.json', 'dist/bundle/cli.cjs', 'dist/bundle/cli.cjs.cache', 'dist/bundle/worker.js'];
+    const shipped = ['package.json', 'README.md', 'bin/source-pardot-export', 'bin/package.json', 'dist/bundle/cli.cjs', 'dist/bundle/cli.cjs.cache', 'dist/bundle/worker.js', 'dist/bundle/llhttp-wasm.wasm', 'dist/bundle/llhttp_simd-wasm.wasm'];
     const stray = files.filter((f) => !shipped.includes(f) && !/^dist\/src\/.+\.js$/.test(f));
     expect(stray).toEqual([]);
     for (const f of [...shipped, 'dist/src/cli.js', 'dist/src/extract/worker.js']) expect(files).toContain(f);
