@@ -98,11 +98,11 @@ describe('spec', () => {
     assertProtocolValid(r);
   });
 
-  it('the executable runs on its own through /bin/sh (no `env -S`, which BusyBox lacks) and starts node with its flags', () => {
+  it('the executable runs on its own through `#!/usr/bin/env node`, with no node flags (no `env -S`, which BusyBox lacks)', () => {
     const bin = join(import.meta.dirname, '..', 'bin', 'source-pardot-export');
-    const [shebang, launch] = readFileSync(bin, 'utf8').split('\n');
-    expect(shebang).toBe('#!/bin/sh');
-    expect(launch).toBe(`':' //; exec node --max-semi-space-size=1 "$0" "$@"`);
+    const [shebang] = readFileSync(bin, 'utf8').split('\n');
+    // A V8 flag on node's command line would make Node's code cache of its built-ins unusable (start-up).
+    expect(shebang).toBe('#!/usr/bin/env node');
     const out = execFileSync(bin, ['spec'], { encoding: 'utf8', env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` } });
     expect(JSON.parse(out.trim()).type).toBe('SPEC');
   });
