@@ -199,13 +199,14 @@ async function runSingerCli(argv: string[], redactor: Redactor, stdout: LineSink
   const command: SingerCommand = values.about ? 'about' : values.discover ? 'discover' : 'sync';
   const catalogFlag = values.catalog !== undefined ? 'catalog' : 'properties';
   const catalogPath = values.catalog ?? values.properties;
-  const err = { isTTY: process.stderr.isTTY === true, write: writeErr };
+  // process.stderr is made on first use (not at start-up): only the progress line asks whether it is a terminal.
+  const err = { get isTTY() { return process.stderr.isTTY === true; }, write: writeErr };
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
   try {
     return await runSinger({
       command,
       format: format as AboutFormat,
-      version: await readVersion(),
+      version: command === 'about' ? await readVersion() : '',
       // Settings from TAP_PARDOT_EXPORT_* variables, under the config file's (which may be absent).
       loadConfig: async () => mergeEnvConfig(await readJsonFile('config', values.config), process.env),
       loadCatalog: () => readJsonFile(catalogFlag, catalogPath),
