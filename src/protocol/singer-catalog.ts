@@ -85,18 +85,27 @@ function catalogError(message: string): never {
   );
 }
 
-function metadataMap(entry: Raw, label: string): Map<string, Raw> {
-  const out = new Map<string, Raw>();
+/**
+ * A stream entry's metadata: the stream's own (breadcrumb []) and each top-level property's
+ * (['properties', name]), the only breadcrumbs selection reads. (Keyed by name, not by the
+ * breadcrumb's JSON text: a catalog of every stream has ~1,100 entries, read at start-up.)
+ */
+function metadataMap(entry: Raw, label: string): { root: Raw | undefined; fields: Map<string, Raw> } {
+  const fields = new Map<string, Raw>();
+  let root: Raw | undefined;
   const md = entry.metadata;
-  if (md === undefined) return out;
+  if (md === undefined) return { root, fields };
   if (!Array.isArray(md)) catalogError(`Stream '${label}' has 'metadata' that is not a list.`);
   for (const m of md as unknown[]) {
     if (!isObj(m) || !Array.isArray(m.breadcrumb) || !isObj(m.metadata)) {
       catalogError(`Stream '${label}' has a metadata entry without a breadcrumb list and a metadata object: ${JSON.stringify(m).slice(0, 120)}.`);
     }
-    out.set(JSON.stringify(m.breadcrumb), m.metadata);
+    const b = m.breadcrumb as unknown[];
+    // A later entry for the same breadcrumb wins, as before.
+    if (b.length === 0) root = m.metadata;
+    else if (b.length === 2 && b[0] === 'properties' && typeof b[1] === 'string') fields.set(b[1], m.metadata);
   }
-  return out;
+  return { root, fields };
 }
 
 /** singer-sdk's rule for one breadcrumb, given its parent's value. */
@@ -127,7 +136,7 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
     seen.add(def.name);
 
     const md = metadataMap(entry, def.name);
-    const root = md.get('[]');
+    const root = md.root;
     // Legacy Singer catalogs mark selection on the schema itself.
     const legacy = typeof schema?.selected === 'boolean' ? schema.selected : false;
     if (!isSelected(root, legacy)) continue;
@@ -149,7 +158,7 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
     const props = schema && isObj(schema.properties) ? new Set(Object.keys(schema.properties)) : undefined;
     const selected = def.fields
       .filter((f) => !props || props.has(f.name) || automatic(def, f.name))
-      .filter((f) => isSelected(md.get(JSON.stringify(['properties', f.name])), true))
+      .filter((f) => isSelected(md.fields.get(f.name), true))
       .map((f) => f.name);
     out.push({ stream: def, syncMode, fields: selectFields(def, selected) });
   }
