@@ -329,7 +329,7 @@ interface RunResult {
   problems: string[];
 }
 
-/** The executable's own node flags (its launcher's `exec node FLAGS "$0"` line), for --node-arg runs. */
+/** The executable's own node flags (an older launcher's `exec node FLAGS "$0"` line, or its #! line; today none), for --node-arg runs. */
 function launcherFlags(): string[] {
   const text = readFileSync(BIN, 'utf8');
   const m = /exec node((?: --?[\w-]+(?:=\S+)?)*) "\$0"/.exec(text) ?? /^#!.*?\bnode\b(.*)$/m.exec(text.split('\n', 1)[0] ?? '');
