@@ -13,20 +13,9 @@ const addFormats = addFormatsModule.default ?? addFormatsModule;
 
 export const PROTOCOL_PATH = join(import.meta.dirname, '..', '..', '..', 'shared', 'reference', 'airbyte_protocol.yaml');
 
+/** A validator for AirbyteMessage, the official protocol schema's message definition. */
 export function loadProtocolValidator(): { available: boolean; validate(msg: unknown): string | null } {
-  if (!existsSync(PROTOCOL_PATH)) return { available: false, validate: () => null };
-  const doc = parse(readFileSync(PROTOCOL_PATH, 'utf8'));
-  delete doc.$id;
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addSchema(doc, 'protocol');
-  const v = ajv.getSchema('protocol#/definitions/AirbyteMessage')!;
-  return {
-    available: true,
-    validate(msg: unknown) {
-      return v(msg) ? null : ajv.errorsText(v.errors);
-    },
-  };
+  return loadProtocolDefinition('AirbyteMessage');
 }
 
 /** A validator for one definition of the official protocol schema (e.g. ConfiguredAirbyteCatalog). */
