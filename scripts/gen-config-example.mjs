@@ -20,9 +20,10 @@ const PLACEHOLDERS = {
 
 /**
  * The earlier versions' top-level credentials: still accepted, but an alternative to `credentials`
- * (giving both is an error), so the example shows `credentials` only (src/config.ts LEGACY_CREDENTIAL_KEYS).
+ * (giving both is an error), so the example shows `credentials` only (src/config.ts LEGACY_CREDENTIAL_KEYS);
+ * pipeline_depth is the older name of export_queue_depth.
  */
-export const LEFT_OUT = ['client_id', 'client_secret', 'refresh_token'];
+export const LEFT_OUT = ['client_id', 'client_secret', 'refresh_token', 'pipeline_depth'];
 
 const BY_TYPE = { string: '', boolean: false, integer: 0, number: 0, array: [], object: {} };
 

@@ -36,7 +36,10 @@ export interface Config {
   pollMaxMs: number;
   exportDeadlineMs: number;
   maxConcurrentRequests: number;
-  pipelineDepth: number;
+  /** Most exports created and not yet read at once, across windows and streams (Pardot's queue kept busy). */
+  exportQueueDepth: number;
+  /** A CSV cell that does not fit its field's type: 'null' (emitted as null, recorded, counted) or 'fail' (the stream fails). */
+  invalidValues: 'null' | 'fail';
   maxApiCalls: number | null;
   /** Headers timeout and body idle timeout of one request; past it the request is retried. */
   requestTimeoutMs: number;
@@ -237,7 +240,8 @@ export function parseConfig(raw: unknown, now: number): Config {
     pollMaxMs: Math.max((c.poll_max_interval_seconds ?? 60) * 1000, (c.poll_interval_seconds ?? 30) * 1000),
     exportDeadlineMs: (c.export_timeout_minutes ?? 360) * 60_000,
     maxConcurrentRequests: c.max_concurrent_requests ?? 3,
-    pipelineDepth: c.pipeline_depth ?? 2,
+    exportQueueDepth: c.export_queue_depth ?? c.pipeline_depth ?? 4,
+    invalidValues: c.invalid_values ?? 'null',
     maxApiCalls: c.max_api_calls ?? null,
     requestTimeoutMs: Math.round((c.request_timeout_seconds ?? 120) * 1000),
     apiBaseUrl: api,

@@ -17,8 +17,8 @@ const text = readFileSync(join(repo, 'config.example.json'), 'utf8');
 const example = JSON.parse(text) as Record<string, unknown>;
 
 describe('config.example.json', () => {
-  it('holds every setting of spec.json but the legacy top-level credentials, and nothing else', () => {
-    expect([...(LEFT_OUT as string[])].sort()).toEqual([...LEGACY_CREDENTIAL_KEYS].sort());
+  it('holds every setting of spec.json but the legacy top-level credentials and older names, and nothing else', () => {
+    expect([...(LEFT_OUT as string[])].sort()).toEqual([...LEGACY_CREDENTIAL_KEYS, 'pipeline_depth'].sort());
     const expected = Object.keys(spec.connectionSpecification.properties).filter((k) => !(LEFT_OUT as string[]).includes(k));
     expect(Object.keys(example).sort()).toEqual(expected.sort());
     expect(example.credentials).toMatchObject({ auth_type: 'refresh_token' });

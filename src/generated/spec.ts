@@ -214,13 +214,22 @@ export const SPEC = {
         "default": 3,
         "order": 12
       },
-      "pipeline_depth": {
-        "title": "Exports in flight per stream",
-        "description": "How many windows' exports may exist at once: with 2, the next window's export is created while the current one downloads, so Pardot never idles.",
+      "export_queue_depth": {
+        "title": "Exports queued ahead",
+        "description": "Most exports the run keeps created and not yet read, across the windows of a stream and the first windows of the streams after it. Pardot processes a business unit's exports one at a time, oldest first; with a few queued ahead its queue never idles while results download.",
         "type": "integer",
         "minimum": 1,
-        "maximum": 4,
-        "default": 2,
+        "maximum": 10,
+        "default": 4,
+        "order": 13
+      },
+      "pipeline_depth": {
+        "title": "Exports queued ahead (older name)",
+        "description": "The older name of export_queue_depth, read when export_queue_depth is not set.",
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 10,
+        "airbyte_hidden": true,
         "order": 13
       },
       "max_api_calls": {
@@ -329,6 +338,17 @@ export const SPEC = {
           }
         },
         "order": 24
+      },
+      "invalid_values": {
+        "title": "Values that do not fit their field's type",
+        "description": "null (default): a CSV cell that cannot be converted to its field's type (a zero date, text in a number field) is emitted as null, recorded in the record's meta.changes (Airbyte) and counted in one WARN per field and stream. fail: the stream fails on the first such cell.",
+        "type": "string",
+        "enum": [
+          "null",
+          "fail"
+        ],
+        "default": "null",
+        "order": 25
       }
     }
   }

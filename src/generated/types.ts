@@ -1288,9 +1288,13 @@ export type ExportDeadlineMinutes = number
  */
 export type ConcurrentRequests = number
 /**
- * How many windows' exports may exist at once: with 2, the next window's export is created while the current one downloads, so Pardot never idles.
+ * Most exports the run keeps created and not yet read, across the windows of a stream and the first windows of the streams after it. Pardot processes a business unit's exports one at a time, oldest first; with a few queued ahead its queue never idles while results download.
  */
-export type ExportsInFlightPerStream = number
+export type ExportsQueuedAhead = number
+/**
+ * The older name of export_queue_depth, read when export_queue_depth is not set.
+ */
+export type ExportsQueuedAheadOlderName = number
 /**
  * Optional: a window whose export cannot finish within this many calls for the run is not started; the run ends with resumable state.
  */
@@ -1329,6 +1333,10 @@ object?: ("prospect" | "prospect_account")
 multiple?: boolean
 label?: string
 }[]
+/**
+ * null (default): a CSV cell that cannot be converted to its field's type (a zero date, text in a number field) is emitted as null, recorded in the record's meta.changes (Airbyte) and counted in one WARN per field and stream. fail: the stream fails on the first such cell.
+ */
+export type ValuesThatDoNotFitTheirFieldSType = ("null" | "fail")
 
 export interface PardotExportConfig {
 pardot_business_unit_id: PardotBusinessUnitID
@@ -1345,7 +1353,8 @@ poll_interval_seconds?: FirstPollIntervalSeconds
 poll_max_interval_seconds?: MaximumPollIntervalSeconds
 export_timeout_minutes?: ExportDeadlineMinutes
 max_concurrent_requests?: ConcurrentRequests
-pipeline_depth?: ExportsInFlightPerStream
+export_queue_depth?: ExportsQueuedAhead
+pipeline_depth?: ExportsQueuedAheadOlderName
 max_api_calls?: APICallCeilingPerRun
 api_base_url?: APIBaseURLOverride
 request_timeout_seconds?: RequestTimeoutSeconds
@@ -1354,6 +1363,7 @@ lookback_seconds?: LookbackSeconds
 visitor_activities_prospect_only?: VisitorActivitiesOnlyThoseWithAProspect
 visitor_activity_types?: VisitorActivityTypes
 custom_fields?: CustomFieldsManualList
+invalid_values?: ValuesThatDoNotFitTheirFieldSType
 [k: string]: unknown | undefined
 }
 export interface OAuthRefreshTokenAUserAuthorisedTheConnectedApp {

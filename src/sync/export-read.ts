@@ -7,7 +7,7 @@
  *   cursor is that window's end, never later than the run's end (`ctx.to`).
  * - Exports created but not yet emitted are recorded in state (in_flight), so a killed run
  *   resumes them instead of queueing duplicates in Pardot.
- * - Windows are pipelined (config.pipelineDepth): when window N's export completes, window N+1's
+ * - Windows are pipelined (config.exportQueueDepth): when window N's export completes, window N+1's
  *   is created while N downloads, so Pardot's one-at-a-time queue never idles. Events still come
  *   out in window order.
  */
@@ -374,7 +374,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
         const head = pending[0]!;
         let ready = yield* flushWhile(head.job);
         // The head export is complete: queue the next window's export while this one downloads.
-        while (next < windows.length && pending.length < config.pipelineDepth) startNext();
+        while (next < windows.length && pending.length < config.exportQueueDepth) startNext();
         let recreated = 0;
         let rows = 0;
         let joinStats: JoinStats | null = null;
