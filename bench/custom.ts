@@ -39,7 +39,7 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseAirbyteCatalog } from '../src/protocol/catalog.js';
 import type { ExportStreamDef } from '../src/streams.js';
-import { requestedFields, splitFields } from '../src/sync/export-read.js';
+import { requestedFields, splitFields } from '../src/sync/export-plan.js';
 import { headerLine, rowRenderer, type Row } from '../test/fake-pardot/csv.js';
 import { exportColumns, type FakeCustomField } from '../test/fake-pardot/custom-fields.js';
 import { lazyProspects } from '../test/fake-pardot/data.js';
