@@ -501,8 +501,17 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     exportComplete: opts.onExportComplete ? [opts.onExportComplete] : [],
     fileDownloaded: opts.onFileDownloaded ? [(e, file) => opts.onFileDownloaded!(e, file!)] : [],
   };
+  /** Runs every listener of the event, even after one throws; then throws the first error. */
   const emit = (event: FakeEvent, e: FakeExport, file?: number): void => {
-    for (const fn of [...listeners[event]]) fn(e, file);
+    let failed: { err: unknown } | undefined;
+    for (const fn of [...listeners[event]]) {
+      try {
+        fn(e, file);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+    if (failed) throw failed.err;
   };
   const hookErrors: unknown[] = [];
   let closed = false;
