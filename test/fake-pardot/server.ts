@@ -704,9 +704,14 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     } catch (err) {
       hookErrors.push(err);
     }
-    if (next.state !== 'Processing') return startNext(); // a listener canceled it
+    if (next.state !== 'Processing') return startNext(); // a listener ended it (expireExport)
     const p = cfg.processingMs;
-    const ms = typeof p === 'function' ? p(next) : p;
+    let ms = 0;
+    try {
+      ms = typeof p === 'function' ? p(next) : p;
+    } catch (err) {
+      hookErrors.push(err); // a test's function failed: recorded, and the export completes at once
+    }
     const timer = setTimeout(() => {
       internals.get(next.id)!.timer = undefined;
       if (next.state !== 'Processing') return;
