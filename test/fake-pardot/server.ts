@@ -14,7 +14,17 @@ import { isObjectName, type ObjectName } from './fields.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
-import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, accountFields, createQueryHandler, msOf, type FakeQueryOptions, type QueryStats } from './query.js';
+import {
+  EXPORT_OBJECT_QUERIES,
+  MISSING_ABILITY,
+  accountFields,
+  createQueryHandler,
+  msOf,
+  type FakeQueryOptions,
+  type FakeV5Records,
+  type QueryPageInfo,
+  type QueryStats,
+} from './query.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -233,6 +243,10 @@ export interface FakePardot {
   readonly codeFlow: CodeFlowStats;
   /** v5 object queries: sequences started, sequences ended at the cap, records served. */
   readonly queryStats: QueryStats;
+  /** v5 records: insert, update, delete rows of any queryable object at any moment (query.ts). */
+  readonly v5: FakeV5Records;
+  /** Replaces the `onQueryPage` hook (null: none). */
+  setOnQueryPage(fn: ((info: QueryPageInfo) => void) | null): void;
 }
 
 // ---------------------------------------------------------------- defaults
@@ -1060,5 +1074,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     issuedRefreshTokens,
     codeFlow: codeFlow.stats,
     queryStats: objects.stats,
+    v5: objects.records,
+    setOnQueryPage: objects.setOnQueryPage,
   };
 }
