@@ -389,7 +389,7 @@ export function createQueryHandler(ctx: QueryContext, opts: FakeQueryOptions) {
     const rawOrder = sp.get('orderBy');
     for (const part of rawOrder === null ? [] : rawOrder.split(',')) {
       const m = /^\s*(\w+)(?:\s+(ASC|DESC))?\s*$/i.exec(part);
-      if (!m || !def.sortable.includes(m[1]!)) throw invalid(`Invalid parameter: orderBy. Unknown or unsortable field: ${part.trim()}`);
+      if (!m || !def.sortable.includes(m[1]!)) throw invalid(`Invalid parameter: orderBy. Unknown or unsortable field: ${m?.[1] ?? part.trim()}`);
       order.push({ field: m[1]!, dir: (m[2] ?? 'ASC').toUpperCase() === 'DESC' ? -1 : 1 });
     }
     if (order.length === 0) order.push({ field: 'id', dir: 1 });
