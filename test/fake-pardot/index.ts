@@ -63,9 +63,14 @@ export { RawCell, renderCell, quoteCell, rowRenderer, headerLine, dayText, multi
 export {
   QUERY_DEFAULTS,
   CAP_WARNING,
+  CAP_WARNING_TEXT,
   MISSING_ABILITY,
   EXPORT_OBJECT_QUERIES,
+  V5_CODES,
   type FakeQueryObject,
   type FakeQueryOptions,
+  type FakeV5Records,
+  type QueryPageInfo,
   type QueryStats,
 } from './query.js';
+export { V5_OBJECTS, v5Object, filterField, type V5ObjectDef, type V5FieldType } from './v5-objects.js';

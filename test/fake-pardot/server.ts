@@ -15,7 +15,17 @@ import { chooseOddCells, type OddCell, type OddCellsOptions } from './odd-cells.
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
-import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, accountFields, createQueryHandler, msOf, type FakeQueryOptions, type QueryStats } from './query.js';
+import {
+  EXPORT_OBJECT_QUERIES,
+  MISSING_ABILITY,
+  accountFields,
+  createQueryHandler,
+  msOf,
+  type FakeQueryOptions,
+  type FakeV5Records,
+  type QueryPageInfo,
+  type QueryStats,
+} from './query.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -309,6 +319,10 @@ export interface FakePardot {
   on(event: FakeEvent, fn: FakeListener): () => void;
   /** Errors thrown by listeners that ran on a timer (`processingMs`), which no request could answer. */
   readonly hookErrors: unknown[];
+  /** v5 records: insert, update, delete rows of any queryable object at any moment (query.ts). */
+  readonly v5: FakeV5Records;
+  /** Replaces the `onQueryPage` hook (null: none). */
+  setOnQueryPage(fn: ((info: QueryPageInfo) => void) | null): void;
 }
 
 // ---------------------------------------------------------------- defaults
@@ -1366,5 +1380,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       };
     },
     hookErrors,
+    v5: objects.records,
+    setOnQueryPage: objects.setOnQueryPage,
   };
 }
