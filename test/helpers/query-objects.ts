@@ -19,7 +19,7 @@ export interface QueryDataOptions {
   seconds?: number;
 }
 
-type Props = Record<string, { 'x-pardot-type': string }>;
+type Props = Record<string, { 'x-pardot-type': string; properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }>;
 
 export function queryRows(stream: keyof typeof QUERY_OBJECTS, o: QueryDataOptions, parentIds: number[] = []): Row[] {
   const rnd = prng((o.seed ?? 1) * 7919 + stream.length * 131 + stream.charCodeAt(0));
@@ -41,7 +41,10 @@ export function queryRows(stream: keyof typeof QUERY_OBJECTS, o: QueryDataOption
       else if (t === 'Boolean') row[name] = rnd() < 0.5;
       else if (t === 'Float') row[name] = Math.round(rnd() * 1e6) / 100;
       else if (t === 'Date') row[name] = new Date(slots[0]!).toISOString().slice(0, 10);
+      // A collection of objects (sender options ...) holds objects, other arrays strings; an Object field is an object.
+      else if (t === 'Array' && p.items?.properties) row[name] = (rnd() < 0.5 ? [] : [{ type: 'general_user', address: 'a, "b"' }, { type: 'ü' }]) as unknown as string;
       else if (t === 'Array') row[name] = (rnd() < 0.5 ? [] : ['a, "b"', 'ü']) as unknown as string;
+      else if (t === 'Object') row[name] = (rnd() < 0.2 ? null : { note: 'a, "b"', n: 1 }) as unknown as string;
       else row[name] = rnd() < 0.2 ? null : TRICKY_STRINGS[Math.floor(rnd() * TRICKY_STRINGS.length)]!;
     }
     // createdAt never after updatedAt.
