@@ -338,11 +338,22 @@ async function runAuthCli(args: string[], redactor: Redactor, stdout: LineSink, 
 // One redactor for the process: secrets are registered as soon as the config is read, so even the
 // last-resort handler below prints nothing secret.
 const redactor = new Redactor();
+let settled = false;
+// A run that waits on something no timer, socket or worker will ever settle would let Node exit
+// with code 0 as if it had finished: say so and fail instead (nothing after the last STATE was emitted).
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  writeErr(`${NAME}: INTERNAL: the run stalled (nothing left to wait for, and it had not finished); the output ends at the last STATE. Report it.\n`);
+  process.exitCode = 1;
+});
 main(process.argv.slice(2), redactor).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    settled = true;
     if (err instanceof UsageError) {
       writeErr(`${NAME}: USAGE: ${err.message}\n\n${USAGE}\n\nMore: ${NAME} --help\n`);
       process.exitCode = 2;

@@ -173,6 +173,25 @@ describe('JobQueue: many jobs', () => {
     expect(order.indexOf('job3')).toBeGreaterThan(order.lastIndexOf('job2'));
   });
 
+  it('a job made again for the window its consumer is on (front) is created even when later jobs fill the queue', async () => {
+    const clock = new VirtualClock();
+    const port = new ScriptPort(clock, [['complete'], ['complete'], ['complete']]);
+    const refused = new ConnectorError('PARDOT_INVALID_FIELD', 'no such field', { context: { field: 'x' } });
+    let first = true;
+    const q = queue(port, clock, { depth: 2 });
+    const a = q.submit(req('a', { admit: () => { if (first) { first = false; throw refused; } } }));
+    const b = q.submit(req('b'));
+    const c = q.submit(req('c'));
+    await expect(clock.runUntil(a.done)).rejects.toBe(refused);
+    await clock.runUntil(Promise.all([b.done]));
+    // The queue is full with b and c (later windows, complete); a's consumer asks for a again.
+    a.release();
+    const again = q.submit(req('a again'), { front: true });
+    expect((await clock.runUntil(again.done)).status).toBe('complete');
+    await clock.runUntil(c.done);
+    expect(q.stats.maxLive).toBe(3);
+  });
+
   it('a gated job is created only after its gate settles, and nothing submitted after it before', async () => {
     const clock = new VirtualClock();
     const port = new ScriptPort(clock, [['complete'], ['complete'], ['complete']]);

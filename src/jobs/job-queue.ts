@@ -81,6 +81,8 @@ type Phase = 'waiting' | 'creating' | 'active' | 'done' | 'failed' | 'released';
 interface Entry<Spec> {
   req: JobRequest<Spec>;
   phase: Phase;
+  /** Submitted with `front` (a job made again for the window its consumer is on): created even when the queue is full. */
+  urgent: boolean;
   snap: JobSnapshot | null;
   /** Local time the current job was created (or resumed). */
   createdAt: number;
@@ -99,7 +101,7 @@ export interface JobQueueStats {
   resumed: number;
   reads: number;
   canceled: number;
-  /** Most jobs that existed at once (created, not released). */
+  /** Most jobs that existed at once (created, not released; a failed create holds no place). */
   maxLive: number;
 }
 
@@ -136,7 +138,7 @@ export class JobQueue<Spec> {
       reject = rej;
     });
     done.catch(() => undefined); // awaited by its consumer in order; never an unhandled rejection meanwhile
-    const e: Entry<Spec> = { req, phase: 'waiting', snap: null, createdAt: 0, headSince: null, createdHere: false, failures: 0, expiries: 0, resolve, reject };
+    const e: Entry<Spec> = { req, phase: 'waiting', urgent: opts.front === true, snap: null, createdAt: 0, headSince: null, createdHere: false, failures: 0, expiries: 0, resolve, reject };
     if (this.closed) {
       e.phase = 'released';
       reject(this.closedError());
@@ -148,9 +150,15 @@ export class JobQueue<Spec> {
     return { done, release: () => this.release(e) };
   }
 
-  /** Jobs created (or being created) and not released. */
+  /** Jobs that exist in the service (or are being created) and are not released: what `depth` bounds. */
   get liveCount(): number {
-    return this.live.length;
+    return this.occupied();
+  }
+
+  private occupied(except?: Entry<Spec>): number {
+    let n = 0;
+    for (const e of this.live) if (e !== except && (e.phase === 'creating' || e.phase === 'active' || e.phase === 'done')) n++;
+    return n;
   }
 
   /** Stops: waiting tickets are rejected, and jobs still waiting or running in the service are canceled (bounded). */
@@ -196,8 +204,11 @@ export class JobQueue<Spec> {
    * that record is the one window nothing can close).
    */
   private pump(): void {
-    if (this.creating || this.closed || this.live.length >= Math.max(1, this.o.depth) || this.waiting.length === 0) return;
+    if (this.creating || this.closed || this.waiting.length === 0) return;
     const next = this.waiting[0]!;
+    // A job made again for the window its consumer waits on takes a place even in a full queue:
+    // the places may all be held by jobs of later windows, whose consumers come after it.
+    if (!next.urgent && this.occupied() >= Math.max(1, this.o.depth)) return;
     if (next.req.gate && !this.opened.has(next.req.gate)) {
       if (!this.watched.has(next.req.gate)) {
         const gate = next.req.gate;
@@ -213,7 +224,7 @@ export class JobQueue<Spec> {
     const e = this.waiting.shift()!;
     e.phase = 'creating';
     this.live.push(e);
-    this.stats.maxLive = Math.max(this.stats.maxLive, this.live.length);
+    this.stats.maxLive = Math.max(this.stats.maxLive, this.occupied());
     this.creating = true;
     void this.start(e).finally(() => {
       this.creating = false;
@@ -264,7 +275,7 @@ export class JobQueue<Spec> {
 
   private async create(e: Entry<Spec>): Promise<void> {
     if (this.closed) throw this.closedError();
-    e.req.admit?.(this.live.filter((x) => x !== e).length);
+    e.req.admit?.(this.occupied(e));
     const snap = await this.o.port.create(e.req.spec(), this.o.signal);
     if (e.phase === 'released' || this.closed) {
       // Released or stopped while the create was on its way: the job exists, so cancel it.

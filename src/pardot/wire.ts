@@ -42,6 +42,14 @@ export const QUERY_CAP_WARNING_TEXT = /record count for nextpagetoken sequence h
  * when the object has no strict `...After` filter.
  */
 export const QUERY_TIME_RESOLUTION_MS = 1000;
+/**
+ * (unverified) A v5 query sent without orderBy returns its records in ascending id order. Pardot's
+ * pages do not say; the query reader relies on it only for objects that take no orderBy (their
+ * tables list no sortable id), and checks every page: an id out of order fails the stream
+ * (QUERY_UNORDERED) rather than skip records. If it proves false, set it to false: those streams
+ * then fail at once with that message.
+ */
+export const QUERY_DEFAULT_ORDER_IS_ID = true;
 /** Pardot refuses a span over "1 year" between after and before; 365 days is within any reading of it. */
 export const MAX_EXPORT_SPAN_MS = 365 * 24 * 3600 * 1000;
 /** Results expire 7 days after completion (seed: Expiration). */

@@ -19,7 +19,7 @@ import { createWallTimeConverter, offsetMinutesAt } from '../extract/timezone.js
 import type { ConfiguredStream } from '../streams.js';
 import type { SyncEvent } from './events.js';
 import { emitFiles, emitJoined, type CompleteExport, type FileDeps } from './export-files.js';
-import { droppableField, splitFields } from './export-plan.js';
+import { droppableField } from './export-plan.js';
 import type { ExportStreamRun, WindowJobs } from './export-run.js';
 import type { ReaderContext } from './reader.js';
 import { describeWindow, floorToSecond, toCursor, type Window } from './windows.js';
@@ -164,14 +164,13 @@ class WindowReader {
   private async *awaitWindow(wj: WindowJobs): AsyncGenerator<SyncEvent, CompleteExport[]> {
     const run = this.run;
     for (;;) {
-      const sent = splitFields(run.fields, run.stream);
       try {
         const out: CompleteExport[] = [];
         for (const [i, t] of wj.tickets.entries()) out.push({ snap: yield* this.ctx.events.flushWhile(t.done), fields: wj.sent[i]! });
         return out;
       } catch (e) {
         // Judged against the fields this request sent: another window may have dropped the same field meanwhile.
-        const drop = this.ctx.abort.signal.aborted ? null : droppableField(e, run.stream, sent.flat());
+        const drop = this.ctx.abort.signal.aborted ? null : droppableField(e, run.stream, wj.sent.flat());
         if (drop === null) throw e;
         if (run.fields.some((f) => f.name === drop)) {
           run.fields = run.fields.filter((f) => f.name !== drop);

@@ -1,25 +1,25 @@
 /**
- * The reader of v5 query streams: pages of `GET /api/v5/objects/{object}` (limit 1000), in
- * (cursor, id) order where the cursor is sortable, else in id order, never truncated.
+ * The reader of v5 query streams: pages of `GET /api/v5/objects/{object}` (query-pager.ts), paged
+ * by position in the data (keyset), never by nextPageToken. A token is a position in the live
+ * result: rows that change or vanish after a page was served shift the rest, and as many unread
+ * rows would be skipped. A keyset query asks "after the last record read", whatever moved since.
  *
- * Pardot ends a nextPageToken sequence at 100,000 records (warning 203). The reader then starts a
- * new query from the last record it emitted, so every record arrives exactly once:
- * - (cursor, id) order, last record (L, X): first the records at cursor = L with id > X
- *   (`<c>AfterOrEqualTo=L&<c>BeforeOrEqualTo=L&idGreaterThan=X`, id order), then cursor >= L + 1 s;
- * - id order: `idGreaterThan=X` with the same date filters.
- * Records at or before the position already emitted are skipped, whatever Pardot answers.
- *
- * Bounds: rows with startDate (or the saved cursor) <= cursor < `to` (the sync's start minus the
- * lag, like the export windows); the upper bound is sent as `<c>BeforeOrEqualTo = to - 1 s` and
- * also applied here. STATE: after each page in (cursor, id) order ({<c>: L, last_id: X}); at the
- * end ({<c>: to}); id-ordered streams only at the end (their cursor cannot say how far a partial
- * read got); cursor-less streams ({state_version}) at the end.
+ * - Incremental, cursor sortable: `<c>AfterOrEqualTo=L` ordered by `<c>,id`, skipping the ids
+ *   already emitted at second L; STATE after each page ({<c>: L, last_id: X}). More records of one
+ *   second than a page holds: that second alone, in id order (`idGreaterThan`).
+ * - Everything else (a full refresh; a cursor Pardot cannot sort on): `idGreaterThan=X` ordered by
+ *   id, with the cursor's date filters where it has them (else applied here); STATE at the end.
+ * - A full refresh reads the table as it is: no upper bound (a row changed during the run keeps
+ *   its id's place). start_date bounds event streams only; a dimension stream (campaigns, lists,
+ *   users, ...) is read whole, also on an incremental stream's first read.
+ * - Per parent record (dynamic content variations): the parents' ids, then each parent's records.
+ * - The account: one read.
  */
 import { ConnectorError } from '../errors.js';
-import type { QueryPage, QueryRequest } from '../pardot/query.js';
-import { QUERY_MAX_LIMIT, QUERY_TIME_RESOLUTION_MS } from '../pardot/wire.js';
-import { findStream, type ConfiguredStream, type QueryStreamDef } from '../streams.js';
+import { QUERY_DEFAULT_ORDER_IS_ID, QUERY_TIME_RESOLUTION_MS } from '../pardot/wire.js';
+import { findStream, type ConfiguredStream, type QueryStreamDef, type StreamField } from '../streams.js';
 import type { SyncEvent } from './events.js';
+import { QueryPager, type PageQuery } from './query-pager.js';
 import type { ReaderContext } from './reader.js';
 import { capCursor, serializeState, type CursorState } from './state.js';
 import { toCursor } from './windows.js';
@@ -39,296 +39,273 @@ function idOf(r: Rec): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
 }
 
+/** The fields emitted: the catalog's, and isDeleted when deleted rows are read (else they would look live). */
+function emittedFields(cs: ConfiguredStream, deleted: boolean): StreamField[] {
+  const isDel = cs.stream.fields.find((f) => f.name === 'isDeleted');
+  return deleted && isDel && !cs.fields.some((f) => f.name === 'isDeleted') ? [...cs.fields, isDel] : [...cs.fields];
+}
+
 export async function* readQueryStream(cs: ConfiguredStream, ctx: ReaderContext): AsyncGenerator<SyncEvent> {
-  const { prior, summary } = ctx;
-  const signal = ctx.abort.signal;
   const stream = cs.stream as QueryStreamDef;
   if (stream.kind !== 'query') throw new Error(`readQueryStream: ${stream.name} is not a query stream`);
-  const q = stream.query;
-  const { config, api, clock } = ctx;
-  const limit = QUERY_MAX_LIMIT;
-  const c = stream.cursorField;
-  const incremental = cs.syncMode === 'incremental' && c !== null;
-  const deleted = q.deleted && config.includeDeleted ? ('all' as const) : undefined;
-  const names = cs.fields.map((f) => f.name);
-  // With deleted records included, isDeleted always comes along (else deleted rows look live).
-  const askFields = deleted && stream.fields.some((f) => f.name === 'isDeleted') && !names.includes('isDeleted') ? [...names, 'isDeleted'] : names;
-  const emitFields = deleted && askFields.length > names.length ? askFields : names;
-  const t0 = clock.now();
-  let pages = 0;
-  let rows = 0;
-  let sinceState = 0;
-  const state: CursorState = { cursor: null, inFlight: [] };
-
-  summary.status = 'RUNNING';
+  const r = new QueryStreamReader(cs, stream, ctx);
+  ctx.summary.status = 'RUNNING';
   yield { type: 'status', stream: stream.name, status: 'RUNNING' };
+  const q = stream.query;
+  if (q.singleton) yield* r.singleton();
+  else if (q.parent) yield* r.children(q.parent);
+  else if (r.incremental && q.cursorSortable && r.hasStart) yield* r.byCursor();
+  else yield* r.byId();
+  yield r.progress();
+}
 
-  const stateEvent = (): SyncEvent => {
-    const ev: SyncEvent = { type: 'state', stream: stream.name, state: serializeState(stream, capCursor(state, ctx.cursorCap)), recordCount: sinceState };
-    sinceState = 0;
-    return ev;
-  };
-  const progress = (): SyncEvent => ({
-    type: 'progress',
-    stream: stream.name,
-    windowsDone: pages,
-    windowsPlanned: pages,
-    rows,
-    rowsPerSecond: rows / Math.max((clock.now() - t0) / 1000, 1e-3),
-    apiCalls: api.apiCallsTotal(),
-    unit: 'page',
-  });
-  const records = (values: Rec[]): SyncEvent => {
-    const extractedAt = clock.now();
-    const lines = values.map((v) => {
-      const out: Rec = {};
-      for (const n of emitFields) out[n] = v[n] ?? null;
-      return JSON.stringify(out);
-    });
-    rows += lines.length;
-    sinceState += lines.length;
-    summary.rows = rows;
-    return { type: 'records', stream: stream.name, lines, extractedAt };
-  };
+class QueryStreamReader {
+  readonly incremental: boolean;
+  private readonly pager: QueryPager;
+  private readonly emit: StreamField[];
+  private readonly state: CursorState = { cursor: null, inFlight: [] };
+  private rows = 0;
+  private sinceState = 0;
+  private readonly t0: number;
+  /** Rows from here on (null: the whole table), and up to `to` (exclusive). */
+  private readonly from: number | null;
+  private readonly to: number;
 
-  const checkCeiling = (): void => {
-    if (api.apiCallsTotal() + 1 > ctx.ceiling) {
-      throw new ConnectorError(
-        'API_CALL_CEILING',
-        `Not reading the next page of ${stream.name}: the API call ceiling (max_api_calls or today's Pardot budget) is reached. ` +
-          `State up to the last page is saved; run again later or raise max_api_calls.`,
-        { failureType: 'transient_error', context: { stream: stream.name } },
-      );
-    }
-  };
-
-  /** One token sequence: every page, until Pardot ends it (page.capped tells why). */
-  async function* sequence(req: QueryRequest): AsyncGenerator<QueryPage> {
-    let page: QueryPage | null = null;
-    do {
-      checkCeiling();
-      page = await api.queryPage(
-        page === null ? req : { object: req.object, fields: req.fields, token: page.nextPageToken!, ability: req.ability },
-        signal,
-      );
-      pages++;
-      summary.windows = pages;
-      yield page;
-    } while (page.nextPageToken !== null);
+  constructor(
+    private readonly cs: ConfiguredStream,
+    private readonly stream: QueryStreamDef,
+    private readonly ctx: ReaderContext,
+  ) {
+    const q = stream.query;
+    const c = stream.cursorField;
+    this.incremental = cs.syncMode === 'incremental' && c !== null;
+    const deleted = q.deleted && ctx.config.includeDeleted ? ('all' as const) : undefined;
+    this.emit = emittedFields(cs, deleted !== undefined);
+    this.pager = new QueryPager(stream, ctx, this.emit, deleted);
+    this.t0 = ctx.clock.now();
+    const prior = ctx.prior.cursor;
+    // start_date bounds events only; a dimension table is read whole (a campaign untouched since 2019 is still a campaign).
+    const floor = q.role === 'event' ? ctx.config.startDate : null;
+    this.from = this.incremental && prior !== null ? Math.max(prior, floor ?? prior) : floor;
+    this.to = ctx.to;
   }
 
-  const base = (): QueryRequest => ({ object: q.object, fields: askFields, limit, ability: q.ability, ...(deleted ? { deleted } : {}) });
-  const capNoWay = (how: string): ConnectorError =>
-    new ConnectorError(
-      'QUERY_CAP_NO_CONTINUATION',
-      `Pardot ended the ${stream.name} query at its 100,000-record cap and ${how}; no record was skipped silently: ` +
-        `the records up to the last STATE are emitted. Report it (the object table, src/v5-objects.json, may need a filter).`,
-      { failureType: 'system_error', context: { stream: stream.name } },
-    );
+  /** Whether the read starts at a cursor (an incremental read with a state, or of an event stream). */
+  get hasStart(): boolean {
+    return this.from !== null;
+  }
 
-  // ------------------------------------------------------------ singleton: the account
-  if (q.singleton) {
-    checkCeiling();
-    const rec = await api.readObject({ object: q.object, fields: askFields, ability: q.ability }, signal);
-    pages = 1;
-    summary.windows = 1;
-    yield records([rec]);
-    yield stateEvent();
-    yield progress();
-    return;
+  // ------------------------------------------------------------ events
+
+  private records(values: Rec[]): SyncEvent {
+    const extractedAt = this.ctx.clock.now();
+    const lines = values.map((v) => {
+      const out: Rec = {};
+      for (const f of this.emit) out[f.name] = v[f.name] ?? null;
+      return JSON.stringify(out);
+    });
+    this.rows += lines.length;
+    this.sinceState += lines.length;
+    this.ctx.summary.rows = this.rows;
+    this.ctx.summary.windows = this.pager.pages;
+    return { type: 'records', stream: this.stream.name, lines, extractedAt };
+  }
+
+  private stateEvent(): SyncEvent {
+    const ev: SyncEvent = { type: 'state', stream: this.stream.name, state: serializeState(this.stream, capCursor(this.state, this.ctx.cursorCap)), recordCount: this.sinceState };
+    this.sinceState = 0;
+    return ev;
+  }
+
+  progress(): SyncEvent {
+    const p = this.pager.pages;
+    return {
+      type: 'progress',
+      stream: this.stream.name,
+      windowsDone: p,
+      windowsPlanned: p,
+      rows: this.rows,
+      rowsPerSecond: this.rows / Math.max((this.ctx.clock.now() - this.t0) / 1000, 1e-3),
+      apiCalls: this.ctx.api.apiCallsTotal(),
+      unit: 'page',
+    };
+  }
+
+  // ------------------------------------------------------------ the account
+
+  async *singleton(): AsyncGenerator<SyncEvent> {
+    const q = this.stream.query;
+    const rec = await this.ctx.api.readObject({ object: q.object, fields: this.emit.map((f) => f.name), ability: q.ability }, this.ctx.abort.signal);
+    this.pager.pages = 1;
+    yield this.records([rec]);
+    yield this.stateEvent();
+  }
+
+  // ------------------------------------------------------------ id order
+
+  /**
+   * Every record in id order (`idGreaterThan`), with the cursor's range as filters where the
+   * object has them (else applied here). Records of `object` when given (a parent's ids).
+   */
+  private async *idPages(base: PageQuery, range: { from: number | null; to: number | null }): AsyncGenerator<Rec[]> {
+    const c = this.stream.cursorField;
+    const filters: Record<string, string> = { ...base.filters };
+    const f = this.stream.query.filters;
+    if (c !== null && base.object === undefined) {
+      if (range.from !== null && f.includes(`${c}AfterOrEqualTo`)) filters[`${c}AfterOrEqualTo`] = isoFilter(range.from);
+      if (range.to !== null && f.includes(`${c}BeforeOrEqualTo`)) filters[`${c}BeforeOrEqualTo`] = isoFilter(range.to - QUERY_TIME_RESOLUTION_MS);
+    }
+    const sortable = base.object === undefined ? this.stream.query.sortable.includes('id') : true;
+    if (!sortable && !QUERY_DEFAULT_ORDER_IS_ID) throw this.unordered(null, null);
+    let last: number | null = null;
+    for (;;) {
+      const { values, more } = await this.pager.page({ ...base, orderBy: sortable ? 'id ASC' : undefined, filters: last === null ? filters : { ...filters, idGreaterThan: String(last) } });
+      const ordered = sortable && !this.pager.refusedSort('id ASC');
+      let prev = last;
+      const fresh: Rec[] = [];
+      for (const v of values) {
+        const id = idOf(v);
+        if (id === null) continue;
+        // Without a sort, the keyset rests on Pardot's default order (QUERY_DEFAULT_ORDER_IS_ID): checked, never assumed silently.
+        if (!ordered && prev !== null && id <= prev) throw this.unordered(id, prev);
+        prev = id;
+        if (last === null || id > last) fresh.push(v);
+      }
+      if (fresh.length > 0) last = idOf(fresh[fresh.length - 1]!);
+      yield fresh.filter((v) => base.object !== undefined || this.inRange(v, range));
+      if (!more || fresh.length === 0) return;
+    }
+  }
+
+  private inRange(v: Rec, range: { from: number | null; to: number | null }): boolean {
+    const c = this.stream.cursorField;
+    if (c === null || (range.from === null && range.to === null)) return true;
+    const t = Date.parse(String(v[c] ?? ''));
+    if (!Number.isFinite(t)) return range.from === null; // no cursor value: only a whole-table read keeps it
+    return (range.from === null || t >= range.from) && (range.to === null || t < range.to);
+  }
+
+  private unordered(id: number | null, prev: number | null): ConnectorError {
+    return new ConnectorError(
+      'QUERY_UNORDERED',
+      `The ${this.stream.name} query cannot be sorted by id (the object takes no orderBy${id !== null ? `, and Pardot answered id ${id} after id ${prev}` : ''}), ` +
+        `so reading on from the last id could skip records. Nothing was skipped silently; report it (src/pardot/wire.ts QUERY_DEFAULT_ORDER_IS_ID).`,
+      { failureType: 'system_error', context: { stream: this.stream.name } },
+    );
+  }
+
+  /** A full refresh, or an incremental read of a cursor Pardot cannot sort on: id order, STATE at the end. */
+  async *byId(): AsyncGenerator<SyncEvent> {
+    // A full refresh reads the table as it is (no upper bound: a row changed during the run keeps its place).
+    const range = { from: this.from, to: this.incremental ? this.to : null };
+    if (this.incremental && this.from !== null && this.from >= this.to) return yield* this.nothingToRead(this.from);
+    for await (const values of this.idPages({ filters: {} }, range)) {
+      if (values.length > 0) yield this.records(values);
+      if (this.pager.pages % PROGRESS_EVERY_PAGES === 0) yield this.progress();
+    }
+    if (this.stream.cursorField !== null) this.state.cursor = this.to;
+    yield this.stateEvent();
+  }
+
+  private *nothingToRead(at: number): Generator<SyncEvent> {
+    this.ctx.log('INFO', `${this.stream.name}: nothing to read, cursor ${toCursor(at)} is not before ${toCursor(this.to)}.`);
+    this.state.cursor = at;
+    this.state.lastId = this.ctx.prior.cursor === at ? (this.ctx.prior.lastId ?? null) : null;
+    yield this.stateEvent();
   }
 
   // ------------------------------------------------------------ per parent record
-  if (q.parent) {
-    const parent = q.parent;
-    const parentDef = parentQuery(parent.stream);
-    // Records of deleted parents too, when deleted records are read.
-    const parentDeleted = parentDef.deleted && config.includeDeleted ? { deleted: 'all' as const } : {};
-    let lastParent: number | null = null;
-    const parentIds: number[] = [];
-    // Parent ids in id order, continued past the cap with idGreaterThan.
-    for (;;) {
-      let capped = false;
-      const beforeParent: number | null = lastParent;
-      const filters: Record<string, string> = lastParent !== null ? { idGreaterThan: String(lastParent) } : {};
-      for await (const page of sequence({ object: parentDef.object, fields: ['id'], limit, orderBy: 'id ASC', filters, ability: parentDef.ability, ...parentDeleted })) {
-        for (const v of page.values) {
-          const id = idOf(v);
-          if (id !== null && (lastParent === null || id > lastParent)) {
-            parentIds.push(id);
-            lastParent = id;
-          }
-        }
-        capped = page.capped;
-      }
-      if (!capped) break;
-      if (!parentDef.idFilter) throw capNoWay(`${parent.stream} has no idGreaterThan filter to continue from id ${String(lastParent)}`);
-      // A capped sequence that brought no new id would be asked again forever.
-      if (lastParent === beforeParent) throw capNoWay(`a new query of ${parent.stream} after id ${String(lastParent)} brought no new record`);
-    }
-    for (const pid of parentIds) {
-      let last: number | null = null;
-      for (;;) {
-        let capped = false;
-        const beforeChild: number | null = last;
-        const filters: Record<string, string> = { [parent.filter]: String(pid) };
-        if (last !== null) {
-          if (!q.idFilter) throw capNoWay(`the object has no idGreaterThan filter to continue from id ${last}`);
-          filters.idGreaterThan = String(last);
-        }
-        for await (const page of sequence({ ...base(), orderBy: 'id ASC', filters })) {
-          const fresh = page.values.filter((v) => {
-            const id = idOf(v);
-            return last === null || (id !== null && id > last);
-          });
-          for (const v of fresh) last = idOf(v) ?? last;
-          if (fresh.length > 0) yield records(fresh);
-          capped = page.capped;
-        }
-        if (!capped) break;
-        if (last === beforeChild) throw capNoWay(`a new query for ${parent.filter} ${pid} after id ${String(last)} brought no new record`);
+
+  async *children(parent: { stream: string; filter: string }): AsyncGenerator<SyncEvent> {
+    const p = parentQuery(parent.stream);
+    const parentDeleted = p.deleted && this.ctx.config.includeDeleted ? ('all' as const) : undefined;
+    const parents: number[] = [];
+    const of = { object: p.object, ability: p.ability, fields: ['id'], ...(parentDeleted ? { deleted: parentDeleted } : {}) };
+    for await (const values of this.idPages({ filters: {}, object: of }, { from: null, to: null })) for (const v of values) parents.push(idOf(v)!);
+    for (const pid of parents) {
+      for await (const values of this.idPages({ filters: { [parent.filter]: String(pid) } }, { from: null, to: null })) {
+        if (values.length > 0) yield this.records(values);
       }
     }
-    yield stateEvent();
-    yield progress();
-    return;
+    yield this.stateEvent();
   }
 
-  const from = incremental && prior.cursor !== null ? Math.max(prior.cursor, config.startDate) : config.startDate;
-  const to = ctx.to;
-  const lastSecond = to - QUERY_TIME_RESOLUTION_MS;
-  const inRange = (v: Rec): boolean => {
-    if (c === null) return true;
-    const t = Date.parse(String(v[c] ?? ''));
-    return Number.isFinite(t) && t >= from && t < to;
-  };
-
   // ------------------------------------------------------------ (cursor, id) order
-  if (c !== null && q.cursorSortable) {
-    state.cursor = from;
-    // Resume between two records of one second: the saved last_id.
-    let pos: { at: number; id: number | null } = {
-      at: from,
-      id: incremental && prior.cursor !== null && prior.cursor === from && typeof prior.lastId === 'number' ? prior.lastId : null,
-    };
-    if (from >= to) {
-      ctx.log('INFO', `${stream.name}: nothing to read, cursor ${toCursor(from)} is not before ${toCursor(to)}.`);
-      // Keep the resume point as it was (a record of second `from` with id <= last_id is out already).
-      state.cursor = from;
-      state.lastId = pos.id;
-      yield stateEvent();
-      return;
-    }
-    const secOf = (v: Rec): number | null => {
+
+  /** Incremental on a sortable cursor: pages from the last (cursor second, id) emitted, STATE after each. */
+  async *byCursor(): AsyncGenerator<SyncEvent> {
+    const c = this.stream.cursorField!;
+    const prior = this.ctx.prior;
+    // Where the last run stopped: second `at`, and there the ids up to lastId are out already.
+    let at: number | null = this.from;
+    let seenMax: number | null = this.from !== null && prior.cursor === this.from ? (prior.lastId ?? null) : null;
+    if (at !== null && at >= this.to) return yield* this.nothingToRead(at);
+    this.state.cursor = at;
+    this.state.lastId = seenMax;
+    const sec = (v: Rec): number | null => {
       const t = Date.parse(String(v[c] ?? ''));
       return Number.isFinite(t) ? Math.floor(t / QUERY_TIME_RESOLUTION_MS) * QUERY_TIME_RESOLUTION_MS : null;
     };
-    /** Emits a page's records past the position; moves the position and the state. */
-    const take = (values: Rec[]): Rec[] => {
+    const upper = { [`${c}BeforeOrEqualTo`]: isoFilter(this.to - QUERY_TIME_RESOLUTION_MS) };
+    for (;;) {
+      const tie = at !== null && seenMax !== null && this.tieMode;
+      const filters = tie
+        ? { [`${c}AfterOrEqualTo`]: isoFilter(at!), [`${c}BeforeOrEqualTo`]: isoFilter(at!), idGreaterThan: String(seenMax) }
+        : { ...(at !== null ? { [`${c}AfterOrEqualTo`]: isoFilter(at) } : {}), ...upper };
+      const orderBy = tie ? 'id ASC' : `${c} ASC,id ASC`;
+      const { values, more } = await this.pager.page({ orderBy, filters });
+      if (this.pager.refusedSort(orderBy) || this.pager.refused.has(`${c}AfterOrEqualTo`)) {
+        // Pardot will not sort or filter on the cursor after all: id order, the range applied here.
+        if (this.rows > 0) throw this.refusedMidway();
+        return yield* this.byId();
+      }
       const fresh: Rec[] = [];
+      let past = false;
       for (const v of values) {
-        const t = secOf(v);
+        const t = sec(v);
         const id = idOf(v);
-        if (t === null || id === null || t >= to) continue;
-        if (t < pos.at || (t === pos.at && pos.id !== null && id <= pos.id)) continue; // already emitted
+        if (t !== null && t >= this.to) past = true;
+        if (t === null || id === null || t >= this.to || (at !== null && t < at)) continue;
+        if (t === at && seenMax !== null && id <= seenMax) continue; // emitted already
         fresh.push(v);
-        pos = { at: t, id };
+        if (t !== at) seenMax = null;
+        at = t;
+        seenMax = Math.max(seenMax ?? id, id);
       }
       if (fresh.length > 0) {
-        state.cursor = pos.at;
-        state.lastId = pos.id;
+        this.state.cursor = at;
+        this.state.lastId = seenMax;
+        yield this.records(fresh);
+        yield this.stateEvent();
       }
-      return fresh;
-    };
-    for (;;) {
-      if (pos.id !== null) {
-        // The rest of second pos.at, in id order.
-        const at = pos.at;
-        if (q.idFilter) {
-          for (;;) {
-            let capped = false;
-            const beforeId: number | null = pos.id;
-            const filters = { [`${c}AfterOrEqualTo`]: isoFilter(at), [`${c}BeforeOrEqualTo`]: isoFilter(at), idGreaterThan: String(pos.id) };
-            for await (const page of sequence({ ...base(), orderBy: 'id ASC', filters })) {
-              const fresh = take(page.values);
-              if (fresh.length > 0) yield records(fresh);
-              if (fresh.length > 0) yield stateEvent();
-              capped = page.capped;
-              if (pages % PROGRESS_EVERY_PAGES === 0) yield progress();
-            }
-            if (!capped) break;
-            if (pos.at === at && pos.id === beforeId) throw capNoWay(`a new query of second ${toCursor(at)} after id ${String(beforeId)} brought no new record`);
-          }
-          // Every record of second `at` is out: go on from the next second.
-          pos = { at: at + QUERY_TIME_RESOLUTION_MS, id: null };
-          state.cursor = pos.at;
-          state.lastId = null;
-          if (pos.at >= to) break;
-        }
+      if (this.pager.pages % PROGRESS_EVERY_PAGES === 0) yield this.progress();
+      if (tie) {
+        if (more && fresh.length > 0) continue;
+        // Second `at` is out whole: on from the next second.
+        this.tieMode = false;
+        at = at! + QUERY_TIME_RESOLUTION_MS;
+        seenMax = null;
+        if (at >= this.to) break;
+        continue;
       }
-      let capped = false;
-      const before = pos.at;
-      const beforeId = pos.id;
-      const filters = { [`${c}AfterOrEqualTo`]: isoFilter(pos.at), [`${c}BeforeOrEqualTo`]: isoFilter(lastSecond) };
-      for await (const page of sequence({ ...base(), orderBy: `${c} ASC,id ASC`, filters })) {
-        const fresh = take(page.values);
-        if (fresh.length > 0) {
-          yield records(fresh);
-          yield stateEvent();
-        }
-        capped = page.capped;
-        if (pages % PROGRESS_EVERY_PAGES === 0) yield progress();
-      }
-      if (!capped) break;
-      // Without an id filter the next query asks from second pos.at again and skips what was emitted.
-      if (pos.at === before && pos.id === beforeId) throw capNoWay(`a new query from ${toCursor(pos.at)} brought no new record`);
-      ctx.log('INFO', `${stream.name}: Pardot's 100,000-record cap reached; continuing after ${toCursor(pos.at)} id ${String(pos.id)}.`);
+      if (!more || past) break;
+      // A full page with nothing new: more records share second `at` than a page holds.
+      if (fresh.length === 0) this.tieMode = true;
     }
-    state.cursor = to;
-    state.lastId = null;
-    yield stateEvent();
-    yield progress();
-    return;
+    this.state.cursor = this.to;
+    this.state.lastId = null;
+    yield this.stateEvent();
   }
 
-  // ------------------------------------------------------------ id order (no sortable cursor, or no cursor)
-  if (c !== null && from >= to) {
-    ctx.log('INFO', `${stream.name}: nothing to read, cursor ${toCursor(from)} is not before ${toCursor(to)}.`);
-    state.cursor = from;
-    yield stateEvent();
-    return;
+  private tieMode = false;
+
+  private refusedMidway(): ConnectorError {
+    return new ConnectorError(
+      'QUERY_REFUSED_MIDWAY',
+      `Pardot refused sorting or filtering the ${this.stream.name} query on its cursor after having taken it; the records up to the last STATE are emitted. Run again (the next run reads in id order from the start).`,
+      { failureType: 'transient_error', context: { stream: this.stream.name } },
+    );
   }
-  let last: number | null = null;
-  const dateFilters: Record<string, string> = c !== null ? { [`${c}AfterOrEqualTo`]: isoFilter(from), [`${c}BeforeOrEqualTo`]: isoFilter(lastSecond) } : {};
-  const orderBy = q.sortable.includes('id') ? 'id ASC' : undefined;
-  for (;;) {
-    let capped = false;
-    const filters = { ...dateFilters };
-    if (last !== null) {
-      if (!q.idFilter) throw capNoWay(`the object has no idGreaterThan filter to continue from id ${last}`);
-      filters.idGreaterThan = String(last);
-    }
-    const before: number | null = last;
-    for await (const page of sequence({ ...base(), ...(orderBy ? { orderBy } : {}), filters })) {
-      const fresh = page.values.filter((v) => {
-        const id = idOf(v);
-        return id !== null && (last === null || id > last) && inRange(v);
-      });
-      for (const v of page.values) {
-        const id = idOf(v);
-        if (id !== null && (last === null || id > last)) last = id;
-      }
-      if (fresh.length > 0) yield records(fresh);
-      capped = page.capped;
-      if (pages % PROGRESS_EVERY_PAGES === 0) yield progress();
-    }
-    if (!capped) break;
-    if (last === before) throw capNoWay(`a new query after id ${String(last)} brought no new record`);
-    ctx.log('INFO', `${stream.name}: Pardot's 100,000-record cap reached; continuing after id ${String(last)}.`);
-  }
-  if (c !== null) state.cursor = to;
-  yield stateEvent();
-  yield progress();
 }
 
 /** A parent stream's query object. */
