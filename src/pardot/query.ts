@@ -7,47 +7,12 @@
 import { ConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { PardotHttp } from './http.js';
+import type { ObjectQueryPage as QueryPage, ObjectRead, QueryNext, QueryRequest } from './types.js';
 import { QUERY_CAP_WARNING_CODE, QUERY_CAP_WARNING_TEXT, QUERY_MAX_LIMIT, QUERY_PATH, QUERY_WARNING_HEADER } from './wire.js';
 
-export interface QueryRequest {
-  /** The object's URL name, e.g. `campaigns`, `visitor-page-views`. */
-  object: string;
-  fields: string[];
-  /** Records per page, at most 1000 (QUERY_MAX_LIMIT). */
-  limit?: number;
-  /** e.g. `updatedAt ASC,id ASC`. */
-  orderBy?: string;
-  /** Filter parameters as the object's page names them, e.g. {updatedAtAfterOrEqualTo: ISO, idGreaterThan: '12'}. */
-  filters?: Record<string, string>;
-  deleted?: 'all' | 'true' | 'false';
-  /** The ability the object's page names (for the error when the user lacks it). */
-  ability?: string;
-}
-
-/** The next page of a sequence: only `fields` may accompany a token. */
-export interface QueryNext {
-  object: string;
-  fields: string[];
-  token: string;
-  ability?: string;
-}
-
-/** A singleton object (the account): one GET, the record is the body. */
-export interface ObjectRead {
-  object: string;
-  fields: string[];
-  ability?: string;
-}
-
-export interface QueryPage {
-  values: Record<string, unknown>[];
-  /** null: the sequence ended (see `capped`). */
-  nextPageToken: string | null;
-  /** Pardot stopped the token sequence at its record cap (warning 203): more records may match. */
-  capped: boolean;
-  /** Every Pardot-Warning the answer carried, as sent. */
-  warnings: string[];
-}
+// The request and page shapes live in types.ts (the port's types, which import nothing of this
+// file or of http.ts: no import circle); re-exported under their names here.
+export type { ObjectRead, QueryNext, ObjectQueryPage as QueryPage, QueryRequest } from './types.js';
 
 /** The query string of a first request, in a fixed order (fields, limit, orderBy, deleted, filters). */
 export function queryString(req: QueryRequest): string {
