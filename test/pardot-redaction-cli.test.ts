@@ -13,27 +13,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
-import { LEAK_SECRETS, QUOTE_FORMS, leakedPieces, quoted, type QuoteForm } from './helpers/secrets.js';
+import { json } from './helpers/pardot-client.js';
+import { LEAK_SECRETS, QUOTE_FORMS, leakedPieces, quoteText, quotesAround, type Quote } from './helpers/secrets.js';
 
 const API_CUT = 300; // http.ts PARDOT_MESSAGE_MAX
 const AUTH_CUT = 200; // auth.ts AUTH_MESSAGE_MAX
 const ALL = Object.values(LEAK_SECRETS);
 /** Offsets from the cut: well before it, a piece's length around it, at it, past it. */
 const AROUND_CUT = [-40, -12, -7, -6, -5, -3, -1, 0, 1, 5];
-const KINDS = Object.keys(LEAK_SECRETS) as Array<keyof typeof LEAK_SECRETS>;
-
-interface Quote {
-  kind: keyof typeof LEAK_SECRETS;
-  form: QuoteForm;
-  offset: number;
-}
-const textAt = (q: Quote) => `${'x'.repeat(q.offset)}${quoted(LEAK_SECRETS[q.kind], q.form)} was refused here`;
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 /**
  * One run's login host and Pardot: the first grant issues the access token and rotates the refresh
@@ -45,13 +32,13 @@ async function startServer(queue: Quote[], served: Quote[], grantQuote?: Quote):
     req.resume();
     req.on('end', () => {
       if (req.url === '/services/oauth2/token') {
-        if (grantQuote) return json(res, 400, { error: 'invalid_grant', error_description: textAt(grantQuote) });
+        if (grantQuote) return json(res, 400, { error: 'invalid_grant', error_description: quoteText(grantQuote) });
         return json(res, 200, { access_token: LEAK_SECRETS.access_token, refresh_token: LEAK_SECRETS.rotated_refresh_token, token_type: 'Bearer' });
       }
       if (req.url?.startsWith('/api/v5/objects/account')) return json(res, 200, { id: 7, maximumDailyApiCalls: 50000, apiCallsUsed: 12 });
       const q = queue.shift();
       if (q) served.push(q);
-      json(res, 400, { code: 9999, message: q ? textAt(q) : 'refused' });
+      json(res, 400, { code: 9999, message: q ? quoteText(q) : 'refused' });
     });
   });
   server.listen(0, '127.0.0.1');
@@ -111,8 +98,7 @@ async function runs<T>(count: number, parallel: number, one: (i: number) => Prom
 
 describe('the built CLI prints no piece of a secret, whatever offset an error quotes it at', () => {
   it(`API errors (cut at ${API_CUT}): every query check sends quotes the next secret`, async () => {
-    const queue: Quote[] = [];
-    for (const kind of KINDS) for (const form of QUOTE_FORMS) for (const d of AROUND_CUT) queue.push({ kind, form, offset: API_CUT + d });
+    const queue = quotesAround(API_CUT, AROUND_CUT);
     const total = queue.length;
     const served: Quote[] = [];
     const leaks: string[] = [];

@@ -15,28 +15,16 @@ import { ConnectorError } from '../src/errors.js';
 import { createPardotApi, type PardotClient } from '../src/pardot/client.js';
 import { Agent } from '../src/pardot/undici.js';
 import { Redactor } from '../src/redact.js';
-import { LEAK_SECRETS, QUOTE_FORMS, errorText, leakedPieces, quoted, type QuoteForm } from './helpers/secrets.js';
+import { json } from './helpers/pardot-client.js';
+import { LEAK_SECRETS, errorText, leakedPieces, quoteText, quotesAround, type Quote } from './helpers/secrets.js';
 
 /** The client's cuts, as its sources say (http.ts PARDOT_MESSAGE_MAX, auth.ts AUTH_MESSAGE_MAX). */
 const API_CUT = 300;
 const AUTH_CUT = 200;
 const CLIENT_ID = '3MVG9Kq7Lw2Xn8Pz4Rt6Yb1Hc5Jd';
 const ALL = Object.values(LEAK_SECRETS);
-const KINDS = Object.keys(LEAK_SECRETS) as Array<keyof typeof LEAK_SECRETS>;
-
-/** The text a server sends: `offset` filler characters, the secret in its form, a tail. */
-const textAt = (offset: number, secret: string, form: QuoteForm) => `${'x'.repeat(offset)}${quoted(secret, form)} was refused here`;
-
-interface Quote {
-  kind: keyof typeof LEAK_SECRETS;
-  form: QuoteForm;
-  offset: number;
-}
-function sweep(cut: number): Quote[] {
-  const out: Quote[] = [];
-  for (const kind of KINDS) for (const form of QUOTE_FORMS) for (let offset = cut - 40; offset <= cut + 5; offset++) out.push({ kind, form, offset });
-  return out;
-}
+/** Every offset from 40 characters before the cut to 5 after it. */
+const sweep = (cut: number) => quotesAround(cut, Array.from({ length: 46 }, (_, i) => i - 40));
 
 const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
 let server: Server;
@@ -46,12 +34,6 @@ let apiText = '';
 let grantText = '';
 let grants = 0;
 const dispatcher = new Agent({ connections: 8 });
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (req.url === '/services/oauth2/token') {
@@ -129,7 +111,7 @@ describe('no piece of a secret at any offset around the cut', () => {
     const api = client(logs);
     const quotes = sweep(API_CUT);
     const r = await hunt(quotes, async (q) => {
-      apiText = textAt(q.offset, LEAK_SECRETS[q.kind], q.form);
+      apiText = quoteText(q);
       const error = await failure(api.readExport('42'));
       expect(error.code).toBe('PARDOT_HTTP_400');
       return { error, logs };
@@ -147,7 +129,7 @@ describe('no piece of a secret at any offset around the cut', () => {
     const logs: string[] = [];
     const api = client(logs);
     const r = await hunt(sweep(API_CUT), async (q) => {
-      apiText = textAt(q.offset, LEAK_SECRETS[q.kind], q.form);
+      apiText = quoteText(q);
       const error = await failure(api.download('/api/v5/exports/42/results/1.csv'));
       expect(error.context).toMatchObject({ httpStatus: 400, url: '/api/v5/exports/42/results/1.csv' });
       return { error, logs };
@@ -164,7 +146,7 @@ describe('no piece of a secret at any offset around the cut', () => {
       const logs: string[] = [];
       const api = client(logs);
       try {
-        grantText = textAt(q.offset, LEAK_SECRETS[q.kind], q.form);
+        grantText = quoteText(q);
         // A 184 makes the client ask a new token with the rotated refresh token: the login host refuses it.
         const error = await failure(api.readExport('401'));
         expect(error.code).toBe('AUTH_INVALID_GRANT');

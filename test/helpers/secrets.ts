@@ -14,6 +14,26 @@ export const LEAK_SECRETS = {
 export type QuoteForm = 'plain' | 'url' | 'json';
 export const QUOTE_FORMS: readonly QuoteForm[] = ['plain', 'url', 'json'];
 
+/** One quote of a secret in an error text: which secret, in which form, after how many characters. */
+export interface Quote {
+  kind: keyof typeof LEAK_SECRETS;
+  form: QuoteForm;
+  offset: number;
+}
+export const SECRET_KINDS = Object.keys(LEAK_SECRETS) as Array<keyof typeof LEAK_SECRETS>;
+
+/** The text a server sends: `offset` filler characters, the secret in its form, a tail. */
+export function quoteText(q: Quote): string {
+  return `${'x'.repeat(q.offset)}${quoted(LEAK_SECRETS[q.kind], q.form)} was refused here`;
+}
+
+/** Every kind of secret in every form at each offset `cut + d`. */
+export function quotesAround(cut: number, deltas: readonly number[]): Quote[] {
+  const out: Quote[] = [];
+  for (const kind of SECRET_KINDS) for (const form of QUOTE_FORMS) for (const d of deltas) out.push({ kind, form, offset: cut + d });
+  return out;
+}
+
 /** The secret as a text from outside may quote it. */
 export function quoted(secret: string, form: QuoteForm): string {
   if (form === 'url') return encodeURIComponent(secret);
