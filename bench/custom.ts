@@ -39,9 +39,9 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseAirbyteCatalog } from '../src/protocol/catalog.js';
 import type { ExportStreamDef } from '../src/streams.js';
-import { requestedFields, splitFields } from '../src/sync/export-read.js';
+import { requestedFields, splitFields } from '../src/sync/export-plan.js';
 import { headerLine, rowRenderer, type Row } from '../test/fake-pardot/csv.js';
-import { exportColumns, type FakeCustomField } from '../test/fake-pardot/custom-fields.js';
+import { apiFieldIdOf, exportColumns, type FakeCustomField } from '../test/fake-pardot/custom-fields.js';
 import { lazyProspects } from '../test/fake-pardot/data.js';
 import { fieldDef } from '../test/fake-pardot/fields.js';
 import { startFakePardot, type StaticResult } from '../test/fake-pardot/server.js';
@@ -100,7 +100,7 @@ async function generateFiles(jobs: GenJob[], nCustom: number, startMs: number, e
     const { columns, header } = exportColumns('prospect', job.names, all, {});
     const render = rowRenderer(columns, TZ, '\n');
     const src = source(
-      all.filter((f) => job.names.includes(f.fieldId)),
+      all.filter((f) => job.names.includes(apiFieldIdOf(f))),
       startMs,
       endMs,
     );
@@ -383,7 +383,7 @@ async function runOnce(label: string, data: DataSet, inputs: Inputs, nodeArgs: s
 function spotCheck(samples: Array<[number, string]>, data: DataSet, fields: string[]): string[] {
   const out: string[] = [];
   if (samples.length === 0) return ['no sample records'];
-  const byName = new Map(data.customs.map((f) => [f.fieldId, f]));
+  const byName = new Map(data.customs.map((f) => [apiFieldIdOf(f), f]));
   const std = source([], data.startMs, data.endMs);
   let customChecked = 0;
   for (const [i, line] of samples) {
@@ -403,8 +403,8 @@ function spotCheck(samples: Array<[number, string]>, data: DataSet, fields: stri
         want = row[name];
         const type = fieldDef('prospect', name)?.type;
         if (want === null || want === undefined) ok = g === null;
-        else if (want instanceof Date)
-          ok = typeof g === 'string' && (type === 'Date' ? g.length === 10 : Date.parse(g) === want.getTime() && /[+-]\d\d:\d\d$/.test(g));
+        else if (want instanceof Date && type === 'DateTime')
+          ok = typeof g === 'string' && Date.parse(g) === want.getTime() && /[+-]\d\d:\d\d$/.test(g);
         else ok = g === want;
       }
       if (!ok) out.push(`row ${i} field ${name}: got ${JSON.stringify(g)}, want ${JSON.stringify(want)}`);

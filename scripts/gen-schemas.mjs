@@ -7,12 +7,14 @@
 //   src/generated/types.ts     record and config types (json-schema-to-typescript)
 //   schemas/<stream>.json      also one per v5 query stream, from src/v5-objects.json (the v5
 //                              object table: fields, filters, sortable fields, deleted, ability,
-//                              and the Salesforce page each came from)
+//                              role, cursor, and the Salesforce page each came from)
 //   src/generated/query-objects.ts  what each query stream may ask Pardot, derived from that table
+//                              (checked: a cursor has both date filters; an object with updatedAt
+//                              follows updatedAt or is full refresh)
 // Run: npm run gen:schemas   (test/generated.test.ts fails when these drift from their sources)
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +40,23 @@ export const STREAM_FIELD_SUBSETS = {
   deleted_visitors: ['id', 'createdAt', 'updatedAt', 'prospectId'],
 };
 
+/**
+ * Fields a stream emits that its object does not have: the connector sets them (schema keyword
+ * `x-connector-value`), they are never requested from Pardot. Visitors have no isDeleted column
+ * (field table), yet every stream of deleted rows declares isDeleted (always true) so that a
+ * warehouse applies prospect and visitor deletions with one rule.
+ */
+export const CONNECTOR_FIELDS = {
+  deleted_visitors: [
+    {
+      name: 'isDeleted',
+      type: 'Boolean',
+      value: true,
+      description: 'Always true: every row of this stream is a deleted visitor (set by the connector; visitors have no isDeleted field in Pardot).',
+    },
+  ],
+};
+
 const TYPE_MAP = {
   Integer: { type: ['null', 'integer'] },
   String: { type: ['null', 'string'] },
@@ -51,19 +70,39 @@ const TYPE_MAP = {
 };
 
 const queryTablePath = join(root, 'src', 'v5-objects.json');
-/** Cursor candidates of a query stream, best first: the first with an `...AfterOrEqualTo` filter wins. */
-const CURSOR_CANDIDATES = ['updatedAt', 'createdAt', 'sentAt'];
+const ROLES = ['dimension', 'event'];
 
-/** What a query stream may ask Pardot, derived from its table entry (src/v5-objects.json). */
+/**
+ * What a query stream may ask Pardot, derived from its table entry (src/v5-objects.json). The
+ * cursor is the entry's own `cursor` (its evidence is in verification.cursor), checked here:
+ * it needs both `...AfterOrEqualTo`/`...BeforeOrEqualTo` filters, and an object with updatedAt
+ * follows updatedAt or nothing (an editable object read by createdAt would miss every edit).
+ */
 export function queryDef(stream, e, assumedFilters) {
   const filters = [...new Set([...e.filters, ...(e.singleton || e.parent ? [] : assumedFilters)])];
-  const names = new Set(e.fields.map((f) => f.name));
-  const cursorField =
-    CURSOR_CANDIDATES.find((c) => names.has(c) && filters.includes(`${c}AfterOrEqualTo`) && filters.includes(`${c}BeforeOrEqualTo`)) ?? null;
+  const columns = e.fields.filter((f) => f.type !== 'Relation');
+  const names = new Set(columns.map((f) => f.name));
+  const cursorField = e.cursor;
+  if (cursorField === undefined) throw new Error(`v5-objects.json: ${stream} has no cursor entry (a field name, or null for full refresh)`);
+  if (cursorField !== null) {
+    if (!names.has(cursorField)) throw new Error(`v5-objects.json: ${stream}'s cursor ${cursorField} is not one of its fields`);
+    for (const f of [`${cursorField}AfterOrEqualTo`, `${cursorField}BeforeOrEqualTo`]) {
+      if (!filters.includes(f)) throw new Error(`v5-objects.json: ${stream}'s cursor ${cursorField} has no ${f} filter`);
+    }
+    if (names.has('updatedAt') && cursorField !== 'updatedAt') {
+      throw new Error(`v5-objects.json: ${stream} has updatedAt, so its cursor is updatedAt or null (full refresh), not ${cursorField}`);
+    }
+  }
+  if (!ROLES.includes(e.role)) throw new Error(`v5-objects.json: ${stream}'s role must be one of ${ROLES.join(', ')}`);
+  const subFields = {};
+  for (const f of columns) {
+    if (f.requestBy === 'subFields') subFields[f.name] = f.properties.map((p) => `${f.name}.${p.name}`);
+  }
   return {
     object: e.object,
     doc: e.doc,
     ability: e.ability,
+    role: e.role,
     cursorField,
     cursorSortable: cursorField !== null && e.sortable.includes(cursorField),
     idFilter: filters.includes('idGreaterThan'),
@@ -72,25 +111,52 @@ export function queryDef(stream, e, assumedFilters) {
     deleted: e.deleted === true,
     singleton: e.singleton === true,
     parent: e.parent ?? null,
+    subFields,
+    thirdPartyFields: columns.filter((f) => f.evidence !== undefined).map((f) => f.name),
   };
 }
 
+/** The JSON Schema of one field's value (nullable): sub-objects and collections with their properties. */
+function valueSchema(where, f) {
+  if (f.type === 'Object') {
+    // An object value (e.g. an engagement studio program's schedule): emitted as Pardot sends it.
+    return { type: ['null', 'object'], additionalProperties: true, ...(f.properties ? { properties: propertiesOf(where, f.properties) } : {}) };
+  }
+  const t = TYPE_MAP[f.type];
+  if (!t) throw new Error(`unknown Pardot type ${f.type} for ${where}.${f.name}`);
+  if (f.type === 'Array' && f.properties) {
+    return { ...t, items: { type: ['null', 'object'], additionalProperties: true, properties: propertiesOf(where, f.properties) } };
+  }
+  return { ...t };
+}
+
 /**
- * Fields the field tables call DateTime that are calendar dates: Pardot writes them as a date
- * (the activity's day, no time or zone), emitted as `YYYY-MM-DD` with `format: date`.
+ * Sub-field schemas. No airbyte_type inside: destinations store a sub-object as JSON, and the
+ * Singer catalog drops airbyte_type from the top-level properties only.
  */
-const DATE_FIELDS = { externalActivity: ['activityDate'] };
+function propertiesOf(where, props) {
+  return Object.fromEntries(
+    props.map((p) => {
+      const { airbyte_type: _a, ...t } = valueSchema(`${where}.${p.name}`, p);
+      return [p.name, t];
+    }),
+  );
+}
 
 function schemaFor(stream, fields) {
   const properties = {};
   for (const f of fields) {
     if (f.exportable === false) continue;
-    if (f.type === 'Object') continue; // sub-objects: selected with dot notation, not a column
-    const t = TYPE_MAP[f.type];
-    if (!t) throw new Error(`unknown Pardot type ${f.type} for ${stream}.${f.name}`);
+    if (f.type === 'Relation') continue; // a related record (createdBy, campaign ...): its *Id column and its own stream carry it
+    const t = valueSchema(stream, f);
     // Pardot publishes no nullability; every field but the primary key may be empty.
-    const prop = f.name === 'id' ? { ...t, type: t.type[1] } : { ...t };
-    properties[f.name] = { ...prop, description: f.description, 'x-pardot-type': f.type };
+    const prop = f.name === 'id' ? { ...t, type: t.type[1] } : t;
+    properties[f.name] = {
+      ...prop,
+      ...(f.description !== undefined ? { description: f.description } : {}),
+      'x-pardot-type': f.type,
+      ...('value' in f ? { 'x-connector-value': f.value } : {}),
+    };
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -113,9 +179,7 @@ async function main() {
       const def = fields.objects[object];
       if (!def) throw new Error(`fields.json has no object ${object}`);
       const subset = STREAM_FIELD_SUBSETS[stream];
-      const list = (subset ? def.fields.filter((f) => subset.includes(f.name)) : def.fields).map((f) =>
-        DATE_FIELDS[object]?.includes(f.name) ? { ...f, type: 'Date' } : f,
-      );
+      const list = [...(subset ? def.fields.filter((f) => subset.includes(f.name)) : def.fields), ...(CONNECTOR_FIELDS[stream] ?? [])];
       writeFileSync(join(root, 'schemas', `${stream}.json`), JSON.stringify(schemaFor(stream, list), null, 2) + '\n');
     }
   } else {
@@ -162,14 +226,20 @@ async function main() {
   for (const [stream, schema] of Object.entries(schemas)) {
     const name = stream.replace(/(^|_)(\w)/g, (_, __, c) => c.toUpperCase()) + 'Record';
     const s = { ...schema, title: name, additionalProperties: false };
-    for (const p of Object.values(s.properties)) delete p['x-pardot-type'];
+    for (const p of Object.values(s.properties)) {
+      delete p['x-pardot-type'];
+      delete p['x-connector-value'];
+    }
     types += (await compile(s, name, opts)) + '\n';
   }
   types += (await compile({ ...spec.connectionSpecification, title: 'PardotExportConfig' }, 'PardotExportConfig', { ...opts, additionalProperties: true })) + '\n';
   writeFileSync(join(root, 'src', 'generated', 'types.ts'), types);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// Run as a script (npm run gen:schemas); imported (tests), it only provides its functions.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

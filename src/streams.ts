@@ -28,8 +28,12 @@ export type DeletedMode = 'config' | 'live' | 'only';
  * emitted as an array of strings; see MULTI_VALUE_CELL in pardot/wire.ts).
  */
 export type PardotType = 'Integer' | 'String' | 'Boolean' | 'DateTime' | 'Date' | 'Number' | 'Multi';
-/** Every field type of a stream: v5 query objects also have Float, Enum and Array fields (JSON values). */
-export type FieldType = PardotType | 'Float' | 'Enum' | 'Array';
+/**
+ * Every field type of a stream: v5 query objects also have Float, Enum, Array and Object fields
+ * (JSON values; an Object field, e.g. an engagement studio program's schedule, is emitted as the
+ * JSON object Pardot sends).
+ */
+export type FieldType = PardotType | 'Float' | 'Enum' | 'Array' | 'Object';
 
 export interface FieldDef {
   name: string;
@@ -53,6 +57,11 @@ export type SyncMode = 'full_refresh' | 'incremental';
 
 interface StreamCommon {
   name: StreamName;
+  /**
+   * Fields the connector sets on every record, never requested from Pardot (schema keyword
+   * x-connector-value): deleted_visitors' isDeleted (true). Not in `fields`; in the jsonSchema.
+   */
+  constants: Readonly<Record<string, unknown>>;
   primaryKey: string[][];
   /** Field the incremental cursor follows; null: the stream has no cursor (full refresh only). */
   cursorField: string | null;
@@ -89,6 +98,12 @@ export interface QueryObjectDef {
   doc: string;
   /** The ability the page names (quoted when the user lacks it). */
   ability: string;
+  /**
+   * 'event': rows are things that happened (a send, a visit, a page view, a stage change):
+   * start_date bounds them. 'dimension': rows are things that exist (campaigns, forms, users...):
+   * read whole on a first read, whatever start_date says. Each entry's roleWhy says why.
+   */
+  role: 'dimension' | 'event';
   /** The cursor is one of the sortable fields: pages come in (cursor, id) order. */
   cursorSortable: boolean;
   /** `idGreaterThan` is accepted: how a sequence continues past the token cap in id order. */
@@ -101,6 +116,18 @@ export interface QueryObjectDef {
   singleton: boolean;
   /** Records are queried per record of a parent stream, with the parent's id in `filter`. */
   parent: { stream: string; filter: string } | null;
+  /**
+   * Fields requested by their sub-fields (dot notation) in place of the whole field: a field
+   * name -> the names to put in `fields` (e.g. senderOptions -> senderOptions.type, ...). Pardot
+   * refuses a whole collection in a query; the answer carries the field as an array of objects.
+   */
+  subFields: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Fields the object's Salesforce page does not list (known from other clients or Pardot's
+   * object definitions; each one's evidence is in src/v5-objects.json): if Pardot refuses one,
+   * dropping it and asking again is the expected way on.
+   */
+  thirdPartyFields: readonly string[];
 }
 
 export interface QueryStreamDef extends StreamCommon {
@@ -111,20 +138,22 @@ export interface QueryStreamDef extends StreamCommon {
 
 export type StreamDef = ExportStreamDef | QueryStreamDef;
 
-type SchemaProps = Record<string, Record<string, unknown> & { 'x-pardot-type': string }>;
+type SchemaProps = Record<string, Record<string, unknown> & { 'x-pardot-type': string; 'x-connector-value'?: unknown }>;
 
-function schemaParts(name: StreamName): { fields: StreamField[]; jsonSchema: Record<string, unknown> } {
+function schemaParts(name: StreamName): { fields: StreamField[]; jsonSchema: Record<string, unknown>; constants: Record<string, unknown> } {
   const schema = STREAM_SCHEMAS[name] as unknown as { properties: SchemaProps } & Record<string, unknown>;
-  // Ship the schema without our private x-pardot-type keyword.
+  // Ship the schema without our private keywords.
   const properties = Object.fromEntries(
     Object.entries(schema.properties).map(([k, v]) => {
-      const { 'x-pardot-type': _t, ...rest } = v;
+      const { 'x-pardot-type': _t, 'x-connector-value': _c, ...rest } = v;
       return [k, rest];
     }),
   );
+  const entries = Object.entries(schema.properties);
   return {
-    fields: Object.entries(schema.properties).map(([n, p]) => ({ name: n, type: p['x-pardot-type'] as FieldType })),
+    fields: entries.filter(([, p]) => !('x-connector-value' in p)).map(([n, p]) => ({ name: n, type: p['x-pardot-type'] as FieldType })),
     jsonSchema: { ...schema, properties },
+    constants: Object.fromEntries(entries.filter(([, p]) => 'x-connector-value' in p).map(([n, p]) => [n, p['x-connector-value']])),
   };
 }
 
@@ -156,7 +185,7 @@ function exportStream(
   if (!proc) throw new Error(`wire table has no ${object}.${procedure}`);
   const deletedArg = proc.deleted ?? null;
   if (o.deleted !== undefined && o.deleted !== 'live' && !deletedArg) throw new Error(`${object}.${procedure} takes no deleted argument`);
-  return deferred<ExportStreamDef, 'fields' | 'jsonSchema' | 'deleted' | 'automaticFields'>(
+  return deferred<ExportStreamDef, 'fields' | 'jsonSchema' | 'deleted' | 'automaticFields' | 'constants'>(
     {
       kind: 'export',
       name,
@@ -171,9 +200,9 @@ function exportStream(
       primaryKey: [['id']],
       maxFields: MAX_FIELDS_PER_EXPORT,
     },
-    ['fields', 'jsonSchema', 'deleted', 'automaticFields'],
+    ['fields', 'jsonSchema', 'deleted', 'automaticFields', 'constants'],
     () => {
-      const { fields, jsonSchema } = schemaParts(name);
+      const { fields, jsonSchema, constants } = schemaParts(name);
       const hasIsDeleted = fields.some((f) => f.name === 'isDeleted');
       const deleted: DeletedMode = o.deleted ?? (deletedArg && hasIsDeleted ? 'config' : 'live');
       return {
@@ -181,6 +210,7 @@ function exportStream(
         jsonSchema: { ...jsonSchema, ...(o.description ? { description: o.description } : {}) },
         deleted,
         automaticFields: ['id', cursorField, ...(deleted !== 'live' && hasIsDeleted ? ['isDeleted'] : [])],
+        constants,
       };
     },
   );
@@ -191,7 +221,7 @@ function queryStream(name: QueryStreamName): QueryStreamDef {
   const { cursorField, ...query } = q;
   // With deleted records read (include_deleted), isDeleted always comes along: the reader adds it.
   const automaticFields = ['id', ...(cursorField !== null ? [cursorField] : [])];
-  return deferred<QueryStreamDef, 'fields' | 'jsonSchema'>(
+  return deferred<QueryStreamDef, 'fields' | 'jsonSchema' | 'constants'>(
     {
       kind: 'query',
       name,
@@ -202,7 +232,7 @@ function queryStream(name: QueryStreamName): QueryStreamDef {
       maxFields: null,
       query: query as QueryObjectDef,
     },
-    ['fields', 'jsonSchema'],
+    ['fields', 'jsonSchema', 'constants'],
     () => schemaParts(name),
   );
 }
@@ -225,7 +255,7 @@ export const EXPORT_STREAMS: readonly ExportStreamDef[] = [
   // deleted ones come here (deleted=true, by updatedAt).
   exportStream('deleted_visitors', 'visitor', 'updatedAt', {
     deleted: 'only',
-    description: 'Deleted visitors (the visitors stream carries live ones only; visitors have no isDeleted field): id, createdAt, updatedAt, prospectId.',
+    description: 'Deleted visitors (the visitors stream carries live ones only): id, createdAt, updatedAt, prospectId, and isDeleted, always true (visitors have no isDeleted field in Pardot: the connector sets it).',
   }),
 ];
 

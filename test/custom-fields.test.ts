@@ -19,7 +19,7 @@ import {
 import { ConnectorError } from '../src/errors.js';
 import { extractCsv, extractCsvBytes, type ExtractOptions } from '../src/extract/index.js';
 import { EXPORT_STREAMS, type ExportStreamDef, type FieldDef } from '../src/streams.js';
-import { splitFields } from '../src/sync/export-read.js';
+import { splitFields } from '../src/sync/export-plan.js';
 
 const prospects = EXPORT_STREAMS.find((s) => s.name === 'prospects') as ExportStreamDef;
 /** A prospect custom field by its v5 name; its fieldId is the name without `__c` unless given. */

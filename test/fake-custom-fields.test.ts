@@ -1,5 +1,5 @@
-// Pins the fake Pardot's custom fields (issue 11): export columns in both header forms and both
-// multi-value forms, the field checks (180, the 150-field maximum counting custom fields), the v5
+// Pins the fake Pardot's custom fields (issue 11): a request names a custom field by its
+// `apiFieldId` (`fieldId` + `__c`), export columns in each header form and both multi-value forms, the field checks (180, the 150-field maximum counting custom fields), the v5
 // `custom-fields` object, schema drift (setCustomFields), the onExportComplete hook (stragglers
 // between the part exports of a window), the function form of staticResults, and the data helpers.
 
@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { STREAM_SCHEMAS } from '../src/generated/schemas.js';
 import {
+  apiFieldIdOf,
   CODES,
   CUSTOM_FIELD_OBJECT_FIELDS,
   CUSTOM_FIELD_TYPES,
@@ -113,14 +114,16 @@ function cellValue(f: FakeCustomField, cell: string, multi: 'semicolon' | 'json'
   return cell;
 }
 
+// Rows hold a custom value under the name a request uses: the fieldId plus __c.
 const fieldsByHand: FakeCustomField[] = [
-  { id: 1, name: 'Score, Band', fieldId: 'N__c', type: 'Number' },
-  { id: 2, name: 'Renewal Day', fieldId: 'D__c', type: 'Date' },
-  { id: 3, name: 'Products', fieldId: 'M__c', type: 'Multi-Select' },
-  { id: 4, name: 'Note', fieldId: 'T__c', type: 'Text' },
-  { id: 5, name: 'Opt-ins', fieldId: 'C__c', type: 'Checkbox' },
-  { id: 6, name: 'Answers', fieldId: 'R__c', type: 'Text', isRecordMultipleResponses: true },
+  { id: 1, name: 'Score, Band', fieldId: 'N', type: 'Number' },
+  { id: 2, name: 'Renewal Day', fieldId: 'D', type: 'Date' },
+  { id: 3, name: 'Products', fieldId: 'M', type: 'Multi-Select' },
+  { id: 4, name: 'Note', fieldId: 'T', type: 'Text' },
+  { id: 5, name: 'Opt-ins', fieldId: 'C', type: 'Checkbox' },
+  { id: 6, name: 'Answers', fieldId: 'R', type: 'Text', isRecordMultipleResponses: true },
 ];
+const API_NAMES = ['N__c', 'D__c', 'M__c', 'T__c', 'C__c', 'R__c'];
 const rowsByHand = (): Row[] => [
   { id: 1, updatedAt: new Date('2024-02-01T00:00:00Z'), N__c: 12.5, D__c: '2024-02-29', M__c: ['a', 'b, c'], T__c: 'x,"y"', C__c: [], R__c: ['só'] },
   { id: 2, updatedAt: new Date('2024-02-02T00:00:00Z'), N__c: -3, D__c: new Date(Date.UTC(2024, 0, 5)), M__c: null, T__c: null, C__c: ['on'], R__c: [] },
@@ -129,9 +132,9 @@ const rowsByHand = (): Row[] => [
 const byId = (rows: string[][]): string[][] => [...rows].sort((a, b) => Number(a[0]) - Number(b[0]));
 
 describe('fake Pardot custom field columns', () => {
-  it('writes Number, Date, multi-valued and text cells exactly (header = API name, values joined by ;)', async () => {
+  it('writes Number, Date, multi-valued and text cells exactly (header = apiFieldId, values joined by ;)', async () => {
     const s = await start({ data: { prospect: rowsByHand() }, customFields: { prospect: fieldsByHand } });
-    const { header, rows, e } = await s.exportRows(['id', ...fieldsByHand.map((f) => f.fieldId)]);
+    const { header, rows, e } = await s.exportRows(['id', ...API_NAMES]);
     expect(header).toEqual(['id', 'N__c', 'D__c', 'M__c', 'T__c', 'C__c', 'R__c']);
     expect(e.header).toEqual(header);
     expect(byId(rows)).toEqual([
@@ -147,7 +150,7 @@ describe('fake Pardot custom field columns', () => {
       customFields: { prospect: fieldsByHand },
       customFieldCsv: { header: 'name', multiValue: 'json' },
     });
-    const { header, rows, e } = await s.exportRows(['id', ...fieldsByHand.map((f) => f.fieldId)]);
+    const { header, rows, e } = await s.exportRows(['id', ...API_NAMES]);
     expect(header).toEqual(['id', 'Score, Band', 'Renewal Day', 'Products', 'Note', 'Opt-ins', 'Answers']);
     expect(e.columns).toEqual(['id', 'N__c', 'D__c', 'M__c', 'T__c', 'C__c', 'R__c']);
     expect(byId(rows)).toEqual([
@@ -157,7 +160,15 @@ describe('fake Pardot custom field columns', () => {
     ]);
   });
 
+  it('heads custom columns with the bare fieldId when asked', async () => {
+    const s = await start({ data: { prospect: rowsByHand() }, customFields: { prospect: fieldsByHand }, customFieldCsv: { header: 'fieldId' } });
+    const { header, e } = await s.exportRows(['id', ...API_NAMES]);
+    expect(header).toEqual(['id', 'N', 'D', 'M', 'T', 'C', 'R']);
+    expect(e.columns).toEqual(['id', ...API_NAMES]);
+  });
+
   for (const csv of [
+    { header: 'apiFieldId', multiValue: 'semicolon' },
     { header: 'fieldId', multiValue: 'semicolon' },
     { header: 'name', multiValue: 'json' },
   ] as const) {
@@ -166,9 +177,10 @@ describe('fake Pardot custom field columns', () => {
       const data = generateData({ seed: 3, start: START, end: END, counts: { prospect: 120 } });
       addCustomValues(data.prospect, fields, 9);
       const s = await start({ data, customFields: { prospect: fields }, customFieldCsv: csv, rowsPerFile: 50 });
-      const requested = ['id', 'email', ...fields.map((f) => f.fieldId)];
+      const requested = ['id', 'email', ...fields.map((f) => `${f.fieldId}__c`)];
       const { header, rows } = await s.exportRows(requested);
-      expect(header).toEqual(['id', 'email', ...fields.map((f) => (csv.header === 'name' ? f.name : f.fieldId))]);
+      const head = (f: FakeCustomField): string => (csv.header === 'name' ? f.name : csv.header === 'fieldId' ? f.fieldId : `${f.fieldId}__c`);
+      expect(header).toEqual(['id', 'email', ...fields.map(head)]);
       const source = new Map(data.prospect.map((r) => [r.id as number, r]));
       expect(rows.length).toBeGreaterThan(50);
       let nonEmpty = 0;
@@ -176,7 +188,7 @@ describe('fake Pardot custom field columns', () => {
         const row = source.get(Number(cells[0]))!;
         fields.forEach((f, k) => {
           const got = cellValue(f, cells[k + 2]!, csv.multiValue);
-          expect(got, `${f.fieldId} (${f.type}) of ${String(row.id)}`).toEqual(expectedCustomValue(f, row[f.fieldId]));
+          expect(got, `${f.fieldId} (${f.type}) of ${String(row.id)}`).toEqual(expectedCustomValue(f, row[`${f.fieldId}__c`]));
           if (got !== null) nonEmpty++;
         });
       }
@@ -184,12 +196,13 @@ describe('fake Pardot custom field columns', () => {
     });
   }
 
-  it('accepts custom fields only by their API name on their own object, and refuses unknown names with 180', async () => {
+  it('accepts custom fields only by their apiFieldId on their own object, and refuses the bare fieldId and unknown names with 180', async () => {
     const s = await start({
       data: { prospect: rowsByHand() },
-      customFields: { prospect: fieldsByHand, prospectAccount: [{ id: 90, name: 'Acct', fieldId: 'Acct__c', type: 'Text' }] },
+      customFields: { prospect: fieldsByHand, prospectAccount: [{ id: 90, name: 'Acct', fieldId: 'Acct', type: 'Text' }] },
     });
-    for (const bad of ['Nope__c', 'Score, Band', 'Acct__c']) {
+    // 'N': the bare fieldId of N__c, refused like any unknown field (the fake's choice: 400, code 180).
+    for (const bad of ['N', 'Nope__c', 'Score, Band', 'Acct__c', 'N__c__c']) {
       const res = await s.create(['id', 'N__c', bad]);
       expect(res.status).toBe(400);
       const body = (await res.json()) as Json;
@@ -202,7 +215,7 @@ describe('fake Pardot custom field columns', () => {
     const standard = exportableFields('prospect');
     const fields = makeCustomFields(MAX_FIELDS + 1 - standard.length);
     const s = await start({ data: { prospect: rowsByHand() }, customFields: { prospect: fields } });
-    const all = [...standard, ...fields.map((f) => f.fieldId)];
+    const all = [...standard, ...fields.map((f) => `${f.fieldId}__c`)];
     expect(all.length).toBe(MAX_FIELDS + 1);
     const res = await s.create(all);
     expect(res.status).toBe(400);
@@ -221,13 +234,16 @@ describe('fake Pardot v5 custom-fields object', () => {
     nextPageToken: string | null;
     nextPageUrl: string | null;
   }
-  const ALL = 'id,name,fieldId,type,isRecordMultipleResponses,createdAt,updatedAt';
+  const ALL = 'id,name,fieldId,apiFieldId,type,isRecordMultipleResponses,createdAt,updatedAt';
+
+  it("has the fields of the product's custom_fields stream (apiFieldId included: the name a v5 request uses)", () => {
+    const props = Object.keys((STREAM_SCHEMAS.custom_fields as unknown as { properties: Json }).properties);
+    expect(Object.keys(CUSTOM_FIELD_OBJECT_FIELDS).sort()).toEqual([...props].sort());
+  });
 
   it('lists the prospect custom fields with the object table fields, paging and filtering like any object', async () => {
     const fields = makeCustomFields(12, { seed: 2, startId: 500 });
     const s = await start({ customFields: { prospect: fields } });
-    const props = Object.keys((STREAM_SCHEMAS.custom_fields as unknown as { properties: Json }).properties);
-    expect(Object.keys(CUSTOM_FIELD_OBJECT_FIELDS).sort()).toEqual([...props].sort());
 
     const seen: Json[] = [];
     let res = await s.get(`/api/v5/objects/custom-fields?fields=${ALL}&limit=5&orderBy=${encodeURIComponent('updatedAt ASC,id ASC')}`);
@@ -246,6 +262,7 @@ describe('fake Pardot v5 custom-fields object', () => {
       id: fields[5]!.id,
       name: fields[5]!.name,
       fieldId: fields[5]!.fieldId,
+      apiFieldId: `${fields[5]!.fieldId}__c`,
       type: 'Text',
       isRecordMultipleResponses: true,
       createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-0[78]:00$/),
@@ -273,19 +290,19 @@ describe('fake Pardot v5 custom-fields object', () => {
     const fields = makeCustomFields(4);
     const s = await start({ data: { prospect: rowsByHand() }, customFields: { prospect: fields } });
     // Created before the drift: keeps its columns.
-    const before = await s.create(['id', fields[1]!.fieldId]);
+    const before = await s.create(['id', apiFieldIdOf(fields[1]!)]);
     expect(before.status).toBe(200);
-    const added: FakeCustomField = { id: 99, name: 'New One', fieldId: 'New_One__c', type: 'Number' };
+    const added: FakeCustomField = { id: 99, name: 'New One', fieldId: 'New_One', type: 'Number' };
     s.fake.setCustomFields('prospect', [fields[0]!, fields[2]!, fields[3]!, added]);
-    const page = (await (await s.get('/api/v5/objects/custom-fields?fields=id,fieldId')).json()) as Page;
-    expect(page.values.map((v) => v.fieldId)).toEqual([fields[0]!.fieldId, fields[2]!.fieldId, fields[3]!.fieldId, 'New_One__c']);
-    const res = await s.create(['id', fields[1]!.fieldId]);
+    const page = (await (await s.get('/api/v5/objects/custom-fields?fields=id,apiFieldId')).json()) as Page;
+    expect(page.values.map((v) => v.apiFieldId)).toEqual([fields[0]!, fields[2]!, fields[3]!].map((f) => `${f.fieldId}__c`).concat('New_One__c'));
+    const res = await s.create(['id', apiFieldIdOf(fields[1]!)]);
     expect(res.status).toBe(400);
     expect(((await res.json()) as Json).code).toBe(CODES.invalidField);
     expect((await s.create(['id', 'New_One__c'])).status).toBe(200);
     const { header } = await s.exportRows(['id', 'New_One__c']);
     expect(header).toEqual(['id', 'New_One__c']);
-    expect(s.fake.exports[0]!.header).toEqual(['id', fields[1]!.fieldId]);
+    expect(s.fake.exports[0]!.header).toEqual(['id', `${fields[1]!.fieldId}__c`]);
   });
 });
 
@@ -337,7 +354,7 @@ describe('fake Pardot onExportComplete and the function form of staticResults', 
     const data = generateData({ seed: 4, start: START, end: END, counts: { prospect: 5 } });
     const s = await start({
       data,
-      customFields: { prospect: [{ id: 1, name: 'Cf 1', fieldId: 'Cf_001__c', type: 'Text' }] },
+      customFields: { prospect: [{ id: 1, name: 'Cf 1', fieldId: 'Cf_001', type: 'Text' }] },
       staticResults: {
         prospect: (fields) => {
           asked.push(fields);
@@ -371,8 +388,8 @@ describe('static files rendered with exportColumns', () => {
     addCustomValues(data.prospect, fields, 2);
     const csv = { header: 'name', multiValue: 'json' } as const;
     const parts = [
-      ['id', 'updatedAt', 'email', ...fields.slice(0, 10).map((f) => f.fieldId)],
-      ['id', 'updatedAt', ...fields.slice(10).map((f) => f.fieldId)],
+      ['id', 'updatedAt', 'email', ...fields.slice(0, 10).map(apiFieldIdOf)],
+      ['id', 'updatedAt', ...fields.slice(10).map(apiFieldIdOf)],
     ];
     const matching = data.prospect.filter((r) => r.isDeleted !== true && (r.updatedAt as Date).getTime() > START.getTime());
     const dir = tempDir();
@@ -411,7 +428,8 @@ describe('custom field test data helpers', () => {
     expect(share((f) => f.isRecordMultipleResponses === true)).toBe(0.1);
     expect(new Set(fields.map((f) => f.fieldId)).size).toBe(40);
     expect(new Set(fields.map((f) => f.name)).size).toBe(40);
-    for (const f of fields) expect(f.fieldId).toMatch(/^Cf_\d{3}_[A-Za-z0-9]+__c$/);
+    // A field id has no __c (Pardot adds it for the name a request uses).
+    for (const f of fields) expect(f.fieldId).toMatch(/^Cf_\d{3}_[A-Za-z0-9]+$/);
     expect(fields[16]!.fieldId).toMatch(/^Cf_017_/);
     expect(fields[16]!.name).toMatch(/ 17$/);
     expect(fields.some((f) => f.name.includes(','))).toBe(true);
@@ -431,7 +449,7 @@ describe('custom field test data helpers', () => {
     const numbers: number[] = [];
     for (const row of rows)
       for (const f of fields) {
-        const v = row[f.fieldId];
+        const v = row[`${f.fieldId}__c`];
         cells++;
         if (v === null) {
           nulls++;
@@ -460,7 +478,7 @@ describe('custom field test data helpers', () => {
     expect(numbers.some((n) => n < 0)).toBe(true);
     expect(numbers).toContain(0);
     for (const v of MULTI_VALUES) expect(v.trim()).toBe(v);
-    const multi = rows.flatMap((r) => fields.filter(isMultiValued).map((f) => r[f.fieldId] as string[] | null));
+    const multi = rows.flatMap((r) => fields.filter(isMultiValued).map((f) => r[`${f.fieldId}__c`] as string[] | null));
     expect(multi.some((l) => l !== null && l.length === 0)).toBe(true);
     expect(multi.some((l) => l !== null && l.some((x) => x.includes(',')))).toBe(true);
   });
@@ -487,7 +505,7 @@ describe('custom field test data helpers', () => {
     const row = lazy.row(17);
     expect(Object.keys(row).length).toBe(Object.keys(base.row(17)).length + fields.length);
     for (const [k, v] of Object.entries(base.row(17))) expect(row[k], k).toEqual(v);
-    for (const f of fields) expect(row[f.fieldId]).toEqual(customValue(f, row.id as number, 6));
+    for (const f of fields) expect(row[`${f.fieldId}__c`]).toEqual(customValue(f, row.id as number, 6));
     expect(lazy.timeOf?.(17, 'updatedAt')).toBe((row.updatedAt as Date).getTime());
   });
 });

@@ -532,8 +532,7 @@ describe('CSV files', () => {
   /** What the fake must write for a cell. */
   function expected(value: Row[string], type: string, tz: string): string {
     if (value === null || value === undefined) return '';
-    // Date fields (activityDate) are written as the day alone, in the user's zone.
-    if (value instanceof Date && type === 'Date') return formatWallTime(value.getTime(), tz).slice(0, 10);
+    // Every Date value, activityDate included (DateTime in the seed's table), as wall time in the zone.
     if (value instanceof Date) return formatWallTime(value.getTime(), tz);
     if (typeof value === 'boolean') return value ? 'true' : 'false';
     expect(type).not.toBe('DateTime');

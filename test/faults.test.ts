@@ -105,6 +105,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'export Failed three times: bounded, then resumed',
+    // One export at a time, so that the three failures are the same window's (queued ahead, each window's export would fail once).
+    config: { export_queue_depth: 1 },
     faults: [{ on: 'read', kind: 'failExport', times: 3 }],
     fails: { code: /JOB_FAILED/, failureType: 'system_error', message: /failed 3 times/ },
   },

@@ -311,19 +311,19 @@ describe('9. smaller points', () => {
   });
 });
 
-describe('9. activityDate is a date', () => {
-  it("external activities' activityDate comes out as YYYY-MM-DD (format: date), not a midnight timestamp", async () => {
+describe('9. activityDate is a date-time', () => {
+  it("external activities' activityDate comes out as an RFC 3339 date-time (format: date-time), as the field table types it", async () => {
     const { start, data } = mixedData(27);
     await withFake(data, {}, async (fake) => {
       const r = await read(config(fake, start, { window_days: 364 }), catalog(['external_activities']));
       expect(r.code, JSON.stringify(errorTrace(r.messages))).toBe(0);
       const rows = records(r.messages, 'external_activities').filter((x) => x.activityDate !== null);
       expect(rows.length).toBeGreaterThan(0);
-      for (const x of rows) expect(x.activityDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      for (const x of rows) expect(x.activityDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$/);
       const dir = tempDir();
       const d = await runCli(['discover', '--config', writeJson(dir, 'c.json', config(fake, start))]);
       const ea = d.messages.find((m) => m.type === 'CATALOG')!.catalog.streams.find((s: Msg) => s.name === 'external_activities');
-      expect(ea.json_schema.properties.activityDate.format).toBe('date');
+      expect(ea.json_schema.properties.activityDate.format).toBe('date-time');
     });
   });
 });

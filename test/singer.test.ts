@@ -103,7 +103,8 @@ describe('--discover', () => {
       expect(s.stream).toBe(def.name);
       expect(s.key_properties).toEqual(['id']);
       expect(s.schema.type).toBe('object');
-      expect(Object.keys(s.schema.properties)).toEqual(def.fields.map((f) => f.name));
+      // The stream's fields, then those the connector sets itself (deleted_visitors' isDeleted).
+      expect(Object.keys(s.schema.properties)).toEqual([...def.fields.map((f) => f.name), ...Object.keys(def.constants)]);
       expect(JSON.stringify(s.schema)).not.toContain('airbyte_type');
       expect(s.schema.properties.id.type).toBe('integer');
       expect(root(s)).toMatchObject({

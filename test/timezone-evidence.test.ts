@@ -1,7 +1,7 @@
 /** The pure halves of issue 9's decisions: the zone from offset evidence, the window end, the call estimate. */
 import { describe, expect, it } from 'vitest';
 import { isConnectorError } from '../src/errors.js';
-import { estimateCallsPerWindow } from '../src/sync/read.js';
+import { estimateCallsPerWindow } from '../src/sync/export-plan.js';
 import { decideTimezone, parseOffsetSample, type OffsetSample } from '../src/sync/timezone-evidence.js';
 import { syncEndMs } from '../src/sync/windows.js';
 

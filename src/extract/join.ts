@@ -54,6 +54,13 @@ export interface JoinStats {
    * times of one format compare as text); null when there is none. One value, whatever their count.
    */
   stragglerCursor: string | null;
+  /**
+   * Like stragglerCursor, over the stragglers that a part has and an earlier part lacks, or whose
+   * cursors differ: rows that may have changed into the window while its parts were made. A row
+   * only missing from the later parts left the window after the earlier ones were made (its new
+   * cursor lies past them), so it does not count here. null when there is none.
+   */
+  holdBackCursor: string | null;
   /** Bytes written to temporary files. */
   spilledBytes: number;
 }
@@ -394,7 +401,7 @@ export class SpillJoin {
     this.partitions = o.partitions ?? SPILL_PARTITIONS;
     this.maxPartitionBytes = o.maxPartitionBytes ?? MAX_PARTITION_BYTES;
     this.restHeaders = Array.from({ length: o.parts }, () => null);
-    this.stats = { joined: 0, stragglers: 0, rowsPerPart: Array.from({ length: o.parts }, () => 0), stragglerCursor: null, spilledBytes: 0 };
+    this.stats = { joined: 0, stragglers: 0, rowsPerPart: Array.from({ length: o.parts }, () => 0), stragglerCursor: null, holdBackCursor: null, spilledBytes: 0 };
   }
 
   static async create(o: SpillJoinOptions): Promise<SpillJoin> {
@@ -554,6 +561,7 @@ export class SpillJoin {
       if (!complete) {
         this.stats.stragglers++;
         if (this.stats.stragglerCursor === null || e.newest < this.stats.stragglerCursor) this.stats.stragglerCursor = e.newest;
+        if ((e.bad || !presentInPrefix(e.rests)) && (this.stats.holdBackCursor === null || e.newest < this.stats.holdBackCursor)) this.stats.holdBackCursor = e.newest;
         continue;
       }
       chunks.push(Buffer.from(`${csvCell(key)},${csvCell(e.cursor)}`));
@@ -620,3 +628,11 @@ export class SpillJoin {
 
 const COMMA_BUF = Buffer.from(',');
 const LF_BUF = Buffer.from('\n');
+
+/** Whether a key's parts form a prefix: present in parts 0..k-1 and absent from the rest (it left the window). */
+function presentInPrefix(rests: readonly (Buffer | undefined)[]): boolean {
+  let i = 0;
+  while (i < rests.length && rests[i] !== undefined) i++;
+  for (let j = i; j < rests.length; j++) if (rests[j] !== undefined) return false;
+  return true;
+}

@@ -4,6 +4,7 @@ export const QUERY_OBJECTS = {
     "object": "account",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/account-v5.html",
     "ability": "Admin > Account > Edit Settings ability",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": false,
@@ -11,17 +12,21 @@ export const QUERY_OBJECTS = {
     "filters": [],
     "deleted": false,
     "singleton": true,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "campaigns": {
     "object": "campaigns",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/campaign-v5.html",
     "ability": "Marketing > Other > Campaigns > View",
+    "role": "dimension",
     "cursorField": "updatedAt",
-    "cursorSortable": false,
+    "cursorSortable": true,
     "idFilter": true,
     "sortable": [
-      "id"
+      "id",
+      "updatedAt"
     ],
     "filters": [
       "updatedAtAfterOrEqualTo",
@@ -30,12 +35,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "custom_fields": {
     "object": "custom-fields",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/custom-field-v5.html",
     "ability": "Prospect > Prospects > Configure Fields (older variant: '... Configure Fields ability')",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -51,12 +59,20 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "apiFieldId",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "custom_redirects": {
     "object": "custom-redirects",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/custom-redirect-v5.html",
     "ability": "Marketing > Content > Custom Redirects > View",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
@@ -68,12 +84,32 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "salesforceId",
+      "isDeleted",
+      "url",
+      "vanityUrl",
+      "trackedUrl",
+      "bitlyIsPersonalized",
+      "bitlyShortUrl",
+      "gaSource",
+      "gaMedium",
+      "gaTerm",
+      "gaContent",
+      "gaCampaign",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "dynamic_contents": {
     "object": "dynamic-contents",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/dynamic-content-v5.html",
     "ability": "Content > Dynamic Content > View",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -89,12 +125,19 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "isDeleted",
+      "createdById",
+      "updatedById"
+    ]
   },
   "dynamic_content_variations": {
     "object": "dynamic-content-variations",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/dynamic-content-variation.html",
     "ability": "UNVERIFIED (expected Content > Dynamic Content > View)",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": false,
@@ -109,12 +152,22 @@ export const QUERY_OBJECTS = {
     "parent": {
       "stream": "dynamic_contents",
       "filter": "dynamicContentId"
-    }
+    },
+    "subFields": {},
+    "thirdPartyFields": [
+      "dynamicContentId",
+      "comparison",
+      "operator",
+      "value1",
+      "value2",
+      "content"
+    ]
   },
   "emails": {
     "object": "emails",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/email-v5.html",
     "ability": "Marketing > Emails > Emails > View ability",
+    "role": "event",
     "cursorField": "sentAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -129,12 +182,41 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {
+      "senderOptions": [
+        "senderOptions.type",
+        "senderOptions.address",
+        "senderOptions.name",
+        "senderOptions.userId",
+        "senderOptions.prospectCustomFieldId",
+        "senderOptions.accountCustomFieldId"
+      ],
+      "replyToOptions": [
+        "replyToOptions.type",
+        "replyToOptions.address",
+        "replyToOptions.userId",
+        "replyToOptions.prospectCustomFieldId",
+        "replyToOptions.accountCustomFieldId"
+      ]
+    },
+    "thirdPartyFields": [
+      "listId",
+      "listEmailId",
+      "clientType",
+      "type",
+      "sentAt",
+      "createdById",
+      "salesforceCmsId",
+      "senderOptions",
+      "replyToOptions"
+    ]
   },
   "email_templates": {
     "object": "email-templates",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/email-template-v5.html",
     "ability": "Marketing > Emails > Email Templates > View ability",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -150,12 +232,42 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {
+      "senderOptions": [
+        "senderOptions.type",
+        "senderOptions.address",
+        "senderOptions.name",
+        "senderOptions.userId",
+        "senderOptions.prospectCustomFieldId",
+        "senderOptions.accountCustomFieldId"
+      ],
+      "replyToOptions": [
+        "replyToOptions.type",
+        "replyToOptions.address",
+        "replyToOptions.userId",
+        "replyToOptions.prospectCustomFieldId",
+        "replyToOptions.accountCustomFieldId"
+      ]
+    },
+    "thirdPartyFields": [
+      "senderOptions",
+      "replyToOptions",
+      "campaignId",
+      "type",
+      "isDeleted",
+      "tagReplacementLanguage",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "engagement_studio_programs": {
     "object": "engagement-studio-programs",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/engagement-studio-program-v5.html",
     "ability": "Marketing > Engagement Studio > Engagement Program > View",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -171,12 +283,31 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "name",
+      "status",
+      "description",
+      "isDeleted",
+      "salesforceId",
+      "businessHours",
+      "prospectsMultipleEntry",
+      "schedule",
+      "scheduleCreatedById",
+      "recipientListIds",
+      "suppressionListIds",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "files": {
     "object": "files",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/file-v5.html",
     "ability": "Marketing > Content > Files > View",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
@@ -188,12 +319,23 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "vanityUrl",
+      "isTracked",
+      "salesforceCmsId",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "folders": {
     "object": "folders",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/folder-v5.html",
     "ability": "Admin > Folders > View ability",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
@@ -205,12 +347,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "folder_contents": {
     "object": "folder-contents",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/folder-contents-v5.html",
     "ability": "Admin > Folders > View ability",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -227,12 +372,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "forms": {
     "object": "forms",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/form-v5.html",
     "ability": "Marketing > Forms > Forms > View",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
@@ -244,17 +392,49 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "folderId",
+      "trackerDomainId",
+      "salesforceId",
+      "salesforceCmsId",
+      "isDeleted",
+      "isUseRedirectLocation",
+      "isAlwaysDisplay",
+      "isCookieless",
+      "isCaptchaEnabled",
+      "showNotProspect",
+      "embedCode",
+      "url",
+      "submitButtonText",
+      "thankYouContent",
+      "thankYouCode",
+      "redirectLocation",
+      "fontSize",
+      "fontFamily",
+      "fontColor",
+      "labelAlignment",
+      "radioAlignment",
+      "checkboxAlignment",
+      "requiredCharacter",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "form_fields": {
     "object": "form-fields",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/form-field-v5.html",
     "ability": "Marketing > Forms > Forms > View",
+    "role": "dimension",
     "cursorField": "updatedAt",
-    "cursorSortable": false,
+    "cursorSortable": true,
     "idFilter": true,
     "sortable": [
-      "id"
+      "id",
+      "updatedAt"
     ],
     "filters": [
       "updatedAtAfterOrEqualTo",
@@ -263,13 +443,31 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "errorMessage",
+      "cssClasses",
+      "isRequired",
+      "isAlwaysDisplay",
+      "isMaintainInitialValue",
+      "isDoNotPrefill",
+      "sortOrder",
+      "hasDependents",
+      "hasProgressives",
+      "hasValues",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "form_handlers": {
     "object": "form-handlers",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/form-handler-v5.html",
     "ability": "Marketing > Forms > Form Handlers > View (older page variant: Forms > Form Handlers > View ability)",
-    "cursorField": "createdAt",
+    "role": "dimension",
+    "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
     "sortable": [
@@ -282,13 +480,16 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "form_handler_fields": {
     "object": "form-handler-fields",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/form-handler-field-v5.html",
     "ability": "Forms > Form Handlers > View ability",
-    "cursorField": "createdAt",
+    "role": "dimension",
+    "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
     "sortable": [
@@ -301,12 +502,18 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "createdAt",
+      "createdById"
+    ]
   },
   "landing_pages": {
     "object": "landing-pages",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/landing-page-v5.html",
     "ability": "UNVERIFIED (probably 'Marketing > Landing Pages > Landing Pages > View' — that ability name appears on tracker-domain-v5.html)",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -322,12 +529,44 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "name",
+      "campaignId",
+      "salesforceId",
+      "salesforceCmsId",
+      "isDeleted",
+      "layoutType",
+      "layoutTableBorder",
+      "layoutCss",
+      "layoutCssGenerated",
+      "isUseRedirectLocation",
+      "bitlyIsPersonalized",
+      "bitlyShortUrl",
+      "url",
+      "vanityUrl",
+      "vanityUrlPath",
+      "folderId",
+      "formId",
+      "layoutTemplateId",
+      "title",
+      "description",
+      "isDoNotIndex",
+      "redirectLocation",
+      "trackerDomainId",
+      "archiveDate",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "layout_templates": {
     "object": "layout-templates",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/layout-template-v5.html",
     "ability": "Marketing > Landing Pages > Layout Templates > View",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
@@ -339,12 +578,17 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "updatedById"
+    ]
   },
   "lifecycle_histories": {
     "object": "lifecycle-histories",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/lifecycle-history-v5.html",
     "ability": "Prospect > Lifecycle > View report ability",
+    "role": "event",
     "cursorField": "createdAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -359,12 +603,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "lifecycle_stages": {
     "object": "lifecycle-stages",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/lifecycle-stage-v5.html",
     "ability": "Prospect > Lifecycle > View Report ability",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -380,12 +627,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "lists": {
     "object": "lists",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/list-v5.html",
     "ability": "Marketing > Segmentation > Lists > View (older variant: '... View ability')",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -401,12 +651,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "list_emails": {
     "object": "list-emails",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/list-email-v5.html",
     "ability": "Marketing > Emails > Emails > View ability",
+    "role": "event",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -424,12 +677,35 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {
+      "replyToOptions": [
+        "replyToOptions.type",
+        "replyToOptions.address",
+        "replyToOptions.userId",
+        "replyToOptions.prospectCustomFieldId",
+        "replyToOptions.accountCustomFieldId"
+      ],
+      "senderOptions": [
+        "senderOptions.type",
+        "senderOptions.address",
+        "senderOptions.name",
+        "senderOptions.userId",
+        "senderOptions.prospectCustomFieldId",
+        "senderOptions.accountCustomFieldId"
+      ]
+    },
+    "thirdPartyFields": [
+      "replyToOptions",
+      "senderOptions",
+      "folderId"
+    ]
   },
   "opportunities": {
     "object": "opportunities",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/opportunity-v5.html",
     "ability": "Prospect > Opportunities > View (older variant: '... View ability')",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -445,12 +721,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "tags": {
     "object": "tags",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/tag-v5.html",
     "ability": "Marketing > Segmentation > Tags > View",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -466,14 +745,17 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "tagged_objects": {
     "object": "tagged-objects",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/tagged-object-v5.html",
     "ability": "Marketing > Segmentation > Tags > View",
-    "cursorField": "createdAt",
-    "cursorSortable": true,
+    "role": "dimension",
+    "cursorField": null,
+    "cursorSortable": false,
     "idFilter": true,
     "sortable": [
       "id",
@@ -486,12 +768,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "tracker_domains": {
     "object": "tracker-domains",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/tracker-domain-v5.html",
     "ability": "Marketing > Content > Files > View ability OR Marketing > Content > Custom Redirects > View ability OR Marketing > Forms > Forms > View ability OR Marketing > Forms > Form Handlers > View ability OR Marketing > Landing Pages > Landing Pages > View ability",
+    "role": "dimension",
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
@@ -503,12 +788,21 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "trackingCode",
+      "createdAt",
+      "updatedAt",
+      "createdById",
+      "updatedById"
+    ]
   },
   "users": {
     "object": "users",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/user-v5.html",
     "ability": "Admin > User > View ability",
+    "role": "dimension",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -524,12 +818,17 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": true,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "lastName"
+    ]
   },
   "visits": {
     "object": "visits",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/visit-v5.html",
     "ability": "Prospect > Prospects > View ability",
+    "role": "event",
     "cursorField": "updatedAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -551,12 +850,15 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": []
   },
   "visitor_page_views": {
     "object": "visitor-page-views",
     "doc": "https://developer.salesforce.com/docs/marketing/pardot/guide/visitor-page-view-v5.html",
     "ability": "UNVERIFIED (sibling objects: visitors = 'Prospect > Visitors > View ability', visits = 'Prospect > Prospects > View ability')",
+    "role": "event",
     "cursorField": "createdAt",
     "cursorSortable": true,
     "idFilter": true,
@@ -571,6 +873,17 @@ export const QUERY_OBJECTS = {
     ],
     "deleted": false,
     "singleton": false,
-    "parent": null
+    "parent": null,
+    "subFields": {},
+    "thirdPartyFields": [
+      "url",
+      "title",
+      "visitorId",
+      "campaignId",
+      "visitId",
+      "durationInSeconds",
+      "salesforceId",
+      "createdAt"
+    ]
   }
 } as const;

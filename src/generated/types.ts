@@ -693,6 +693,10 @@ prospectId?: (null | number)
  * last update time
  */
 updatedAt?: (null | string)
+/**
+ * Always true: every row of this stream is a deleted visitor (set by the connector; visitors have no isDeleted field in Pardot).
+ */
+isDeleted?: (null | boolean)
 }
 
 export interface AccountRecord {
@@ -737,6 +741,7 @@ export interface CustomFieldsRecord {
 id: number
 name?: (null | string)
 fieldId?: (null | string)
+apiFieldId?: (null | string)
 type?: (null | string)
 isRecordMultipleResponses?: (null | boolean)
 salesforceId?: (null | string)
@@ -820,8 +825,23 @@ isOperational?: (null | boolean)
 sentAt?: (null | string)
 createdById?: (null | number)
 salesforceCmsId?: (null | string)
-senderOptions?: (null | unknown[])
-replyToOptions?: (null | unknown[])
+senderOptions?: (null | (null | {
+type?: (null | string)
+address?: (null | string)
+name?: (null | string)
+userId?: (null | number)
+prospectCustomFieldId?: (null | number)
+accountCustomFieldId?: (null | number)
+[k: string]: unknown | undefined
+})[])
+replyToOptions?: (null | (null | {
+type?: (null | string)
+address?: (null | string)
+userId?: (null | number)
+prospectCustomFieldId?: (null | number)
+accountCustomFieldId?: (null | number)
+[k: string]: unknown | undefined
+})[])
 }
 
 export interface EmailTemplatesRecord {
@@ -832,8 +852,23 @@ isOneToOneEmail?: (null | boolean)
 isAutoResponderEmail?: (null | boolean)
 isDripEmail?: (null | boolean)
 isListEmail?: (null | boolean)
-senderOptions?: (null | unknown[])
-replyToOptions?: (null | unknown[])
+senderOptions?: (null | (null | {
+type?: (null | string)
+address?: (null | string)
+name?: (null | string)
+userId?: (null | number)
+prospectCustomFieldId?: (null | number)
+accountCustomFieldId?: (null | number)
+[k: string]: unknown | undefined
+})[])
+replyToOptions?: (null | (null | {
+type?: (null | string)
+address?: (null | string)
+userId?: (null | number)
+prospectCustomFieldId?: (null | number)
+accountCustomFieldId?: (null | number)
+[k: string]: unknown | undefined
+})[])
 trackerDomainId?: (null | number)
 folderId?: (null | number)
 campaignId?: (null | number)
@@ -853,6 +888,24 @@ status?: (null | string)
 description?: (null | string)
 isDeleted?: (null | boolean)
 salesforceId?: (null | string)
+businessHours?: (null | {
+days?: (null | unknown[])
+startTime?: (null | string)
+endTime?: (null | string)
+timezone?: (null | string)
+[k: string]: unknown | undefined
+})
+prospectsMultipleEntry?: (null | {
+maximumEntries?: (null | number)
+minimumDurationInDays?: (null | number)
+[k: string]: unknown | undefined
+})
+schedule?: (null | {
+createdAt?: (null | string)
+startOn?: (null | string)
+stopOn?: (null | string)
+[k: string]: unknown | undefined
+})
 scheduleCreatedById?: (null | number)
 recipientListIds?: (null | unknown[])
 suppressionListIds?: (null | unknown[])
@@ -1093,15 +1146,27 @@ isPaused?: (null | boolean)
 isSent?: (null | boolean)
 isDeleted?: (null | boolean)
 isOperational?: (null | boolean)
-operationalEmail?: (null | boolean)
-replyToOptions?: (null | unknown[])
-senderOptions?: (null | unknown[])
+replyToOptions?: (null | (null | {
+type?: (null | string)
+address?: (null | string)
+userId?: (null | number)
+prospectCustomFieldId?: (null | number)
+accountCustomFieldId?: (null | number)
+[k: string]: unknown | undefined
+})[])
+senderOptions?: (null | (null | {
+type?: (null | string)
+address?: (null | string)
+name?: (null | string)
+userId?: (null | number)
+prospectCustomFieldId?: (null | number)
+accountCustomFieldId?: (null | number)
+[k: string]: unknown | undefined
+})[])
 clientType?: (null | string)
 emailTemplateId?: (null | number)
 trackerDomainId?: (null | number)
 folderId?: (null | number)
-recipientLists?: (null | unknown[])
-suppressionLists?: (null | unknown[])
 sentAt?: (null | string)
 createdAt?: (null | string)
 updatedAt?: (null | string)
@@ -1170,6 +1235,7 @@ export interface UsersRecord {
 id: number
 email?: (null | string)
 firstName?: (null | string)
+lastName?: (null | string)
 username?: (null | string)
 jobTitle?: (null | string)
 role?: (null | string)

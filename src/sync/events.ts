@@ -43,6 +43,9 @@ export interface StreamSummary {
   seconds: number;
   /** API calls made while this stream was read (token grants excluded). */
   apiCalls?: number;
+  /** Windows that closed a full refresh (rows changed during the run), and the rows they brought. */
+  closingWindows?: number;
+  closingRows?: number;
 }
 
 /**

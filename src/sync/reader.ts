@@ -13,6 +13,7 @@ import type { CreateExportRequest, PardotApi } from '../pardot/types.js';
 import type { ConfiguredStream } from '../streams.js';
 import type { EventQueue } from './event-queue.js';
 import type { LogLevel, StreamSummary, SyncEvent } from './events.js';
+import type { ExportStreamRun } from './export-run.js';
 import type { CursorState } from './state.js';
 
 export interface ReaderContext {
@@ -46,6 +47,8 @@ export interface ReaderContext {
   summary: StreamSummary;
   /** Aborted when the stream must stop (an error, a signal). */
   abort: AbortController;
+  /** An export stream's run: its planned windows and the exports it queued (export-run.ts). */
+  exportRun?: ExportStreamRun;
 }
 
 export type StreamReader = (cs: ConfiguredStream, ctx: ReaderContext) => AsyncGenerator<SyncEvent>;

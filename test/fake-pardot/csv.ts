@@ -5,17 +5,28 @@ import type { FieldType } from './fields.js';
 import { formatWallTime } from './time.js';
 
 /** `string[]`: a multi-valued custom field (Checkbox, Multi-Select, multiple responses). */
-export type CellValue = number | boolean | string | null | undefined | Date | readonly string[];
+export type CellValue = number | boolean | string | null | undefined | Date | readonly string[] | RawCell;
 export type Row = Record<string, CellValue>;
 
 const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * A cell written as this text whatever its column's type: an odd value such as a MySQL zero date
+ * in a DateTime column (the `oddCells` option). The renderers' fast paths never see one: it goes
+ * through `renderCell`, the rare path.
+ */
+export class RawCell {
+  constructor(readonly text: string) {}
+}
 
 export function quoteCell(s: string): string {
   return NEEDS_QUOTES.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
-export function renderCell(value: CellValue, type: FieldType | undefined, timeZone: string): string {
+/** 'Date' here: a date-only cell, the day in the zone (`activityDateCells: 'date'`). */
+export function renderCell(value: CellValue, type: FieldType | 'Date' | undefined, timeZone: string): string {
   if (value === null || value === undefined) return '';
+  if (value instanceof RawCell) return quoteCell(value.text);
   if (isStringArray(value)) return quoteCell(value.join(';'));
   if (type === 'Date') {
     const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
@@ -44,6 +55,7 @@ function isStringArray(v: CellValue): v is readonly string[] {
 /** A calendar day `YYYY-MM-DD` as written: a day string as it is, a Date as its UTC day. */
 export function dayText(v: CellValue): string {
   if (v === null || v === undefined) return '';
+  if (v instanceof RawCell) return quoteCell(v.text);
   if (typeof v === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : quoteCell(v);
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : v.toISOString().slice(0, 10);
   if (typeof v === 'number') return Number.isFinite(v) ? new Date(v).toISOString().slice(0, 10) : '';
@@ -53,6 +65,7 @@ export function dayText(v: CellValue): string {
 /** A multi-value cell's text before quoting: values joined by ';' or a JSON array; '' for none. */
 export function multiValueText(v: CellValue, form: 'semicolon' | 'json'): string {
   if (v === null || v === undefined) return '';
+  if (v instanceof RawCell) return v.text;
   if (!isStringArray(v)) return String(v);
   if (v.length === 0) return '';
   return form === 'json' ? JSON.stringify(v) : v.join(';');
@@ -62,7 +75,7 @@ type CellRenderer = (value: CellValue) => string;
 
 /**
  * How a column's cells are written. Default from `type`: DateTime -> 'dateTime' (wall time in the
- * zone), Date -> 'date' (the day in the zone), else 'plain'. Custom fields (custom-fields.ts):
+ * zone), else 'plain'; 'date': the day in the zone (a DateTime written date-only). Custom fields (custom-fields.ts):
  * 'day' (a custom Date: `YYYY-MM-DD`), 'multiSemicolon' / 'multiJson' (a string[] cell).
  */
 export type ColumnKind = 'plain' | 'dateTime' | 'date' | 'day' | 'multiSemicolon' | 'multiJson';
@@ -74,7 +87,7 @@ export interface Column {
 }
 
 function kindOf(c: Column): ColumnKind {
-  return c.kind ?? (c.type === 'DateTime' ? 'dateTime' : c.type === 'Date' ? 'date' : 'plain');
+  return c.kind ?? (c.type === 'DateTime' ? 'dateTime' : 'plain');
 }
 
 /**

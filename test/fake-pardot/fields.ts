@@ -1,10 +1,17 @@
-// Field tables for the fake Pardot server, copied from the project's shared
-// fields.json (Pardot v5 export fields) so that the test tree is self-contained.
-// Regenerate by hand if the shared table changes; keep the order (it is the
-// default CSV column order when an export names no `fields`).
+// The fake Pardot's own field tables: what a business unit's Export API accepts in `fields` and
+// writes as CSV columns, per object. Transcribed from the seed document
+// (../../../shared/seed/pardot-export-api.txt, "Procedures" > object > "Fields") and, where that
+// section only points to "the <object> fields that are available", from the v5 object page it
+// points to (Salesforce "Object Field References", developer.salesforce.com/docs/marketing/pardot/
+// guide/<object>-v5). This table is the fake's data, never read from the product (src/, schemas/):
+// test/fake-vs-product-export.test.ts compares the two and names each disagreement.
+// The order is the default CSV column order when an export names no `fields`.
 
-/** 'Date': a calendar date, written `YYYY-MM-DD` (the day in the export creator's zone). */
-export type FieldType = 'Integer' | 'String' | 'Boolean' | 'DateTime' | 'Date';
+/**
+ * Types as the pages give them. The Export API writes DateTime cells `YYYY-MM-DD HH:mm:ss` in the
+ * export creator's zone (seed "CSV Format").
+ */
+export type FieldType = 'Integer' | 'String' | 'Boolean' | 'DateTime';
 
 export interface FieldDef {
   readonly name: string;
@@ -20,6 +27,9 @@ const f = (name: string, type: FieldType, exportable = true): FieldDef => ({ nam
 
 export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
   prospect: [
+  // Seed "Prospect" > "Fields": "See the prospect fields that are available" -> v5 Prospect object
+  // page (prospect-v5). `notes` and `grade`: Pardot's export pages (v4 "Export" field list) leave
+  // them out of the Export API; the seed is silent, so the fake keeps refusing them (code 180).
     f('id', 'Integer'),
     f('email', 'String'),
     f('firstName', 'String'),
@@ -92,6 +102,7 @@ export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
     f('updatedById', 'Integer'),
   ],
   visitor: [
+  // Seed "Visitor" > "Fields" -> v5 Visitor object page (visitor-v5).
     f('id', 'Integer'),
     f('campaignParameter', 'String'),
     f('contentParameter', 'String'),
@@ -109,6 +120,8 @@ export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
     f('updatedAt', 'DateTime'),
   ],
   visitorActivity: [
+  // Seed "Visitor Activity" > "Fields" -> v5 Visitor Activity object page (visitor-activity-v5):
+  // its table gives campaignId Integer, createdAt DateTime, customRedirectId Integer, details String...
     f('id', 'Integer'),
     f('campaignId', 'Integer'),
     f('createdAt', 'DateTime'),
@@ -134,6 +147,7 @@ export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
     f('visitorPageViewId', 'Integer'),
   ],
   listMembership: [
+  // Seed "List Membership" > "Fields" -> v5 List Membership object page (list-membership-v5).
     f('id', 'Integer'),
     f('createdAt', 'DateTime'),
     f('updatedAt', 'DateTime'),
@@ -145,6 +159,7 @@ export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
     f('isDeleted', 'Boolean'),
   ],
   prospectAccount: [
+  // Seed "Prospect Account" > "Fields" -> v5 Prospect Account object page (prospect-account-v5).
     f('id', 'Integer'),
     f('name', 'String'),
     f('salesforceId', 'String'),
@@ -182,6 +197,11 @@ export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
     f('updatedById', 'Integer'),
   ],
   externalActivity: [
+  // Seed "External Activity" > "Fields": the seed's own table (Field / Type / Nullable /
+  // Description), in its order; its second `value` row repeats the first and is left out.
+  // activityDate is DateTime there: its "YYYY-MM-DD" note is about the value a caller sends (and
+  // Pardot fills in the current date when none is sent), so the fake writes a time of day unless
+  // the `activityDateCells: 'date'` option asks for date-only cells.
     f('id', 'Integer'),
     f('extension', 'String'),
     f('extensionSalesforceId', 'String'),
@@ -189,13 +209,13 @@ export const FIELDS: Readonly<Record<ObjectName, readonly FieldDef[]>> = {
     f('typeSalesforceId', 'String'),
     f('prospectId', 'Integer'),
     f('value', 'String'),
-    f('activityDate', 'Date'),
+    f('activityDate', 'DateTime'),
     f('createdAt', 'DateTime'),
     f('createdById', 'Integer'),
   ],
 };
 
-/** Visitor activity type codes (fields.json visitorActivityTypes). */
+/** Visitor activity type codes (v5 Visitor Activity object page, "Visitor Activity Types"). */
 export const VISITOR_ACTIVITY_TYPES: Readonly<Record<number, string>> = {
   1: "Click",
   2: "View",

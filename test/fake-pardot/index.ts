@@ -16,8 +16,15 @@ export {
   type ExportState,
   type StaticResult,
   type StaticResultFor,
+  type ExportTiming,
+  type QueueStats,
+  type RowChange,
+  type FakeEvent,
+  type FakeListener,
 } from './server.js';
+export { chooseOddCells, ODD_VALUES, type OddCell, type OddCellsOptions } from './odd-cells.js';
 export {
+  apiFieldIdOf,
   isMultiValued,
   customColumn,
   customHeader,
@@ -30,6 +37,7 @@ export {
   type FakeCustomField,
   type FakeCustomFieldType,
   type CustomFieldCsv,
+  type StandardCsv,
 } from './custom-fields.js';
 export {
   generateData,
@@ -51,13 +59,18 @@ export {
 export { FIELDS, OBJECT_NAMES, VISITOR_ACTIVITY_TYPES, exportableFields, fieldDef, type ObjectName, type FieldDef, type FieldType } from './fields.js';
 export { PROCEDURES, MAX_FIELDS, MAX_SPAN_MS, CODES } from './procedures.js';
 export { formatWallTime, formatIsoWithOffset, offsetMinutes, wallToInstant, parseDateArgument } from './time.js';
-export { renderCell, quoteCell, rowRenderer, headerLine, dayText, multiValueText, type Column, type ColumnKind } from './csv.js';
+export { RawCell, renderCell, quoteCell, rowRenderer, headerLine, dayText, multiValueText, type Column, type ColumnKind } from './csv.js';
 export {
   QUERY_DEFAULTS,
   CAP_WARNING,
+  CAP_WARNING_TEXT,
   MISSING_ABILITY,
   EXPORT_OBJECT_QUERIES,
+  V5_CODES,
   type FakeQueryObject,
   type FakeQueryOptions,
+  type FakeV5Records,
+  type QueryPageInfo,
   type QueryStats,
 } from './query.js';
+export { V5_OBJECTS, v5Object, filterField, type V5ObjectDef, type V5FieldType } from './v5-objects.js';

@@ -7,14 +7,25 @@ import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { headerLine, rowRenderer, type Column, type Row } from './csv.js';
-import { CUSTOM_FIELD_TYPES, exportColumns, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
+import { headerLine, RawCell, rowRenderer, type CellValue, type Column, type Row } from './csv.js';
+import { apiFieldIdOf, CUSTOM_FIELD_TYPES, exportColumns, type CustomFieldCsv, type FakeCustomField } from './custom-fields.js';
 import { shuffleInPlace, hash32, type DataSource } from './data.js';
-import { isObjectName, type ObjectName } from './fields.js';
+import { fieldDef, isObjectName, OBJECT_NAMES, type ObjectName } from './fields.js';
+import { chooseOddCells, type OddCell, type OddCellsOptions } from './odd-cells.js';
 import { ApiError, CODES, validateCreate, type ExportQuery } from './procedures.js';
 import { assertTimeZone, formatIsoWithOffset, parseDateArgument } from './time.js';
 import { AUTHORIZE_PATH, createCodeFlow, type CodeFlowStats } from './oauth-code.js';
-import { EXPORT_OBJECT_QUERIES, MISSING_ABILITY, accountFields, createQueryHandler, msOf, type FakeQueryOptions, type QueryStats } from './query.js';
+import {
+  EXPORT_OBJECT_QUERIES,
+  MISSING_ABILITY,
+  accountFields,
+  createQueryHandler,
+  msOf,
+  type FakeQueryOptions,
+  type FakeV5Records,
+  type QueryPageInfo,
+  type QueryStats,
+} from './query.js';
 
 // ---------------------------------------------------------------- public types
 
@@ -75,7 +86,10 @@ export interface FakeExport {
   state: ExportState | string;
   isExpired: boolean;
   createdAt: Date;
+  /** The moment of the last state change (the fake's clock), as the resource's `updatedAt` says. */
   updatedAt: Date;
+  /** The procedure's window: the row field it filters on and its bounds (whole seconds, epoch ms; exclusive). */
+  window: { dateField: string; afterMs: number; beforeMs: number | null };
   /** Zone the export's CSV dates and timestamps are written in (the user's zone at creation). */
   timeZone: string;
   /** The API user that created it (setApiUser): only that user may read, cancel or download it (code 49). */
@@ -86,7 +100,7 @@ export interface FakeExport {
   downloads: number;
   /**
    * Set when Complete: matching rows and the number of files. The rows are chosen, and copied,
-   * when the export turns Complete (see `onExportComplete`).
+   * when the export turns Complete, against the data as it is then (see `onExportComplete`).
    */
   rowCount: number | null;
   fileCount: number | null;
@@ -105,6 +119,44 @@ export interface FakeStats {
   bytesServed: number;
   rejected: { concurrency: number; dailyLimit: number; auth: number; businessUnit: number };
 }
+
+/** One export's life on the machine's clock (epoch ms; `Date.now()`, not the fake's `now`): for benchmarks. */
+export interface ExportTiming {
+  id: number;
+  object: ObjectName;
+  createdAt: number;
+  /** When it turned Processing (null: never). */
+  startedAt: number | null;
+  /** When it turned Complete (null: not yet, or it ended otherwise). */
+  completedAt: number | null;
+  /** Status reads of this export (GET /api/v5/exports/{id}). */
+  reads: number;
+  /** When every one of its files had been served in full at least once (null: not yet, or no files). */
+  downloadedAt: number | null;
+}
+
+export interface QueueStats {
+  exports: ExportTiming[];
+  /** Sum over exports of completedAt - startedAt: the time the business unit's queue was working. */
+  busyMs: number;
+  firstCreatedAt: number | null;
+  lastCompletedAt: number | null;
+}
+
+/** A change to rows of an in-memory source (`updateRows`). */
+export interface RowChange {
+  /** The rows' new updatedAt: a Date, 'now' (the fake's clock; default), or 'keep'. */
+  updatedAt?: Date | 'now' | 'keep';
+  /** Field values to set. */
+  set?: Row;
+}
+
+/**
+ * Moments a test can act at: after an export is created, when it turns Processing, when it turns
+ * Complete (its rows chosen), after one of its files was served in full (`file` is 1-based).
+ */
+export type FakeEvent = 'exportCreated' | 'exportStart' | 'exportComplete' | 'fileDownloaded';
+export type FakeListener = (e: FakeExport, file?: number) => void;
 
 export interface FakeRequest {
   method: string;
@@ -188,6 +240,24 @@ export interface FakePardotOptions extends FakeQueryOptions {
    * sees the change. An error thrown here answers the read that completed the export with HTTP 500.
    */
   onExportComplete?: (e: FakeExport) => void;
+  /** Called right after an export is created (before the create is answered). */
+  onExportCreated?: (e: FakeExport) => void;
+  /** Called when an export turns Processing (in the default mode, inside the read that moves it). */
+  onExportStart?: (e: FakeExport) => void;
+  /** Called after a file of an export was served in full (`file` is 1-based, as in its URL). */
+  onFileDownloaded?: (e: FakeExport, file: number) => void;
+  /**
+   * Real-time processing: the business unit works on one export at a time, oldest first. The oldest
+   * Waiting export turns Processing when the previous one ends (at once when none is running) and
+   * Complete this many ms later (a number, or a function of the export), its rows chosen then. Reads
+   * do not move exports on in this mode. Without it (default) a read is one unit of work
+   * (`pollsUntilComplete`).
+   */
+  processingMs?: number | ((e: FakeExport) => number);
+  /** externalActivity.activityDate cells: `YYYY-MM-DD HH:mm:ss` ('dateTime', default) or `YYYY-MM-DD` ('date'). */
+  activityDateCells?: 'dateTime' | 'date';
+  /** Malformed values in chosen cells of exports (odd-cells.ts); `oddCells()` lists them. */
+  oddCells?: OddCellsOptions;
   /** Web server flow (oauth-code.ts): the user declines at the consent screen. */
   denyAuthorization?: boolean;
 }
@@ -233,6 +303,26 @@ export interface FakePardot {
   readonly codeFlow: CodeFlowStats;
   /** v5 object queries: sequences started, sequences ended at the cap, records served. */
   readonly queryStats: QueryStats;
+  /** Per-export timings on the machine's clock, and the queue's busy time (benchmarks). */
+  queueStats(): QueueStats;
+  /** The cells the `oddCells` option made odd (all objects, or one), sorted by object then row id. */
+  oddCells(object?: ObjectName): OddCell[];
+  /** The in-memory rows of an object (throws for a lazy source): read them, change them through the calls below. */
+  rows(object: ObjectName): readonly Row[];
+  /** Changes the rows with these ids (in-memory sources); returns the ids found. */
+  updateRows(object: ObjectName, ids: readonly number[], change?: RowChange): number[];
+  /** Adds rows (copied; ids must be new). */
+  insertRows(object: ObjectName, rows: readonly Row[]): void;
+  /** Moves rows to the recycle bin: `isDeleted` true and updatedAt now (the fake's clock); returns the ids found. */
+  deleteRows(object: ObjectName, ids: readonly number[]): number[];
+  /** Adds a listener (after the option's); returns a function that removes it. */
+  on(event: FakeEvent, fn: FakeListener): () => void;
+  /** Errors thrown by listeners that ran on a timer (`processingMs`), which no request could answer. */
+  readonly hookErrors: unknown[];
+  /** v5 records: insert, update, delete rows of any queryable object at any moment (query.ts). */
+  readonly v5: FakeV5Records;
+  /** Replaces the `onQueryPage` hook (null: none). */
+  setOnQueryPage(fn: ((info: QueryPageInfo) => void) | null): void;
 }
 
 // ---------------------------------------------------------------- defaults
@@ -271,13 +361,16 @@ function customFieldsOfQueryRows(src: DataSource): FakeCustomField[] {
     const r = Array.isArray(src) ? src[i]! : src.row(i);
     if (r.isDeleted === true || typeof r.fieldId !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(r.fieldId)) continue;
     if (typeof r.type !== 'string' || !(CUSTOM_FIELD_TYPES as readonly string[]).includes(r.type)) continue;
-    out.push({
+    const f: FakeCustomField = {
       id: Number(r.id),
       name: typeof r.name === 'string' ? r.name : r.fieldId,
       fieldId: r.fieldId,
       type: r.type as FakeCustomField['type'],
       isRecordMultipleResponses: r.isRecordMultipleResponses === true,
-    });
+    };
+    // A row that carries its own apiFieldId keeps it; otherwise Pardot's rule (fieldId + __c).
+    if (typeof r.apiFieldId === 'string') f.apiFieldId = r.apiFieldId;
+    out.push(f);
   }
   return out;
 }
@@ -352,6 +445,8 @@ interface ExportResult {
   fileStarts: number[];
   /** Static-file mode: file k+1 is served from staticFiles[k]. */
   staticFiles?: string[];
+  /** Lazy source with odd cells: source index -> its odd cells (in-memory rows get them in their copies). */
+  odd?: ReadonlyMap<number, readonly OddCell[]>;
 }
 
 interface Internal {
@@ -359,6 +454,18 @@ interface Internal {
   /** CSV columns with how each is written (fixed at creation). */
   columns: Column[];
   result?: ExportResult;
+  timing: ExportTiming;
+  /** processingMs mode: the timer that completes it. */
+  timer?: NodeJS.Timeout;
+  /** Files served in full at least once (downloadedAt). */
+  filesDone: Set<number>;
+}
+
+/** A row with its odd cells written raw (a copy: the source row is left as it is). */
+function withOdd(row: Row, cells: readonly OddCell[]): Row {
+  const out: Row = { ...row };
+  for (const c of cells) out[c.field] = new RawCell(c.raw);
+  return out;
 }
 
 // ---------------------------------------------------------------- server
@@ -381,6 +488,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     wrapExport: opts.wrapExport ?? false,
     seed: opts.seed ?? DEFAULTS.seed,
     accountId: opts.accountId ?? DEFAULTS.accountId,
+    processingMs: opts.processingMs,
+    activityDateCells: opts.activityDateCells ?? 'dateTime',
   };
   let timeZone = opts.userTimezone ?? DEFAULTS.userTimezone;
   assertTimeZone(timeZone);
@@ -396,8 +505,41 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     customFields.prospect = customFieldsOfQueryRows(opts.queryObjects['custom-fields'].rows);
   }
   const customFieldCsv: CustomFieldCsv = { ...(opts.customFieldCsv ?? {}) };
+  // A v5 request names a custom field by its apiFieldId (`UniqueId__c`); the bare fieldId
+  // (`UniqueId`) is unknown to an export, as any other unknown name (400, code 180).
   const customFieldOf = (object: ObjectName, name: string): FakeCustomField | undefined =>
-    customFields[object]?.find((f) => f.fieldId === name);
+    customFields[object]?.find((f) => apiFieldIdOf(f) === name);
+  const listeners: Record<FakeEvent, FakeListener[]> = {
+    exportCreated: opts.onExportCreated ? [opts.onExportCreated] : [],
+    exportStart: opts.onExportStart ? [opts.onExportStart] : [],
+    exportComplete: opts.onExportComplete ? [opts.onExportComplete] : [],
+    fileDownloaded: opts.onFileDownloaded ? [(e, file) => opts.onFileDownloaded!(e, file!)] : [],
+  };
+  /** Runs every listener of the event, even after one throws; then throws the first error. */
+  const emit = (event: FakeEvent, e: FakeExport, file?: number): void => {
+    let failed: { err: unknown } | undefined;
+    for (const fn of [...listeners[event]]) {
+      try {
+        fn(e, file);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+    if (failed) throw failed.err;
+  };
+  const hookErrors: unknown[] = [];
+  let closed = false;
+  /** Odd cells per object, chosen from the source it had at start or at setData. */
+  const oddLedger = new Map<ObjectName, { cells: (OddCell & { index: number })[]; byId: Map<number, OddCell[]> }>();
+  function chooseOdd(object: ObjectName): void {
+    const src = data[object];
+    if (!opts.oddCells || src === undefined) return void oddLedger.delete(object);
+    const cells = chooseOddCells(object, src, opts.oddCells);
+    const byId = new Map<number, OddCell[]>();
+    for (const c of cells) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+    oddLedger.set(object, { cells, byId });
+  }
+  for (const o of OBJECT_NAMES) chooseOdd(o);
 
   const stats: FakeStats = {
     calls: { token: 0, account: 0, create: 0, read: 0, query: 0, cancel: 0, download: 0, objects: 0 },
@@ -531,10 +673,70 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     e.updatedAt = new Date(nowMs());
   }
 
-  /** The export turns Complete: its rows are chosen (and copied) now, then `onExportComplete` runs. */
+  /** The export turns Processing (the queue's head starts on it). */
+  function begin(e: FakeExport): void {
+    e.state = 'Processing';
+    e.updatedAt = new Date(nowMs());
+    internals.get(e.id)!.timing.startedAt = Date.now();
+    emit('exportStart', e);
+  }
+
+  /**
+   * The export turns Complete: its rows are chosen (and copied) now, then the `exportComplete`
+   * listeners run; the queue moves on to the next export.
+   */
   function complete(e: FakeExport): void {
+    const inner = internals.get(e.id)!;
+    if (inner.timing.startedAt === null) inner.timing.startedAt = Date.now();
     chooseRows(e);
-    opts.onExportComplete?.(e);
+    inner.timing.completedAt = Date.now();
+    leftQueue(e);
+    emit('exportComplete', e);
+  }
+
+  /** An export left Waiting/Processing (complete, canceled, failed): its timer goes, the next one starts. */
+  function leftQueue(e: FakeExport): void {
+    const inner = internals.get(e.id);
+    if (inner?.timer) {
+      clearTimeout(inner.timer);
+      inner.timer = undefined;
+    }
+    // The listeners of the next export's start run after this one's state settled.
+    if (cfg.processingMs !== undefined) queueMicrotask(startNext);
+  }
+
+  /**
+   * processingMs mode: when no export is Processing, the oldest Waiting one starts, and a timer
+   * (unref'd: it never keeps a process alive; cleared on close) completes it.
+   */
+  function startNext(): void {
+    if (closed || cfg.processingMs === undefined || exportsList.some((x) => x.state === 'Processing')) return;
+    const next = exportsList.find((x) => x.state === 'Waiting');
+    if (!next) return;
+    try {
+      begin(next);
+    } catch (err) {
+      hookErrors.push(err);
+    }
+    if (next.state !== 'Processing') return startNext(); // a listener ended it (expireExport)
+    const p = cfg.processingMs;
+    let ms = 0;
+    try {
+      ms = typeof p === 'function' ? p(next) : p;
+    } catch (err) {
+      hookErrors.push(err); // a test's function failed: recorded, and the export completes at once
+    }
+    const timer = setTimeout(() => {
+      internals.get(next.id)!.timer = undefined;
+      if (next.state !== 'Processing') return;
+      try {
+        complete(next);
+      } catch (err) {
+        hookErrors.push(err);
+      }
+    }, Math.max(0, ms));
+    timer.unref();
+    internals.get(next.id)!.timer = timer;
   }
 
   function chooseRows(e: FakeExport): void {
@@ -561,9 +763,20 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     // In-memory rows are copied (shallow) now: the export shows the data as it was when it
     // completed, whatever a test changes afterwards (onExportComplete). Lazy sources are immutable.
     let served: DataSource = src;
+    const odd = oddLedger.get(e.object);
+    let oddAt: Map<number, OddCell[]> | undefined;
     if (Array.isArray(src)) {
       served = Array.from(order, (i) => ({ ...src[i]! }));
       order = Uint32Array.from({ length: n }, (_, k) => k);
+      // Odd cells go into the copies: the rendering path never looks for them.
+      if (odd && odd.byId.size > 0)
+        for (let k = 0; k < served.length; k++) {
+          const cells = odd.byId.get(served[k]!.id as number);
+          if (cells) served[k] = withOdd(served[k]!, cells);
+        }
+    } else if (odd && odd.cells.length > 0) {
+      oddAt = new Map();
+      for (const c of odd.cells) oddAt.set(c.index, [...(oddAt.get(c.index) ?? []), c]);
     }
     const perFile = cfg.filesPerExport ? Math.max(1, Math.ceil(n / Math.max(1, cfg.filesPerExport))) : cfg.rowsPerFile;
     const fileStarts: number[] = [];
@@ -577,7 +790,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       // Make sure the order is visibly not the file order.
       if (urls.every((u, k) => u.endsWith(`/results/${k + 1}`))) urls.push(urls.shift()!);
     }
-    internals.get(e.id)!.result = { source: served, order, fileStarts: n === 0 ? [0] : fileStarts };
+    internals.get(e.id)!.result = { source: served, order, fileStarts: n === 0 ? [0] : fileStarts, ...(oddAt ? { odd: oddAt } : {}) };
     e.rowCount = n;
     e.fileCount = fileCount;
     e.resultUrls = urls;
@@ -585,16 +798,16 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     e.updatedAt = new Date(nowMs());
   }
 
-  /** One unit of work for the oldest unfinished export (Pardot runs an account's exports one by one). */
+  /**
+   * Default mode: one unit of work for the oldest unfinished export (seed: "Export API calls are
+   * executed sequentially for each account, with older exports being processed before newer").
+   */
   function tick(): void {
     const head = exportsList.find((x) => ACTIVE.has(x.state));
     if (!head) return;
     head.ticks++;
+    if (head.state === 'Waiting') begin(head);
     if (head.ticks > cfg.pollsUntilComplete) complete(head);
-    else if (head.state !== 'Processing') {
-      head.state = 'Processing';
-      head.updatedAt = new Date(nowMs());
-    }
   }
 
   function expire(e: FakeExport): void {
@@ -610,6 +823,44 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     // Seed: viewing an export needs "be the same user that created the export".
     if (e.owner !== apiUser) throw new ApiError(403, CODES.accessDenied, `Access denied: export ${e.id} was created by another user`);
     return e;
+  }
+
+  // -------------------------------------------------------------- rows that change, queue stats
+
+  function memoryRows(object: ObjectName): Row[] {
+    const src = data[object];
+    if (src === undefined) return [];
+    if (!Array.isArray(src)) throw new TypeError(`${object} has a lazy source: rows can change only in an in-memory (Row[]) source`);
+    return src;
+  }
+
+  function updateRows(object: ObjectName, ids: readonly number[], change: RowChange = {}): number[] {
+    const list = memoryRows(object);
+    const wanted = new Set(ids);
+    const at = change.updatedAt ?? 'now';
+    // Truncated to whole seconds like every row date (Pardot stores seconds).
+    const stamp = at === 'keep' ? null : new Date(Math.floor((at === 'now' ? nowMs() : at.getTime()) / 1000) * 1000);
+    const found: number[] = [];
+    for (const row of list) {
+      if (!wanted.has(row.id as number)) continue;
+      Object.assign(row, change.set ?? {});
+      if (stamp && fieldDef(object, 'updatedAt')) row.updatedAt = stamp;
+      found.push(row.id as number);
+    }
+    return found;
+  }
+
+  function queueStats(): QueueStats {
+    const list = exportsList.map((e) => ({ ...internals.get(e.id)!.timing }));
+    let busyMs = 0;
+    let lastCompletedAt: number | null = null;
+    for (const t of list) {
+      if (t.startedAt === null || t.completedAt === null) continue;
+      busyMs += t.completedAt - t.startedAt;
+      lastCompletedAt = Math.max(lastCompletedAt ?? 0, t.completedAt);
+    }
+    const firstCreatedAt = list.length > 0 ? Math.min(...list.map((t) => t.createdAt)) : null;
+    return { exports: list, busyMs, firstCreatedAt, lastCompletedAt };
   }
 
   // -------------------------------------------------------------- handlers
@@ -688,7 +939,9 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       if (opts.refusedFields?.[q.object]?.includes(name))
         throw new ApiError(400, CODES.invalidField, `Invalid field: ${name} is not a valid field for ${q.object}`);
     }
-    const { columns, header } = exportColumns(q.object, q.columns, customFields[q.object], customFieldCsv);
+    const { columns, header } = exportColumns(q.object, q.columns, customFields[q.object], customFieldCsv, {
+      activityDateCells: cfg.activityDateCells,
+    });
     const p = (parsed as { procedure: { name: string; arguments?: Record<string, unknown> } }).procedure;
     const now = new Date(nowMs());
     const e: FakeExport = {
@@ -703,6 +956,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       isExpired: false,
       createdAt: now,
       updatedAt: now,
+      window: { dateField: q.procedure.dateField, afterMs: q.afterMs, beforeMs: q.beforeMs },
       timeZone,
       owner: apiUser,
       ticks: 0,
@@ -713,19 +967,28 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       resultUrls: [],
     };
     exportsList.push(e);
-    internals.set(e.id, { query: q, columns });
+    const timing: ExportTiming = { id: e.id, object: e.object, createdAt: Date.now(), startedAt: null, completedAt: null, reads: 0, downloadedAt: null };
+    internals.set(e.id, { query: q, columns, timing, filesDone: new Set() });
+    emit('exportCreated', e);
+    // The create answers Waiting: the queue starts it only after this request (as Pardot answers
+    // "queued for processing" and works later).
+    if (cfg.processingMs !== undefined) setImmediate(startNext);
     sendJson(res, 200, wrap(resource(e, false)));
   }
 
   function handleRead(res: ServerResponse, id: number | undefined): void {
     const e = findExport(id);
     e.reads++;
+    internals.get(e.id)!.timing.reads++;
     const f = takeFault('read', (x) => READ_STATE_FAULTS.has(x.kind));
     if (f?.kind === 'failExport' || f?.kind === 'cancelExport' || f?.kind === 'unknownState') {
+      const wasActive = ACTIVE.has(e.state);
       e.state = f.kind === 'failExport' ? 'Failed' : f.kind === 'cancelExport' ? 'Canceled' : 'Bogus';
       e.updatedAt = new Date(nowMs());
+      if (wasActive) leftQueue(e);
     } else if (f?.kind === 'expire') expire(e);
-    tick();
+    // processingMs mode: time moves exports on, not reads.
+    if (cfg.processingMs === undefined) tick();
     const bad = e.state === 'Complete' && takeFault('read', (x) => x.kind === 'badResultRefs') !== undefined;
     sendJson(res, 200, wrap(resource(e, true, bad)));
   }
@@ -776,6 +1039,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       throw new ApiError(400, CODES.stateForbids, `Export ${e.id} is ${e.state} and cannot be canceled`);
     e.state = 'Canceled';
     e.updatedAt = new Date(nowMs());
+    leftQueue(e);
     sendJson(res, 200, wrap(resource(e, false)));
   }
 
@@ -792,12 +1056,23 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
       throw new ApiError(404, CODES.notFound, `Export ${e.id} has no result file ${String(file)}`);
     e.downloads++;
     const cutAfter = f?.kind === 'cut' ? Math.max(0, f.afterBytes ?? 64) : undefined;
-    if (result.staticFiles) return streamStatic(res, e, result.staticFiles[file - 1]!, file, cutAfter);
-    await streamCsv(res, e, result, file, cutAfter);
+    const whole = result.staticFiles
+      ? await streamStatic(res, e, result.staticFiles[file - 1]!, file, cutAfter)
+      : await streamCsv(res, e, result, file, cutAfter);
+    if (whole) fileServed(e, file);
+  }
+
+  /** A file was served in full: downloadedAt once every file was, then the `fileDownloaded` listeners. */
+  function fileServed(e: FakeExport, file: number): void {
+    const inner = internals.get(e.id)!;
+    inner.filesDone.add(file);
+    if (inner.timing.downloadedAt === null && inner.filesDone.size === (e.fileCount ?? 0)) inner.timing.downloadedAt = Date.now();
+    emit('fileDownloaded', e, file);
   }
 
   /** Static-file mode: the file from disk as it is, with the response's backpressure. */
-  async function streamStatic(res: ServerResponse, e: FakeExport, path: string, file: number, cutAfter?: number): Promise<void> {
+  /** Static-file mode: the file from disk as it is, with the response's backpressure; true when served whole. */
+  async function streamStatic(res: ServerResponse, e: FakeExport, path: string, file: number, cutAfter?: number): Promise<boolean> {
     res.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="export-${e.id}-${file}.csv"`,
@@ -807,12 +1082,14 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     try {
       await pipeline(input, res, { end: cutAfter === undefined });
     } catch {
-      return; // the client went away
+      return false; // the client went away
     }
     if (cutAfter !== undefined) res.socket?.destroy();
+    return cutAfter === undefined;
   }
 
-  async function streamCsv(res: ServerResponse, e: FakeExport, r: ExportResult, file: number, cutAfter?: number): Promise<void> {
+  /** Renders file `file` of a completed export; true when the whole body was written. */
+  async function streamCsv(res: ServerResponse, e: FakeExport, r: ExportResult, file: number, cutAfter?: number): Promise<boolean> {
     const render = rowRenderer(internals.get(e.id)!.columns, e.timeZone, cfg.eol);
     res.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
@@ -821,7 +1098,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     let sent = 0;
     let cut = false;
     /** Writes a piece; false when the response is gone (or was cut). */
-    const emit = async (text: string): Promise<boolean> => {
+    const write = async (text: string): Promise<boolean> => {
       if (res.destroyed || cut) return false;
       if (cutAfter !== undefined) {
         const buf = Buffer.from(text, 'utf8');
@@ -846,25 +1123,36 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     let pendingRows = 0;
     const from = r.fileStarts[file - 1]!;
     const to = r.fileStarts[file]!;
+    const odd = r.odd;
     for (let k = from; k < to; k++) {
-      chunk += render(rowAt(r.source, r.order[k]!));
+      const i = r.order[k]!;
+      if (odd === undefined) chunk += render(rowAt(r.source, i));
+      else {
+        const cells = odd.get(i);
+        chunk += render(cells ? withOdd(rowAt(r.source, i), cells) : rowAt(r.source, i));
+      }
       pendingRows++;
       if (chunk.length >= CHUNK_CHARS) {
-        if (!(await emit(chunk))) return;
+        if (!(await write(chunk))) return false;
         stats.rowsServed += pendingRows;
         pendingRows = 0;
         chunk = '';
       }
     }
-    if (!(await emit(chunk))) return;
+    if (!(await write(chunk))) return false;
     stats.rowsServed += pendingRows;
     if (cutAfter !== undefined) {
       // The whole body fit under afterBytes: still break the connection before the end.
       cut = true;
       res.socket?.destroy();
-      return;
+      return false;
     }
-    res.end();
+    await new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+      res.end();
+    });
+    return res.writableFinished;
   }
 
   // -------------------------------------------------------------- dispatch
@@ -1031,6 +1319,8 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     log,
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
+        for (const inner of internals.values()) if (inner.timer) clearTimeout(inner.timer);
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
@@ -1046,6 +1336,7 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     },
     setData(object: ObjectName, source: DataSource): void {
       data[object] = source;
+      chooseOdd(object);
     },
     setCustomFields(object: ObjectName, list: FakeCustomField[]): void {
       customFields[object] = [...list];
@@ -1060,5 +1351,36 @@ export async function startFakePardot(opts: FakePardotOptions = {}): Promise<Fak
     issuedRefreshTokens,
     codeFlow: codeFlow.stats,
     queryStats: objects.stats,
+    queueStats,
+    oddCells(object?: ObjectName): OddCell[] {
+      const objects = object ? [object] : OBJECT_NAMES;
+      return objects.flatMap((o) => (oddLedger.get(o)?.cells ?? []).map(({ object, id, field, raw }) => ({ object, id, field, raw })));
+    },
+    rows: memoryRows,
+    updateRows,
+    insertRows(object: ObjectName, rows: readonly Row[]): void {
+      if (data[object] === undefined) data[object] = [];
+      const list = memoryRows(object);
+      const ids = new Set(list.map((r) => r.id));
+      for (const r of rows) {
+        if (typeof r.id !== 'number' || ids.has(r.id)) throw new TypeError(`insertRows(${object}): row id ${String(r.id)} is missing or taken`);
+        ids.add(r.id);
+      }
+      for (const r of rows) list.push({ ...r });
+    },
+    deleteRows(object: ObjectName, ids: readonly number[]): number[] {
+      // Pardot's recycle bin: the record stays, marked deleted; the change is an update of it.
+      return updateRows(object, ids, { updatedAt: 'now', set: { isDeleted: true } });
+    },
+    on(event: FakeEvent, fn: FakeListener): () => void {
+      listeners[event].push(fn);
+      return () => {
+        const at = listeners[event].indexOf(fn);
+        if (at >= 0) listeners[event].splice(at, 1);
+      };
+    },
+    hookErrors,
+    v5: objects.records,
+    setOnQueryPage: objects.setOnQueryPage,
   };
 }

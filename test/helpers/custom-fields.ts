@@ -7,6 +7,7 @@
  * rows) and an eager one give a row the same values, and a test can recompute any value.
  */
 import {
+  apiFieldIdOf,
   hash32,
   isMultiValued,
   TRICKY_STRINGS,
@@ -64,9 +65,10 @@ const WORDS = [
 const DAY = 86_400_000;
 
 /**
- * `n` custom fields with ids `startId…` (default 1): API names like `Cf_017_Region__c`, display
- * names like `Region 17` (every fourth with a comma, e.g. `Region, Tier 17`; some non-ASCII), both
- * unique; createdAt/updatedAt whole seconds in 2023.
+ * `n` custom fields with ids `startId…` (default 1): field ids like `Cf_017_Region` (so the name a
+ * request uses, `apiFieldIdOf`, is `Cf_017_Region__c`), display names like `Region 17` (every
+ * fourth with a comma, e.g. `Region, Tier 17`; some non-ASCII), all unique; createdAt/updatedAt
+ * whole seconds in 2023.
  */
 export function makeCustomFields(n: number, o: { seed?: number; startId?: number } = {}): FakeCustomField[] {
   const seed = o.seed ?? 1;
@@ -83,7 +85,7 @@ export function makeCustomFields(n: number, o: { seed?: number; startId?: number
     const f: FakeCustomField = {
       id,
       name,
-      fieldId: `Cf_${String(id).padStart(3, '0')}_${apiWord}__c`,
+      fieldId: `Cf_${String(id).padStart(3, '0')}_${apiWord}`,
       type,
       createdAt: new Date(createdMs),
       updatedAt: new Date(updatedMs),
@@ -156,11 +158,12 @@ export function customValue(f: FakeCustomField, rowId: number, seed = 1): CellVa
   return textValue(f, h);
 }
 
-/** Sets each row's value of every field under its API name (`fieldId`); rows are keyed by `id`. */
+/** Sets each row's value of every field under the name a request uses (`apiFieldId`); rows are keyed by `id`. */
 export function addCustomValues(rows: Row[], fields: readonly FakeCustomField[], seed = 1): void {
+  const names = fields.map(apiFieldIdOf);
   rows.forEach((row, i) => {
     const key = typeof row.id === 'number' ? row.id : i;
-    for (const f of fields) row[f.fieldId] = customValue(f, key, seed);
+    fields.forEach((f, k) => (row[names[k]!] = customValue(f, key, seed)));
   });
 }
 
@@ -174,6 +177,7 @@ export function withCustomValues(src: LazySource, fields: readonly FakeCustomFie
   let keys: string[] | null = null;
   let make: ((base: Row, values: CellValue[]) => Row) | null = null;
   const values: CellValue[] = new Array<CellValue>(fields.length);
+  const names = fields.map(apiFieldIdOf);
   const out: LazySource = {
     count: src.count,
     row(i: number): Row {
@@ -181,10 +185,10 @@ export function withCustomValues(src: LazySource, fields: readonly FakeCustomFie
       const key = typeof base.id === 'number' ? base.id : i;
       for (let k = 0; k < fields.length; k++) values[k] = customValue(fields[k]!, key, seed);
       if (keys === null) {
-        keys = Object.keys(base).filter((name) => !fields.some((f) => f.fieldId === name));
+        keys = Object.keys(base).filter((name) => !names.includes(name));
         const props = [
           ...keys.map((name) => `${JSON.stringify(name)}: b[${JSON.stringify(name)}]`),
-          ...fields.map((f, k) => `${JSON.stringify(f.fieldId)}: v[${k}]`),
+          ...names.map((name, k) => `${JSON.stringify(name)}: v[${k}]`),
         ];
         make = new Function('b', 'v', `return { ${props.join(', ')} };`) as (base: Row, values: CellValue[]) => Row;
       }

@@ -2,7 +2,7 @@
  * Shared pieces of the reliability suites (faults, resume, bad input, security): a small data
  * set, config and catalog builders, and readers of what the built CLI printed.
  */
-import { generateData, startFakePardot, type FakePardot, type FakePardotOptions, type Row } from '../fake-pardot/index.js';
+import { generateData, hash32, startFakePardot, type FakePardot, type FakePardotOptions, type ObjectName, type Row } from '../fake-pardot/index.js';
 import { offsetMinutesAt } from '../../src/extract/timezone.js';
 import { runCli, tempDir, writeJson, type CliResult, type RunOptions } from './cli.js';
 
@@ -135,4 +135,35 @@ export function sameInstant(emitted: string, actual: Date, tz = TZ): boolean {
   if (e === a) return true;
   const shift = (offsetMinutesAt(tz, a - 3600_000) - offsetMinutesAt(tz, a)) * 60_000;
   return shift > 0 && e === a - shift;
+}
+
+/**
+ * Churn (the case that loses rows in a full refresh): after each export of `object` completes, K
+ * rows of later windows (the export's window field at or past its `before`, not deleted, not yet
+ * touched) get updatedAt = the fake's now, so they leave the windows a sync has not read yet.
+ * Picks are deterministic (seed, export id). `touched` lists the ids in the order they were moved.
+ * Needs an in-memory (Row[]) source.
+ */
+export function churn(fake: FakePardot, object: ObjectName, o: { rows: number; seed?: number }): { touched: number[]; stop(): void } {
+  const touched: number[] = [];
+  const done = new Set<number>();
+  const stop = fake.on('exportComplete', (e) => {
+    if (e.object !== object || e.window.beforeMs === null) return;
+    const before = e.window.beforeMs;
+    const field = e.window.dateField;
+    const later = fake.rows(object).filter((r) => {
+      const v = r[field];
+      return v instanceof Date && v.getTime() >= before && r.isDeleted !== true && !done.has(r.id as number);
+    });
+    const ids: number[] = [];
+    for (let k = 0; k < o.rows && later.length > 0; k++) {
+      const [row] = later.splice(hash32(o.seed ?? 1, e.id, k) % later.length, 1);
+      ids.push(row!.id as number);
+    }
+    for (const id of fake.updateRows(object, ids, { updatedAt: 'now' })) {
+      done.add(id);
+      touched.push(id);
+    }
+  });
+  return { touched, stop };
 }
