@@ -23,7 +23,7 @@ import { parseAirbyteCatalog } from '../src/protocol/catalog.js';
 import { buildSingerCatalog, parseSingerCatalog } from '../src/protocol/singer-catalog.js';
 import { EXPORT_STREAMS, type ExportStreamDef, type FieldDef } from '../src/streams.js';
 import { discoverStreams, dropRemovedCustomFields, readCustomFields } from '../src/sync/custom-fields.js';
-import { droppableField } from '../src/sync/export-read.js';
+import { droppableField } from '../src/sync/export-plan.js';
 
 const prospects = EXPORT_STREAMS.find((s) => s.name === 'prospects') as ExportStreamDef;
 
