@@ -9,14 +9,19 @@
  * custom field and its conversion from the catalog alone (the JSON type decides the conversion).
  */
 import { configError } from './errors.js';
-import { CUSTOM_FIELD_TYPES, MULTI_VALUE_CELL, type PardotObject } from './pardot/wire.js';
+import { CUSTOM_FIELD_SUFFIX, CUSTOM_FIELD_TYPES, MULTI_VALUE_CELL, type PardotObject } from './pardot/wire.js';
 import type { ExportStreamDef, FieldDef, PardotType } from './streams.js';
 
 export interface CustomField {
   /** The export object whose rows carry it. */
   object: PardotObject;
-  /** API name (custom-fields `fieldId`): the key it is requested and emitted under. */
+  /**
+   * Its v5 name (custom-fields `apiFieldId`, `fieldId` plus `__c`): the key it is requested and
+   * emitted under.
+   */
   name: string;
+  /** custom-fields `fieldId` (the name without `__c`): a header its CSV column may come under. */
+  fieldId: string;
   /** Display name (custom-fields `name`), when known. */
   label: string | null;
   /** Pardot's type as the custom-fields object names it (Text, Number, Date, Checkbox, Multi-Select, ...). */
@@ -30,6 +35,28 @@ export const CUSTOM_FIELD_STREAMS: Readonly<Partial<Record<PardotObject, string>
   prospect: 'prospects',
   prospectAccount: 'prospect_accounts',
 };
+
+/**
+ * A custom field's v5 name from a name given without or with the suffix: `Partner_Level` and
+ * `Partner_Level__c` are both `Partner_Level__c` (a suffix in any case is not doubled).
+ */
+export function v5CustomFieldName(name: string): string {
+  return hasSuffix(name) ? name : `${name}${CUSTOM_FIELD_SUFFIX}`;
+}
+
+/** The `fieldId` a v5 name stands for: the name without its suffix. */
+export function fieldIdOf(v5Name: string): string {
+  return hasSuffix(v5Name) && v5Name.length > CUSTOM_FIELD_SUFFIX.length ? v5Name.slice(0, -CUSTOM_FIELD_SUFFIX.length) : v5Name;
+}
+
+function hasSuffix(name: string): boolean {
+  return name.toLowerCase().endsWith(CUSTOM_FIELD_SUFFIX);
+}
+
+/** Header texts other than its v5 name that a custom field's CSV column may come under (CUSTOM_FIELD_HEADER_ALIASES). */
+function headerAliases(name: string, fieldId: string, label: string | null): string[] {
+  return [...new Set([fieldId, label ?? ''])].filter((a) => a !== '' && a !== name);
+}
 
 /** The conversion of a custom field's cells. Unknown Pardot types read as text. */
 export function customKind(cf: Pick<CustomField, 'pardotType' | 'multiple'>): Extract<PardotType, 'String' | 'Number' | 'Date' | 'Multi'> {
@@ -54,13 +81,22 @@ export function customFieldProperty(cf: CustomField): Record<string, unknown> {
     'x-pardot-type': cf.pardotType,
     ...(cf.multiple ? { 'x-pardot-multiple': true } : {}),
     'x-pardot-custom': true,
+    // Written by versions that name custom fields by their v5 name: a catalog without it is older.
+    'x-pardot-field-id': cf.fieldId,
   };
 }
 
-/** A custom field's CSV conversion from its schema property (a catalog's), or null when not a custom field's. */
+/**
+ * A custom field's CSV conversion from its schema property (a catalog's), or null when not a custom
+ * field's. A property an earlier version wrote (no `x-pardot-field-id`) named the field by its
+ * `fieldId`: it is the v5-named field, with `legacyName` the name that catalog selects it by.
+ */
 export function customFieldOfProperty(name: string, p: unknown): FieldDef | null {
   if (typeof p !== 'object' || p === null || (p as Record<string, unknown>)['x-pardot-custom'] !== true) return null;
   const prop = p as Record<string, unknown>;
+  const written = prop['x-pardot-field-id'];
+  const fieldId = typeof written === 'string' && written !== '' ? written : fieldIdOf(name);
+  const v5Name = typeof written === 'string' ? name : v5CustomFieldName(name);
   const types = Array.isArray(prop.type) ? prop.type : [prop.type];
   const type: PardotType = types.includes('array')
     ? 'Multi'
@@ -69,8 +105,8 @@ export function customFieldOfProperty(name: string, p: unknown): FieldDef | null
       : prop.format === 'date'
         ? 'Date'
         : 'String';
-  const title = typeof prop.title === 'string' && prop.title !== name ? [prop.title] : [];
-  return { name, type, custom: true, ...(title.length > 0 ? { aliases: title } : {}) };
+  const aliases = headerAliases(v5Name, fieldId, typeof prop.title === 'string' ? prop.title : null);
+  return { name: v5Name, type, custom: true, ...(aliases.length > 0 ? { aliases } : {}), ...(v5Name !== name ? { legacyName: name } : {}) };
 }
 
 /**
@@ -90,15 +126,21 @@ export function parseMultiValueCell(text: string): string[] {
   return text.split(MULTI_VALUE_CELL.separator).filter((x) => x.length > 0);
 }
 
-/** Pardot's custom field records (v5 custom-fields) as CustomFields of `object`; records without an API name are skipped. */
+/**
+ * Pardot's custom field records (v5 custom-fields) as CustomFields of `object`, named by
+ * `apiFieldId`, or `fieldId` plus `__c` where it is absent or empty; records with neither are skipped.
+ */
 export function customFieldsOfRecords(records: readonly Record<string, unknown>[], object: PardotObject = 'prospect'): CustomField[] {
   const out: CustomField[] = [];
   for (const r of records) {
-    const name = typeof r.fieldId === 'string' ? r.fieldId : '';
+    const apiFieldId = typeof r.apiFieldId === 'string' ? r.apiFieldId : '';
+    const fieldId = typeof r.fieldId === 'string' ? r.fieldId : '';
+    const name = apiFieldId !== '' ? apiFieldId : fieldId !== '' ? v5CustomFieldName(fieldId) : '';
     if (name === '') continue;
     out.push({
       object,
       name,
+      fieldId: fieldId !== '' ? fieldId : fieldIdOf(name),
       label: typeof r.name === 'string' && r.name !== '' ? r.name : null,
       pardotType: typeof r.type === 'string' ? r.type : 'Text',
       multiple: r.isRecordMultipleResponses === true,
@@ -116,7 +158,10 @@ export interface CustomFieldSetting {
   label?: string;
 }
 
-/** The `custom_fields` setting as CustomFields (its `object` defaults to prospect). */
+/**
+ * The `custom_fields` setting as CustomFields (its `object` defaults to prospect). A `name` is the
+ * field's v5 name with or without its suffix: `Partner_Level` and `Partner_Level__c` are one field.
+ */
 export function customFieldsOfSetting(entries: readonly CustomFieldSetting[] | undefined): CustomField[] {
   return (entries ?? []).map((e) => {
     const type = e.type ?? 'Text';
@@ -129,7 +174,8 @@ export function customFieldsOfSetting(entries: readonly CustomFieldSetting[] | u
     }
     return {
       object: e.object === 'prospect_account' ? 'prospectAccount' : 'prospect',
-      name: e.name,
+      name: v5CustomFieldName(e.name),
+      fieldId: fieldIdOf(e.name),
       label: e.label ?? null,
       pardotType: type,
       multiple: e.multiple === true,
@@ -172,7 +218,8 @@ export function withCustomFields(stream: ExportStreamDef, customs: readonly Cust
       continue;
     }
     names.add(cf.name);
-    fields.push({ name: cf.name, type: customKind(cf), custom: true, ...(cf.label && cf.label !== cf.name ? { aliases: [cf.label] } : {}) });
+    const aliases = headerAliases(cf.name, cf.fieldId, cf.label);
+    fields.push({ name: cf.name, type: customKind(cf), custom: true, ...(aliases.length > 0 ? { aliases } : {}) });
     properties[cf.name] = customFieldProperty(cf);
   }
   return { ...stream, fields, jsonSchema: { ...schema, properties } };
@@ -188,11 +235,11 @@ export function withCatalogCustomFields(stream: ExportStreamDef, properties: Rec
   const extra: FieldDef[] = [];
   const props: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(properties)) {
-    if (names.has(name)) continue;
     const f = customFieldOfProperty(name, p);
-    if (f === null) continue;
+    if (f === null || names.has(f.name)) continue;
+    names.add(f.name);
     extra.push(f);
-    props[name] = p;
+    props[f.name] = p;
   }
   if (extra.length === 0) return stream;
   const schema = stream.jsonSchema as { properties: Record<string, unknown> } & Record<string, unknown>;

@@ -38,10 +38,12 @@ export type FieldType = PardotType | 'Float' | 'Enum' | 'Array' | 'Object';
 export interface FieldDef {
   name: string;
   type: PardotType;
-  /** A custom field (its name is the API name, custom-fields `fieldId`). */
+  /** A custom field (its name is the v5 name, custom-fields `apiFieldId`). */
   custom?: boolean;
-  /** Other header texts the field's CSV column may come under (a custom field's display name). */
+  /** Other header texts the field's CSV column may come under (a custom field's `fieldId` and display name). */
   aliases?: readonly string[];
+  /** The name a catalog saved by an earlier version selects this custom field by (its `fieldId`, no `__c`). */
+  legacyName?: string;
 }
 export interface StreamField {
   name: string;
@@ -288,5 +290,10 @@ export function selectFields(stream: StreamDef, selected: Iterable<string> | und
   if (selected === undefined) return [...stream.fields];
   const want = new Set(selected);
   for (const f of stream.automaticFields) want.add(f);
-  return stream.fields.filter((f) => want.has(f.name));
+  return stream.fields.filter((f) => want.has(catalogNameOf(f)));
+}
+
+/** The name a catalog selects a field by: its own, or the one an earlier version's catalog used. */
+export function catalogNameOf(f: StreamField | FieldDef): string {
+  return ('legacyName' in f && f.legacyName) || f.name;
 }

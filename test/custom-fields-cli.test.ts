@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STREAMS } from '../src/streams.js';
-import { formatWallTime, isMultiValued, type FakeCustomField, type FakePardot, type FakePardotOptions, type Row } from './fake-pardot/index.js';
+import { apiFieldIdOf, formatWallTime, isMultiValued, type FakeCustomField, type FakePardot, type FakePardotOptions, type Row } from './fake-pardot/index.js';
 import { runCli, tempDir, writeJson } from './helpers/cli.js';
 import { addCustomValues, expectedCustomValue, makeCustomFields } from './helpers/custom-fields.js';
 import { config, DAY, errorTrace, expectedIds, lastStates, logs, parseLines, read, sameInstant, smallData, startFake, TZ, type Msg } from './helpers/scenario.js';
@@ -74,7 +74,7 @@ function expectExact(msgs: Msg[], rows: Row[], ids: number[], customs: readonly 
       checked++;
     }
     for (const f of customs) {
-      expect(rec[f.fieldId], `${f.fieldId} (${f.type}${f.isRecordMultipleResponses ? ', multiple' : ''}) of ${String(rec.id)}`).toEqual(expectedCustomValue(f, row[f.fieldId]));
+      expect(rec[apiFieldIdOf(f)], `${apiFieldIdOf(f)} (${f.type}${f.isRecordMultipleResponses ? ', multiple' : ''}) of ${String(rec.id)}`).toEqual(expectedCustomValue(f, row[apiFieldIdOf(f)]));
       checked++;
     }
     expect(Object.keys(rec).length).toBe(standard.length + customs.length);
@@ -102,8 +102,8 @@ describe('240 prospect fields (68 standard + 172 custom) through discover and re
     expect(Object.keys(props).length).toBe(68 + 172);
     expect(prospectsDef.fields.length).toBe(68);
     for (const f of fields) {
-      const p = props[f.fieldId]!;
-      expect(p, f.fieldId).toMatchObject({ 'x-pardot-custom': true, 'x-pardot-type': f.type, title: f.name });
+      const p = props[apiFieldIdOf(f)]!;
+      expect(p, apiFieldIdOf(f)).toMatchObject({ 'x-pardot-custom': true, 'x-pardot-type': f.type, title: f.name });
       const t = isMultiValued(f) ? 'array' : f.type === 'Number' ? 'number' : 'string';
       expect(p.type).toEqual(['null', t]);
       if (f.type === 'Date' && !isMultiValued(f)) expect(p.format).toBe('date');
@@ -127,7 +127,8 @@ describe('240 prospect fields (68 standard + 172 custom) through discover and re
 
   it.each([
     ['header under the display name, multi-values as a JSON array', { header: 'name', multiValue: 'json' }],
-    ['header under the API name, multi-values joined by ";"', { header: 'fieldId', multiValue: 'semicolon' }],
+    ['header under the v5 name (apiFieldId), multi-values joined by ";"', { header: 'apiFieldId', multiValue: 'semicolon' }],
+    ['header under the bare fieldId (no __c), multi-values joined by ";"', { header: 'fieldId', multiValue: 'semicolon' }],
   ] as const)('both plausible CSV forms give the same exact values: %s', async (_label, form) => {
     const { start, data, fields, fake } = await scenario(30, { customFieldCsv: form });
     const cfg = config(fake, start);
@@ -147,11 +148,11 @@ describe('240 prospect fields (68 standard + 172 custom) through discover and re
     const cat = d.messages[0] as { streams: Msg[] };
     for (const s of cat.streams) for (const m of s.metadata) if (m.breadcrumb.length === 0) m.metadata.selected = s.tap_stream_id === 'prospects';
     const schemaProps = cat.streams.find((s) => s.tap_stream_id === 'prospects')!.schema.properties;
-    for (const f of fields) expect(schemaProps[f.fieldId]).toMatchObject({ 'x-pardot-custom': true });
+    for (const f of fields) expect(schemaProps[apiFieldIdOf(f)]).toMatchObject({ 'x-pardot-custom': true });
     const sync = await runCli(['--config', cfgPath, '--catalog', writeJson(dir, 'catalog.json', cat)]);
     expect(sync.code, sync.stderr).toBe(0);
     const schema = sync.messages.find((m) => m.type === 'SCHEMA' && m.stream === 'prospects')!;
-    for (const f of fields) expect(Object.keys(schema.schema.properties)).toContain(f.fieldId);
+    for (const f of fields) expect(Object.keys(schema.schema.properties)).toContain(apiFieldIdOf(f));
     const asAirbyte = sync.messages.filter((m) => m.type === 'RECORD').map((m) => ({ type: 'RECORD', record: { stream: m.stream, data: m.record } }));
     expectExact(asAirbyte, data.prospect!, expectedIds(data, start.getTime() - (start.getTime() % 1000)), fields);
   });
@@ -189,14 +190,14 @@ describe('schema drift between runs', () => {
     const cfg = config(fake, start);
     const { catalog } = await discoverCatalog(cfg);
     const [gone, ...kept] = fields;
-    const added: FakeCustomField = { ...fields[1]!, id: 999, fieldId: 'Added_Later__c', name: 'Added Later' };
+    const added: FakeCustomField = { ...fields[1]!, id: 999, fieldId: 'Added_Later', name: 'Added Later' };
     fake.setCustomFields('prospect', [...kept, added]);
     const r = await read(cfg, catalog);
     expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
     const msgs = parseLines(r.stdout);
-    expect(logs(msgs, 'WARN').some((m) => m.includes(gone!.fieldId) && /no longer in Pardot's custom field list.*Run discover/.test(m))).toBe(true);
+    expect(logs(msgs, 'WARN').some((m) => m.includes(apiFieldIdOf(gone!)) && /no longer in Pardot's custom field list.*Run discover/.test(m))).toBe(true);
     expectExact(msgs, data.prospect!, expectedIds(data, start.getTime() - (start.getTime() % 1000)), kept);
-    for (const e of fake.exports) expect(e.fields ?? []).not.toContain(gone!.fieldId);
+    for (const e of fake.exports) expect(e.fields ?? []).not.toContain(apiFieldIdOf(gone!));
 
     // Singer: the SCHEMA of the sync leaves the removed field out.
     const dir = tempDir();
@@ -209,15 +210,15 @@ describe('schema drift between runs', () => {
     const sync = await runCli(['--config', cfgPath, '--catalog', writeJson(dir, 'catalog.json', cat)]);
     expect(sync.code, sync.stderr).toBe(0);
     const schema = sync.messages.find((m) => m.type === 'SCHEMA' && m.stream === 'prospects')!;
-    expect(Object.keys(schema.schema.properties)).not.toContain(gone!.fieldId);
-    expect(Object.keys(schema.schema.properties)).toContain(kept[0]!.fieldId);
-    expect(sync.stderr).toMatch(new RegExp(`${gone!.fieldId}.*no longer in Pardot's custom field list`));
+    expect(Object.keys(schema.schema.properties)).not.toContain(apiFieldIdOf(gone!));
+    expect(Object.keys(schema.schema.properties)).toContain(apiFieldIdOf(kept[0]!));
+    expect(sync.stderr).toMatch(new RegExp(`${apiFieldIdOf(gone!)}.*no longer in Pardot's custom field list`));
 
     // The next discover has the new field and not the removed one.
     const again = await discoverCatalog(cfg);
     const props = Object.keys(again.catalog.streams[0].stream.json_schema.properties);
     expect(props).toContain('Added_Later__c');
-    expect(props).not.toContain(gone!.fieldId);
+    expect(props).not.toContain(apiFieldIdOf(gone!));
   });
 });
 
@@ -228,14 +229,14 @@ describe('the straggler rule of split windows', () => {
     const { start, data, fields, fake } = await scenario(100, {
       onExportComplete: (e) => {
         // After the first part of the first window: move one of its rows past the window (Pardot: updated now).
-        if (moved || e.object !== 'prospect' || !e.fields?.includes(fields[0]!.fieldId)) return;
+        if (moved || e.object !== 'prospect' || !e.fields?.includes(apiFieldIdOf(fields[0]!))) return;
         moved = true;
         const after = Date.parse(String(e.procedure.arguments.updated_after));
         const candidates = data.prospect!.filter((r) => r.updatedAt instanceof Date && r.isDeleted !== true && (r.updatedAt as Date).getTime() >= after + 1000);
         target = candidates.sort((a, b) => (a.updatedAt as Date).getTime() - (b.updatedAt as Date).getTime())[0]!;
         target.oldUpdatedAt = target.updatedAt;
         target.updatedAt = new Date();
-        target[fields[0]!.fieldId] = 'changed after the first part';
+        target[apiFieldIdOf(fields[0]!)] = 'changed after the first part';
       },
     });
     const cfg = config(fake, start, { lookback_seconds: 0 });
@@ -262,8 +263,8 @@ describe('the straggler rule of split windows', () => {
     expect(second.code, second.stderr + second.stdout.slice(-3000)).toBe(0);
     const rec = parseLines(second.stdout).find((m) => m.type === 'RECORD' && m.record.data.id === t.id);
     expect(rec, 'the straggler is read again whole').toBeDefined();
-    expect(rec!.record.data[fields[0]!.fieldId]).toBe('changed after the first part');
-    for (const f of fields.slice(1)) expect(rec!.record.data[f.fieldId]).toEqual(expectedCustomValue(f, t[f.fieldId]));
+    expect(rec!.record.data[apiFieldIdOf(fields[0]!)]).toBe('changed after the first part');
+    for (const f of fields.slice(1)) expect(rec!.record.data[apiFieldIdOf(f)]).toEqual(expectedCustomValue(f, t[apiFieldIdOf(f)]));
   });
 });
 
@@ -347,8 +348,8 @@ describe('prospect-account custom fields (the custom_fields setting: no v5 objec
     const { catalog } = await discoverCatalog(cfg, ['prospects', 'prospect_accounts']);
     const props = (name: string) => Object.keys(catalog.streams.find((s: Msg) => s.stream.name === name).stream.json_schema.properties);
     for (const f of accountFields) {
-      expect(props('prospect_accounts')).toContain(f.fieldId);
-      expect(props('prospects')).not.toContain(f.fieldId);
+      expect(props('prospect_accounts')).toContain(apiFieldIdOf(f));
+      expect(props('prospects')).not.toContain(apiFieldIdOf(f));
     }
     const accounts = { streams: catalog.streams.filter((s: Msg) => s.stream.name === 'prospect_accounts') };
     const r = await read(cfg, accounts);
@@ -356,6 +357,6 @@ describe('prospect-account custom fields (the custom_fields setting: no v5 objec
     const recs = parseLines(r.stdout).filter((m) => m.type === 'RECORD').map((m) => m.record.data);
     expect(recs.length).toBeGreaterThan(0);
     const byId = new Map(data.prospectAccount!.map((row) => [row.id, row]));
-    for (const rec of recs) for (const f of accountFields) expect(rec[f.fieldId]).toEqual(expectedCustomValue(f, byId.get(rec.id)![f.fieldId]));
+    for (const rec of recs) for (const f of accountFields) expect(rec[apiFieldIdOf(f)]).toEqual(expectedCustomValue(f, byId.get(rec.id)![apiFieldIdOf(f)]));
   });
 });

@@ -22,7 +22,15 @@ import { EXPORT_STREAMS, type ExportStreamDef, type FieldDef } from '../src/stre
 import { splitFields } from '../src/sync/export-plan.js';
 
 const prospects = EXPORT_STREAMS.find((s) => s.name === 'prospects') as ExportStreamDef;
-const cf = (name: string, pardotType: string, multiple = false, label: string | null = null): CustomField => ({ object: 'prospect', name, label, pardotType, multiple });
+/** A prospect custom field by its v5 name; its fieldId is the name without `__c` unless given. */
+const cf = (name: string, pardotType: string, multiple = false, label: string | null = null, fieldId = name.replace(/__c$/, '')): CustomField => ({
+  object: 'prospect',
+  name,
+  fieldId,
+  label,
+  pardotType,
+  multiple,
+});
 
 describe('typing a custom field', () => {
   it.each([
@@ -60,12 +68,15 @@ describe('typing a custom field', () => {
   });
 
   it("Pardot's records and the custom_fields setting become the same model; a bad type in the setting is a config error naming it", () => {
-    expect(customFieldsOfRecords([{ id: 1, name: 'Partner Level', fieldId: 'Level__c', type: 'Number', isRecordMultipleResponses: false }, { id: 2, name: 'x', fieldId: null }])).toEqual([
-      cf('Level__c', 'Number', false, 'Partner Level'),
-    ]);
+    expect(
+      customFieldsOfRecords([
+        { id: 1, name: 'Partner Level', fieldId: 'Level', apiFieldId: 'Level__c', type: 'Number', isRecordMultipleResponses: false },
+        { id: 2, name: 'x', fieldId: null },
+      ]),
+    ).toEqual([cf('Level__c', 'Number', false, 'Partner Level')]);
     expect(customFieldsOfSetting([{ name: 'Level__c', type: 'Number', label: 'Partner Level' }, { name: 'Size__c', object: 'prospect_account' }])).toEqual([
       cf('Level__c', 'Number', false, 'Partner Level'),
-      { object: 'prospectAccount', name: 'Size__c', label: null, pardotType: 'Text', multiple: false },
+      { object: 'prospectAccount', name: 'Size__c', fieldId: 'Size', label: null, pardotType: 'Text', multiple: false },
     ]);
     expect(() => customFieldsOfSetting([{ name: 'X__c', type: 'Float' }])).toThrow(/custom_fields.*'X__c' has type 'Float'.*Number/);
   });
@@ -73,7 +84,8 @@ describe('typing a custom field', () => {
   it('extends prospects (fields and schema) but skips a name a standard field has; prospect accounts take their own', () => {
     const skipped: string[] = [];
     const ext = withCustomFields(prospects, [cf('Level__c', 'Number'), cf('email', 'Text'), { ...cf('Size__c', 'Text'), object: 'prospectAccount' }], (c) => skipped.push(c.name));
-    expect(ext.fields.slice(-1)).toEqual([{ name: 'Level__c', type: 'Number', custom: true }]);
+    // Its CSV column may also come under its fieldId (CUSTOM_FIELD_HEADER_ALIASES).
+    expect(ext.fields.slice(-1)).toEqual([{ name: 'Level__c', type: 'Number', custom: true, aliases: ['Level'] }]);
     expect(ext.fields.length).toBe(prospects.fields.length + 1);
     expect(skipped).toEqual(['email']);
     expect((ext.jsonSchema.properties as Record<string, unknown>).Level__c).toMatchObject({ 'x-pardot-custom': true });

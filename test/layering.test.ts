@@ -28,3 +28,56 @@ describe('layering', () => {
     expect(importsOf('sync').some((i) => i.from === '../streams.js')).toBe(true);
   });
 });
+
+/** The first import circle among the files of one folder (imports of its siblings only), or null. */
+function circleIn(edges: ReadonlyMap<string, readonly string[]>): string[] | null {
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (f: string): string[] | null => {
+    const at = path.indexOf(f);
+    if (at >= 0) return [...path.slice(at), f];
+    if (done.has(f)) return null;
+    path.push(f);
+    for (const to of edges.get(f) ?? []) {
+      const c = visit(to);
+      if (c) return c;
+    }
+    path.pop();
+    done.add(f);
+    return null;
+  };
+  for (const f of edges.keys()) {
+    const c = visit(f);
+    if (c) return c;
+  }
+  return null;
+}
+
+function siblingEdges(dir: string): Map<string, string[]> {
+  const edges = new Map<string, string[]>();
+  for (const { file, from } of importsOf(dir)) {
+    const name = file.slice(dir.length + 1);
+    if (!edges.has(name)) edges.set(name, []);
+    // `import type` counts too: a circle of types is still a circle a reader has to untangle.
+    if (from.startsWith('./')) edges.get(name)!.push(from.slice(2).replace(/\.js$/, '.ts'));
+  }
+  return edges;
+}
+
+describe('no import circle', () => {
+  it('src/pardot: its files import each other without a loop (http -> types -> query -> http was one)', () => {
+    expect(circleIn(siblingEdges('pardot'))).toBeNull();
+  });
+
+  it('the circle finder finds a loop, the one it was written for among them', () => {
+    const loop = new Map([
+      ['http.ts', ['types.ts', 'wire.ts']],
+      ['types.ts', ['query.ts']],
+      ['query.ts', ['http.ts']],
+      ['wire.ts', []],
+    ]);
+    expect(circleIn(loop)).toEqual(['http.ts', 'types.ts', 'query.ts', 'http.ts']);
+    expect(circleIn(new Map([['a.ts', ['b.ts']], ['b.ts', []]]))).toBeNull();
+    expect(siblingEdges('pardot').get('client.ts')).toContain('http.ts');
+  });
+});

@@ -1,155 +1,24 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { abortError, type Clock } from '../src/clock.js';
+import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
-import { createPardotApi, type PardotApiOptions, type PardotClient } from '../src/pardot/client.js';
+import { createPardotApi } from '../src/pardot/client.js';
 import { Redactor } from '../src/redact.js';
-
-const SECRET = 'client-secret-XYZ-0123456789';
-const REFRESH = 'refresh-token-ABC-9876543210';
-const CLIENT_ID = 'client-id-3MVG9-abcdef';
-const BU = '0Uv000000000001AAA';
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string, n: number) => unknown;
-
-interface TestServer {
-  url: string;
-  origin: string;
-  seen: Seen[];
-  handler: Handler;
-  close(): Promise<void>;
-}
-
-const servers: TestServer[] = [];
-const clients: PardotClient[] = [];
-/** Every error provoked in this file, checked for secrets at the end. */
-const provoked: unknown[] = [];
-const tokensIssued: string[] = [];
-
-async function startServer(handler: Handler): Promise<TestServer> {
-  const seen: Seen[] = [];
-  const s: TestServer = { url: '', origin: '', seen, handler, close: async () => {} };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      void Promise.resolve(s.handler(req, res, body, seen.length)).catch((e: unknown) => {
-        res.destroy(e as Error);
-      });
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  s.origin = `http://127.0.0.1:${port}`;
-  s.url = s.origin;
-  s.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  servers.push(s);
-  return s;
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-/** A Salesforce token endpoint issuing access-token-N on every refresh grant. */
-async function startAuth(override?: Handler): Promise<TestServer> {
-  return startServer((req, res, body, n) => {
-    if (override) return override(req, res, body, n);
-    const form = new URLSearchParams(body);
-    if (req.url !== '/services/oauth2/token' || form.get('grant_type') !== 'refresh_token' || form.get('client_secret') !== SECRET || form.get('refresh_token') !== REFRESH) {
-      return json(res, 400, { error: 'invalid_request', error_description: 'unexpected' });
-    }
-    const token = `00Dxx!access-token-${n}-${'q'.repeat(20)}`;
-    tokensIssued.push(token);
-    json(res, 200, { access_token: token, instance_url: 'https://example.my.salesforce.com', token_type: 'Bearer', issued_at: '1', scope: 'pardot_api refresh_token' });
-  });
-}
-
-class FakeClock implements Clock {
-  t = Date.UTC(2024, 4, 4, 20, 0, 0);
-  sleeps: number[] = [];
-  now = () => this.t;
-  sleep = async (ms: number, signal?: AbortSignal) => {
-    if (signal?.aborted) throw abortError();
-    this.sleeps.push(ms);
-    this.t += ms;
-  };
-}
-
-interface Setup {
-  api: PardotClient;
-  auth: TestServer;
-  pardot: TestServer;
-  clock: FakeClock;
-  logs: string[];
-  redactor: Redactor;
-}
-
-async function setup(handler: Handler, o: Partial<PardotApiOptions> & { authHandler?: Handler } = {}): Promise<Setup> {
-  const auth = await startAuth(o.authHandler);
-  const pardot = await startServer(handler);
-  const clock = new FakeClock();
-  const logs: string[] = [];
-  const redactor = new Redactor();
-  const api = createPardotApi({
-    apiBaseUrl: pardot.url,
-    authBaseUrl: auth.url,
-    businessUnitId: BU,
-    credentials: { authType: 'refresh_token', clientId: CLIENT_ID, clientSecret: SECRET, refreshToken: REFRESH },
-    maxConcurrent: 5,
-    retry: { jitter: false },
-    requestTimeoutMs: 5000,
-    clock,
-    redactor,
-    log: (l, m) => logs.push(`${l} ${m}`),
-    ...o,
-  });
-  clients.push(api);
-  return { api, auth, pardot, clock, logs, redactor };
-}
-
-async function failure(p: Promise<unknown>): Promise<ConnectorError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (err: unknown) => err,
-  );
-  provoked.push(e);
-  expect(e).toBeInstanceOf(ConnectorError);
-  return e as ConnectorError;
-}
-
-const exp = (over: Record<string, unknown> = {}) => ({ id: 42, state: 'Processing', isExpired: false, createdAt: '2024-05-04T13:45:10-07:00', updatedAt: '2024-05-04T13:45:10-07:00', ...over });
-
-async function collect(s: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+import {
+  BU,
+  CLIENT_ID,
+  FakeClock,
+  REFRESH,
+  SECRET,
+  clients,
+  collect,
+  exp,
+  failure,
+  json,
+  provoked,
+  servers,
+  setup,
+  startServer,
+  tokensIssued,
+} from './helpers/pardot-client.js';
 
 describe('auth', () => {
   it('grants one token and reuses it for many requests, with the API headers on each', async () => {

@@ -1,7 +1,8 @@
-// The client, the export port and the job runner together against the shared fake Pardot.
+// The client, the export port and the job queue together against the shared fake Pardot.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
-import { waitForJob } from '../src/jobs/run-job.js';
+import { JobQueue } from '../src/jobs/job-queue.js';
+import type { JobSnapshot } from '../src/jobs/types.js';
 import type { PardotClient } from '../src/pardot/client.js';
 import { createExportPort } from '../src/pardot/export-port.js';
 import type { CreateExportRequest } from '../src/pardot/types.js';
@@ -30,6 +31,18 @@ const spec: CreateExportRequest = {
   procedure: { name: 'filter_by_updated_at', arguments: { updated_after: '2024-01-01T00:00:00+00:00', updated_before: '2024-06-30T00:00:00+00:00' } },
 };
 
+/** One export through a job queue of depth 1 (the sync's job runner), released and closed after. */
+async function waitForJob(api: PardotClient): Promise<JobSnapshot> {
+  const queue = new JobQueue({ port: createExportPort(api), clock, pollInitialMs: 1, pollMaxMs: 4, deadlineMs: 60_000, depth: 1 });
+  const ticket = queue.submit({ spec: () => spec, label: 'prospects' });
+  try {
+    return await ticket.done;
+  } finally {
+    ticket.release();
+    await queue.close();
+  }
+}
+
 async function text(s: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of s) chunks.push(c as Buffer);
@@ -41,7 +54,7 @@ describe('client against the fake Pardot', () => {
     const { fake, api } = await setup({ pollsUntilComplete: 2, rowsPerFile: 5 });
     const acct = await api.account();
     expect(acct.id).not.toBeNull();
-    const job = await waitForJob({ port: createExportPort(api), spec, clock, pollInitialMs: 1, pollMaxMs: 4, deadlineMs: 60_000 });
+    const job = await waitForJob(api);
     expect(job.status).toBe('complete');
     expect(job.files.length).toBeGreaterThan(0);
     for (const url of job.files) {
@@ -61,7 +74,7 @@ describe('client against the fake Pardot', () => {
         { on: 'read', nth: 2, kind: 'reset' },
       ],
     });
-    const job = await waitForJob({ port: createExportPort(api), spec, clock, pollInitialMs: 1, pollMaxMs: 4, deadlineMs: 60_000 });
+    const job = await waitForJob(api);
     expect(job.status).toBe('complete');
     expect(api.calls.token).toBe(2);
     expect(fake.stats.faultsInjected).toBeTruthy();

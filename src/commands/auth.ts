@@ -120,7 +120,7 @@ export async function runAuthorizationCodeFlow(o: AuthFlowOptions): Promise<Auth
       settle.reject(
         configError(
           'AUTH_DENIED',
-          `Salesforce answered the authorization with ${printable(error).slice(0, 64)}${desc ? ` (${printable(desc).slice(0, 200)})` : ''}: ` +
+          `Salesforce answered the authorization with ${o.redactor.clip(printable(error), 64)}${desc ? ` (${o.redactor.clip(printable(desc), 200)})` : ''}: ` +
             `check the app's callback URL (${redirectUri}), its OAuth scopes (${AUTH_SCOPES}), that the user may use the app, and approve the request.`,
         ),
       );
@@ -233,7 +233,8 @@ async function exchangeCode(o: {
     );
   }
   const err = typeof body?.error === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(body.error) ? body.error : `HTTP ${status}`;
-  const desc = typeof body?.error_description === 'string' ? ` (${printable(body.error_description).slice(0, 200)})` : '';
+  // Redacted whole, then cut (Redactor.clip): cutting first could leave the head of a quoted secret.
+  const desc = typeof body?.error_description === 'string' ? ` (${o.redactor.clip(printable(body.error_description), 200)})` : '';
   throw configError(
     err.startsWith('invalid_client') ? 'AUTH_INVALID_CLIENT' : 'AUTH_FAILED',
     o.redactor.redact(

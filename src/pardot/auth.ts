@@ -57,6 +57,8 @@ export interface TokenProviderOptions {
 }
 
 const ERROR_BODY_LIMIT = 16 * 1024;
+/** Characters of the login host's error_description quoted in an error. */
+export const AUTH_MESSAGE_MAX = 200;
 
 export class TokenProvider {
   private token: string | null = null;
@@ -209,7 +211,7 @@ export class TokenProvider {
     if (status >= 300 && status < 400) {
       throw new ConnectorError(
         'AUTH_REDIRECT',
-        `The Salesforce login host ${this.host} answered the token request with a redirect (HTTP ${status}) to ${locationOrigin(res.headers['location'], this.base)}; ` +
+        `The Salesforce login host ${this.host} answered the token request with a redirect (HTTP ${status}) to ${redactor.clip(locationOrigin(res.headers['location'], this.base), AUTH_MESSAGE_MAX)}; ` +
           `it was not followed. Check auth_base_url (use the host it redirects to if you trust it).`,
         { failureType: 'config_error', context: this.ctx({ httpStatus: status }) },
       );
@@ -217,7 +219,8 @@ export class TokenProvider {
     const body = parseJson(text);
     const errCode = typeof body?.['error'] === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(body['error']) ? body['error'] : null;
     const rawDesc = typeof body?.['error_description'] === 'string' ? body['error_description'] : '';
-    const desc = rawDesc ? `: ${redactor.redact(rawDesc.slice(0, 200))}` : '';
+    // Redacted whole, then cut (Redactor.clip): cutting first could leave the head of a quoted secret.
+    const desc = rawDesc ? `: ${redactor.clip(rawDesc, AUTH_MESSAGE_MAX)}` : '';
     const ctx = this.ctx({ httpStatus: status, authError: errCode ?? undefined });
     if (grantType === 'client_credentials' && errCode !== 'invalid_client' && errCode !== 'invalid_client_id') {
       throw new ConnectorError(
@@ -256,18 +259,28 @@ export class TokenProvider {
 
 /** Reads at most `limit` bytes of a body as UTF-8 and discards the rest. */
 export async function readLimited(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (e?: Error) => unknown }, limit: number): Promise<string> {
+  return (await readUpTo(body, limit)).text;
+}
+
+/** At most `limit` bytes of a body as UTF-8; `overflow` when the body was longer (the rest is not read). */
+export async function readUpTo(
+  body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (e?: Error) => unknown },
+  limit: number,
+): Promise<{ text: string; overflow: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let overflow = false;
   for await (const chunk of body) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     if (size < limit) chunks.push(b.subarray(0, limit - size));
     size += b.length;
-    if (size >= limit) {
+    if (size > limit) {
+      overflow = true;
       body.destroy?.();
       break;
     }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), overflow };
 }
 
 export function parseJson(text: string): Record<string, unknown> | null {

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from './undici.js';
 import type { Clock } from '../clock.js';
 import { ConnectorError } from '../errors.js';
-import type { Redactor } from '../redact.js';
+import { Redactor } from '../redact.js';
 import type { ApiCallCounts } from './types.js';
 import { TokenProvider, credentialSecrets, type LogFn, type OAuthCredentials } from './auth.js';
 import { PardotHttp } from './http.js';
@@ -203,8 +203,8 @@ function toNumber(v: unknown): number | null {
 }
 
 /** The export resource normalised (wire contract: Export resource). */
-export function normaliseExport(raw: Record<string, unknown> | null, path: string, redactor?: Redactor): ExportResource {
-  const r = (s: string) => (redactor ? redactor.redact(s) : s);
+export function normaliseExport(raw: Record<string, unknown> | null, path: string, redactor: Redactor = new Redactor()): ExportResource {
+  const r = (s: string) => redactor.redact(s);
   const bad = (what: string) =>
     new ConnectorError('PARDOT_BAD_RESPONSE', r(`Pardot answered ${path} with an export resource whose ${what}; report it.`), {
       failureType: 'system_error',
@@ -216,7 +216,7 @@ export function normaliseExport(raw: Record<string, unknown> | null, path: strin
   if (!(typeof id === 'number' || (typeof id === 'string' && id !== ''))) throw bad('id is missing');
   const state = b['state'];
   if (typeof state !== 'string' || !(EXPORT_STATES as readonly string[]).includes(state)) {
-    const shown = typeof state === 'string' ? state.slice(0, 60) : JSON.stringify(state ?? null);
+    const shown = redactor.clip(typeof state === 'string' ? state : String(JSON.stringify(state ?? null)), 60);
     throw new ConnectorError(
       'PARDOT_UNKNOWN_STATE',
       r(`Pardot answered export state '${shown}', which this connector does not know; nothing was emitted for this window; report it`),

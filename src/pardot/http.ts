@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { ApiCallCounts } from './types.js';
-import { locationOrigin, parseJson, readLimited, type LogFn, type TokenProvider } from './auth.js';
+import { locationOrigin, parseJson, readLimited, readUpTo, type LogFn, type TokenProvider } from './auth.js';
 import { abortReason, type Limiter } from './limiter.js';
 import { backoffDelay, isAbortError, isUnreachableCode, networkErrorCode, parseRetryAfter, type RetryPolicy } from './retry.js';
 import {
@@ -18,8 +18,10 @@ import {
   API_USAGE_RESPONSE_HEADER,
   BUSINESS_UNIT_HEADER,
   DAILY_LIMIT_RESET,
+  CUSTOM_FIELD_SUFFIX,
   OBJECT_ABILITIES,
   PARDOT_CODES as C,
+  QUERY_TIMEOUT_STATUS,
   SERVER_DATE_HEADER,
   objectKeyOf,
 } from './wire.js';
@@ -36,6 +38,13 @@ export interface RequestInfo {
   /** v5 object queries: the query string sent, and the ability the object's page names. */
   query?: string;
   ability?: string;
+  /**
+   * A page of a query stream (pardot/query.ts): a timeout (214, HTTP 504) is PARDOT_QUERY_TIMEOUT at
+   * once, for its reader to ask a smaller page, instead of the same request retried.
+   */
+  page?: boolean;
+  /** The page size asked (a first request's `limit`). */
+  limit?: number;
 }
 
 export interface PardotHttpOptions {
@@ -69,6 +78,10 @@ interface SendArgs {
 type Decision = { retry: string; retryAfterMs: number | null; status: number; code: number | null } | { auth: true; status: number; code: number | null };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** Characters of Pardot's error message quoted in an error. */
+export const PARDOT_MESSAGE_MAX = 300;
+/** Characters of a header value or an exception message from outside quoted in an error or a log. */
+const QUOTED_MAX = 200;
 const JSON_BODY_LIMIT = 16 * 1024 * 1024;
 const RETRY_CODES = new Set<number>([C.concurrency, C.internal, C.timeout, C.minuteLimit]);
 const KNOWN_CODES = new Set<number>(Object.values(C));
@@ -168,7 +181,7 @@ export class PardotHttp {
         });
         this.reached = true;
         const usage = res.headers[API_USAGE_RESPONSE_HEADER];
-        if (typeof usage === 'string') this.lastApiUsage = usage;
+        if (typeof usage === 'string') this.lastApiUsage = redactor.clip(usage, QUOTED_MAX);
         this.noteServerDate(res.headers[SERVER_DATE_HEADER]);
         const status = res.statusCode;
         if (status >= 200 && status < 300) {
@@ -181,7 +194,16 @@ export class PardotHttp {
             body.once('close', release);
             return body;
           }
-          return await readLimited(res.body, JSON_BODY_LIMIT);
+          const read = await readUpTo(res.body, JSON_BODY_LIMIT);
+          if (read.overflow) {
+            throw this.error(
+              'PARDOT_BAD_RESPONSE',
+              'system_error',
+              `Pardot answered ${a.method} ${path} with a JSON body larger than ${JSON_BODY_LIMIT / 1024 / 1024} MiB, more than any Pardot answer holds; it was not read. Report it (is api_base_url a Pardot API host?).`,
+              { url: path, httpStatus: status },
+            );
+          }
+          return read.text;
         }
         let text = '';
         try {
@@ -264,23 +286,55 @@ export class PardotHttp {
     const rawCode = body?.['code'];
     const code = typeof rawCode === 'number' || (typeof rawCode === 'string' && /^\d+$/.test(rawCode)) ? Number(rawCode) : null;
     const rawMsg = body?.['message'];
-    const pmsg = typeof rawMsg === 'string' && rawMsg.trim() ? this.o.redactor.redact(rawMsg.trim().slice(0, 300)) : null;
-    const said = code !== null ? ` (code ${code}${pmsg ? `: ${pmsg}` : ''})` : pmsg ? ` (${pmsg})` : '';
+    // Redacted whole, then cut (Redactor.clip): cutting first could leave the head of a quoted secret.
+    const pmsg = typeof rawMsg === 'string' && rawMsg.trim() ? this.o.redactor.clip(rawMsg.trim(), PARDOT_MESSAGE_MAX) : null;
     const ctx: ErrorContext = { url: path, httpStatus: status, pardotCode: code ?? undefined, method: a.method };
-    const req = `${a.method} ${path}`;
 
     if (status >= 300 && status < 400) {
       throw this.error(
         'PARDOT_REDIRECT',
         'config_error',
-        `Pardot answered ${req} with a redirect (HTTP ${status}) to ${locationOrigin(headers['location'], a.url.href)}; it was not followed (credentials go only to ${this.origin}). Check api_base_url and is_sandbox.`,
+        `Pardot answered ${a.method} ${path} with a redirect (HTTP ${status}) to ${this.o.redactor.clip(locationOrigin(headers['location'], a.url.href), QUOTED_MAX)}; it was not followed (credentials go only to ${this.origin}). Check api_base_url and is_sandbox.`,
         ctx,
       );
     }
     if (code === C.tokenInvalid || (status === 401 && (code === null || !KNOWN_CODES.has(code)))) return { auth: true, status, code };
+    // A page of a query stream that ran out of time is not retried as it is: its reader asks a smaller page.
+    if (a.info?.page && (code === C.timeout || (status === QUERY_TIMEOUT_STATUS && (code === null || !KNOWN_CODES.has(code))))) {
+      const q = a.info;
+      throw this.error(
+        'PARDOT_QUERY_TIMEOUT',
+        'transient_error',
+        `The ${q.object ?? '?'} query timed out at Pardot (${code !== null ? `code ${code}` : `HTTP ${status}`}${pmsg ? `: ${pmsg}` : ''})` +
+          `${q.limit !== undefined ? ` with limit ${q.limit}` : ''}; ask again with a smaller limit.`,
+        { ...ctx, object: q.object, limit: q.limit },
+      );
+    }
     if (code !== null && RETRY_CODES.has(code)) {
       return { retry: `HTTP ${status}, Pardot code ${code}`, retryAfterMs: parseRetryAfter(headers['retry-after'], this.o.clock.now()), status, code };
     }
+    if (code !== null) this.refuse(a, code, pmsg, ctx);
+    if (status === 429 || status >= 500) {
+      return { retry: `HTTP ${status}${code !== null ? `, Pardot code ${code}` : ''}`, retryAfterMs: parseRetryAfter(headers['retry-after'], this.o.clock.now()), status, code };
+    }
+    const said = code !== null ? ` (code ${code}${pmsg ? `: ${pmsg}` : ''})` : pmsg ? ` (${pmsg})` : '';
+    throw this.error(`PARDOT_HTTP_${status}`, 'system_error', `Pardot answered ${a.method} ${path} with HTTP ${status}${said}.`, ctx);
+  }
+
+  /** Throws the error of a refusal code the wire table names (returns for any other code). */
+  private refuse(a: SendArgs, code: number, pmsg: string | null, ctx: ErrorContext): void {
+    const path = a.url.pathname;
+    const said = ` (code ${code}${pmsg ? `: ${pmsg}` : ''})`;
+    const req = `${a.method} ${path}`;
+    const q = a.info;
+    // How an error names the request: the export's procedure and arguments, or the query sent.
+    const named = q?.procedure
+      ? `; object ${q.object ?? '?'}, procedure ${q.procedure.name}, arguments ${JSON.stringify(q.procedure.arguments)}`
+      : q?.query !== undefined
+        ? `; query ${q.object ?? '?'}?${q.query}`
+        : '';
+    // Code 51 is any invalid parameter; only the fields parameter names a field the catalog may drop.
+    if (code === C.invalidParameter && pmsg !== null && OTHER_PARAMETER.test(pmsg)) throw this.badRequest(req, said, named, ctx, q);
     switch (code) {
       case C.dailyLimit: {
         const { at, phrase } = nextDailyReset(this.o.clock.now(), this.o.timezone);
@@ -304,10 +358,10 @@ export class PardotHttp {
         );
       case C.noAbility:
       case C.accessDenied: {
-        const what = a.info?.object ? `${a.kind === 'query' ? 'reading' : 'exporting'} ${a.info.object}` : req;
-        const key = objectKeyOf(a.info?.object);
+        const what = q?.object ? `${a.kind === 'query' ? 'reading' : 'exporting'} ${q.object}` : req;
+        const key = objectKeyOf(q?.object);
         // The stream table's ability (v5 query streams), else the export object's.
-        const ability = a.info?.ability ?? (key ? OBJECT_ABILITIES[key] : undefined);
+        const ability = q?.ability ?? (key ? OBJECT_ABILITIES[key] : undefined);
         throw this.error(
           'PARDOT_PERMISSION',
           'config_error',
@@ -315,35 +369,42 @@ export class PardotHttp {
             (ability
               ? `grant the user's Account Engagement role the "${ability}" ability.`
               : `give the user's Account Engagement role the view abilities for that object.`),
-          { ...ctx, object: a.info?.object, ability },
+          { ...ctx, object: q?.object, ability },
+        );
+      }
+      case C.invalidParameter:
+      case C.invalidField:
+      case C.invalidField2: {
+        const field = fieldNamed(pmsg, q?.fields);
+        const of = q?.object ? `the ${q.object} ${a.kind === 'query' ? 'query' : 'export'}` : req;
+        throw this.error(
+          'PARDOT_INVALID_FIELD',
+          'config_error',
+          `Pardot refused a field of ${of}${field ? ` ('${field}')` : ''}${said}: the field may not exist in this account or not be ${a.kind === 'query' ? 'readable' : 'exportable'}; deselect it in the catalog.`,
+          { ...ctx, field: field ?? undefined },
         );
       }
       case C.unknownProcedure:
       case C.unknownArgument:
       case C.missingArgument:
-      case C.badArgument: {
-        const p = a.info?.procedure;
-        const proc = p
-          ? `; object ${a.info?.object ?? '?'}, procedure ${p.name}, arguments ${JSON.stringify(p.arguments)}`
-          : a.info?.query !== undefined
-            ? `; query ${a.info.object ?? '?'}?${a.info.query}`
-            : '';
-        throw this.error('PARDOT_BAD_REQUEST', 'system_error', `Pardot refused ${req}${said}${proc}. This is a connector bug or an API change; report it.`, {
-          ...ctx,
-          procedure: p?.name,
-        });
-      }
-      case C.invalidField:
-      case C.invalidField2: {
-        const field = fieldNamed(pmsg, a.info?.fields);
+      case C.badArgument:
+        throw this.badRequest(req, said, named, ctx, q);
+      case C.queryTooManyFilters:
         throw this.error(
-          'PARDOT_INVALID_FIELD',
-          'config_error',
-          `Pardot refused a field of ${a.info?.object ? `the ${a.info.object} export` : req}${field ? ` ('${field}')` : ''}${said}: ` +
-            `the field may not exist in this account or not be exportable; deselect it in the catalog.`,
-          { ...ctx, field: field ?? undefined },
+          'PARDOT_QUERY_TOO_MANY_FILTERS',
+          'system_error',
+          `Pardot refused the ${q?.object ?? '?'} query: it filters on too many fields${said}${named}. This is a connector bug; report it.`,
+          { ...ctx, object: q?.object, query: q?.query },
         );
-      }
+      case C.queryTokenExpired:
+      case C.queryTokenInvalid:
+        throw this.error(
+          'PARDOT_QUERY_TOKEN_INVALID',
+          'transient_error',
+          `Pardot refused the nextPageToken of the ${q?.object ?? '?'} query as ${code === C.queryTokenExpired ? 'expired (a token lives 4 hours)' : 'invalid'}${said}; ` +
+            `the query starts again from the last record read.`,
+          { ...ctx, object: q?.object },
+        );
       case C.exportStateConflict:
         if (a.kind === 'download') {
           throw this.error(
@@ -355,10 +416,13 @@ export class PardotHttp {
         }
         throw this.error('PARDOT_EXPORT_STATE', 'system_error', `Pardot says the export's state does not allow ${req}${said}.`, ctx);
     }
-    if (status === 429 || status >= 500) {
-      return { retry: `HTTP ${status}${code !== null ? `, Pardot code ${code}` : ''}`, retryAfterMs: parseRetryAfter(headers['retry-after'], this.o.clock.now()), status, code };
-    }
-    throw this.error(`PARDOT_HTTP_${status}`, 'system_error', `Pardot answered ${req} with HTTP ${status}${said}.`, ctx);
+  }
+
+  private badRequest(req: string, said: string, named: string, ctx: ErrorContext, q: RequestInfo | undefined): ConnectorError {
+    return this.error('PARDOT_BAD_REQUEST', 'system_error', `Pardot refused ${req}${said}${named}. This is a connector bug or an API change; report it.`, {
+      ...ctx,
+      procedure: q?.procedure?.name,
+    });
   }
 
   private error(code: string, failureType: FailureType, message: string, context: ErrorContext): ConnectorError {
@@ -371,14 +435,30 @@ export class PardotHttp {
   }
 }
 
-/** The field a Pardot message names: one of the requested fields, else a quoted name. */
-function fieldNamed(message: string | null, fields: string[] | undefined): string | null {
+/** Code 51 about a parameter other than `fields` ("Invalid parameter: orderBy. ..."): not a field to drop. */
+const OTHER_PARAMETER = /invalid parameter:?\s*(?!fields?\b)[A-Za-z_]/i;
+
+/**
+ * The field a Pardot message names, as it was requested: the name after "unknown field:" (code 51)
+ * or "field:", else a quoted name, else a requested field the message mentions. A custom field
+ * named by its `fieldId` (no `__c`) is the requested `fieldId__c`.
+ */
+export function fieldNamed(message: string | null, fields: readonly string[] | undefined): string | null {
   if (!message) return null;
-  for (const f of fields ?? []) {
-    if (new RegExp(`(^|[^A-Za-z0-9_])${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(message)) return f;
-  }
-  const m = /["'`]([A-Za-z_][A-Za-z0-9_.]*)["'`]/.exec(message) ?? /\bfields?\s*:?\s+([A-Za-z_][A-Za-z0-9_.]*)/i.exec(message);
-  return m?.[1] ?? null;
+  const requested = fields ?? [];
+  const asRequested = (name: string): string =>
+    requested.find((f) => f === name) ?? requested.find((f) => f === `${name}${CUSTOM_FIELD_SUFFIX}`) ?? name;
+  const said =
+    /\bfield:\s*["'`]?([A-Za-z_][A-Za-z0-9_.]*)/i.exec(message) ??
+    /["'`]([A-Za-z_][A-Za-z0-9_.]*)["'`]/.exec(message) ??
+    /\bfield\s+([A-Za-z_][A-Za-z0-9_.]*)/i.exec(message);
+  if (said && said[1] !== 'fields') return asRequested(said[1]!);
+  const mentions = (name: string) => new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(message);
+  return (
+    requested.find(mentions) ??
+    requested.find((f) => f.endsWith(CUSTOM_FIELD_SUFFIX) && f.length > CUSTOM_FIELD_SUFFIX.length && mentions(f.slice(0, -CUSTOM_FIELD_SUFFIX.length))) ??
+    null
+  );
 }
 
 /** When the daily budget resets next (DAILY_LIMIT_RESET, UNVERIFIED), and a phrase for it. */

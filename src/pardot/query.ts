@@ -7,52 +7,23 @@
 import { ConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { PardotHttp } from './http.js';
-import { QUERY_CAP_WARNING_CODE, QUERY_CAP_WARNING_TEXT, QUERY_MAX_LIMIT, QUERY_PATH, QUERY_WARNING_HEADER } from './wire.js';
+import type { ObjectQueryPage as QueryPage, ObjectRead, QueryNext, QueryRequest } from './types.js';
+import { QUERY_CAP_WARNING_CODES, QUERY_CAP_WARNING_TEXT, QUERY_MAX_LIMIT, QUERY_PATH, QUERY_WARNING_HEADER } from './wire.js';
 
-export interface QueryRequest {
-  /** The object's URL name, e.g. `campaigns`, `visitor-page-views`. */
-  object: string;
-  fields: string[];
-  /** Records per page, at most 1000 (QUERY_MAX_LIMIT). */
-  limit?: number;
-  /** e.g. `updatedAt ASC,id ASC`. */
-  orderBy?: string;
-  /** Filter parameters as the object's page names them, e.g. {updatedAtAfterOrEqualTo: ISO, idGreaterThan: '12'}. */
-  filters?: Record<string, string>;
-  deleted?: 'all' | 'true' | 'false';
-  /** The ability the object's page names (for the error when the user lacks it). */
-  ability?: string;
-}
+// The request and page shapes live in types.ts (the port's types, which import nothing of this
+// file or of http.ts: no import circle); re-exported under their names here.
+export type { ObjectRead, QueryNext, ObjectQueryPage as QueryPage, QueryRequest } from './types.js';
 
-/** The next page of a sequence: only `fields` may accompany a token. */
-export interface QueryNext {
-  object: string;
-  fields: string[];
-  token: string;
-  ability?: string;
-}
-
-/** A singleton object (the account): one GET, the record is the body. */
-export interface ObjectRead {
-  object: string;
-  fields: string[];
-  ability?: string;
-}
-
-export interface QueryPage {
-  values: Record<string, unknown>[];
-  /** null: the sequence ended (see `capped`). */
-  nextPageToken: string | null;
-  /** Pardot stopped the token sequence at its record cap (warning 203): more records may match. */
-  capped: boolean;
-  /** Every Pardot-Warning the answer carried, as sent. */
-  warnings: string[];
+/** The page size a first request sends: 1..QUERY_MAX_LIMIT, or none (Pardot's default). */
+function sentLimit(limit: number | undefined): number | undefined {
+  return limit === undefined ? undefined : Math.min(QUERY_MAX_LIMIT, Math.max(1, Math.floor(limit)));
 }
 
 /** The query string of a first request, in a fixed order (fields, limit, orderBy, deleted, filters). */
 export function queryString(req: QueryRequest): string {
   const parts: [string, string][] = [['fields', req.fields.join(',')]];
-  if (req.limit !== undefined) parts.push(['limit', String(Math.min(QUERY_MAX_LIMIT, Math.max(1, Math.floor(req.limit))))]);
+  const limit = sentLimit(req.limit);
+  if (limit !== undefined) parts.push(['limit', String(limit)]);
   if (req.orderBy !== undefined) parts.push(['orderBy', req.orderBy]);
   if (req.deleted !== undefined) parts.push(['deleted', req.deleted]);
   for (const [k, v] of Object.entries(req.filters ?? {})) parts.push([k, v]);
@@ -60,15 +31,19 @@ export function queryString(req: QueryRequest): string {
   return parts.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
+/** Characters of one Pardot-Warning kept (the code and its sentence fit). */
+const WARNING_MAX = 300;
+
 function warningsOf(headers: Record<string, string | string[] | undefined>): string[] {
   const h = headers[QUERY_WARNING_HEADER];
   if (h === undefined) return [];
   return (Array.isArray(h) ? h : [h]).flatMap((v) => v.split(/,(?=\s*\d{3};)/)).map((v) => v.trim()).filter(Boolean);
 }
 
-/** The cap warning, by its code or (a third-party client maps it to another code) by its text. */
+/** The cap warning, by either of its codes (203, or 101 in Pardot's warning list) or by its text. */
 export function isCapWarning(w: string): boolean {
-  return new RegExp(`^${QUERY_CAP_WARNING_CODE}(;|$)`).test(w.trim()) || QUERY_CAP_WARNING_TEXT.test(w);
+  const code = /^\s*(\d+)\s*(;|$)/.exec(w);
+  return (code !== null && QUERY_CAP_WARNING_CODES.includes(Number(code[1]))) || QUERY_CAP_WARNING_TEXT.test(w);
 }
 
 export function createQuery(http: PardotHttp, redactor: Redactor) {
@@ -82,8 +57,16 @@ export function createQuery(http: PardotHttp, redactor: Redactor) {
     const body = await http.json('query', 'GET', path, {
       signal,
       // The token is Pardot's, not a secret of ours; the query string still goes into errors unredacted of it.
-      info: { object: req.object, fields: req.fields, query: 'token' in req ? 'nextPageToken=…' : qs, ability: req.ability },
-      onHeaders: (h) => (warnings = warningsOf(h)),
+      info: {
+        object: req.object,
+        fields: req.fields,
+        query: 'token' in req ? 'nextPageToken=…' : qs,
+        ability: req.ability,
+        page: true,
+        limit: 'token' in req ? undefined : sentLimit(req.limit),
+      },
+      // Header texts from outside: clipped (redacted, then cut) before anyone may quote them.
+      onHeaders: (h) => (warnings = warningsOf(h).map((w) => redactor.clip(w, WARNING_MAX))),
     });
     const values = body?.['values'];
     if (!Array.isArray(values) || !values.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) {

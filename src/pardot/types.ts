@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import type { ObjectRead, QueryNext, QueryPage as ObjectQueryPage, QueryRequest } from './query.js';
 import type { ExportState, PardotObject } from './wire.js';
 
 /** The export resource, normalised: resultRefs always an array (absent -> []). */
@@ -74,4 +73,46 @@ export interface PardotApi {
   readonly calls: ApiCallCounts;
   /** Total API calls (token grants excluded: they do not count against Pardot's budget). */
   apiCallsTotal(): number;
+}
+
+// ---- v5 object query streams (pardot/query.ts sends them)
+
+export interface QueryRequest {
+  /** The object's URL name, e.g. `campaigns`, `visitor-page-views`. */
+  object: string;
+  fields: string[];
+  /** Records per page, at most 1000 (QUERY_MAX_LIMIT). */
+  limit?: number;
+  /** e.g. `updatedAt ASC,id ASC`. */
+  orderBy?: string;
+  /** Filter parameters as the object's page names them, e.g. {updatedAtAfterOrEqualTo: ISO, idGreaterThan: '12'}. */
+  filters?: Record<string, string>;
+  deleted?: 'all' | 'true' | 'false';
+  /** The ability the object's page names (for the error when the user lacks it). */
+  ability?: string;
+}
+
+/** The next page of a sequence: only `fields` may accompany a token. */
+export interface QueryNext {
+  object: string;
+  fields: string[];
+  token: string;
+  ability?: string;
+}
+
+/** A singleton object (the account): one GET, the record is the body. */
+export interface ObjectRead {
+  object: string;
+  fields: string[];
+  ability?: string;
+}
+
+export interface ObjectQueryPage {
+  values: Record<string, unknown>[];
+  /** null: the sequence ended (see `capped`). */
+  nextPageToken: string | null;
+  /** Pardot stopped the token sequence at its record cap (warning 203): more records may match. */
+  capped: boolean;
+  /** Every Pardot-Warning the answer carried, as sent. */
+  warnings: string[];
 }

@@ -33,9 +33,18 @@ export const QUERY_MAX_LIMIT = 1000;
 export const QUERY_TOKEN_CAP = 100_000;
 /** The answer header that carries warnings, and the code of "record count for the token sequence exceeded". */
 export const QUERY_WARNING_HEADER = 'pardot-warning';
-/** UNVERIFIED (a third-party transcription of Salesforce's overview): the cap warning's code and text. */
-export const QUERY_CAP_WARNING_CODE = 203;
+/**
+ * UNVERIFIED: the cap warning's code and text. 203 is a third-party transcription of Salesforce's
+ * overview (the header `Pardot-Warning: 203;Record count ...`); Pardot's own warning list numbers
+ * it 101 (wire contract: "Beyond the Export API"). Either code, or the text, is the cap warning.
+ */
+export const QUERY_CAP_WARNING_CODES: readonly number[] = [203, 101];
 export const QUERY_CAP_WARNING_TEXT = /record count for nextpagetoken sequence has been exceeded/i;
+/**
+ * The HTTP status of a v5 query that ran out of time at Pardot's gateway, answered with or
+ * without code 214: the reader asks again with a smaller `limit` instead of the client retrying.
+ */
+export const QUERY_TIMEOUT_STATUS = 504;
 /**
  * UNVERIFIED: v5 date-times (and so its date filters) have one-second resolution, like the
  * Export API's; a continuation that must exclude a second already read asks from the next second
@@ -126,8 +135,18 @@ export const PARDOT_CODES = {
   invalidField: 180,
   invalidField2: 224,
   internal: 183,
+  /** Request timed out: retried for exports; on a v5 query page, PARDOT_QUERY_TIMEOUT (ask a smaller page). */
   timeout: 214,
   minuteLimit: 202,
+  // v5 object queries (wire contract: "Query error codes seen"):
+  /** "Invalid parameter: fields. It contains an invalid or unknown field: X" (any parameter: its name follows the colon). */
+  invalidParameter: 51,
+  /** Too many filtered fields in one query. */
+  queryTooManyFilters: 209,
+  /** The nextPageToken expired (a token lives 4 hours). */
+  queryTokenExpired: 210,
+  /** The nextPageToken is not valid. */
+  queryTokenInvalid: 211,
 } as const;
 
 /**
@@ -212,9 +231,17 @@ export const SERVER_DATE_HEADER = 'date';
 export const MULTI_VALUE_CELL = { separator: ';', jsonArray: true } as const;
 
 /**
+ * A custom field's v5 name: custom-fields `apiFieldId`, which is `fieldId` plus this suffix (a real
+ * answer: {"id":20212,"apiFieldId":"UniqueId__c","fieldId":"UniqueId","name":"UniqueId"},
+ * pardot/api-docs issue 235; Pardot adds it "to disambiguate from standard fields"). A v5 request
+ * names a custom field so; an unknown name is refused with code 51.
+ */
+export const CUSTOM_FIELD_SUFFIX = '__c';
+
+/**
  * UNVERIFIED: the CSV column a custom field comes under. The connector requests a custom field by
- * its API name (custom-fields `fieldId`); a header cell equal to that name is that field, and
- * failing that a header cell equal to the field's display `name` (the other plausible form).
+ * its v5 name (custom-fields `apiFieldId`); a header cell equal to that name is that field, and
+ * failing that a header cell equal to its `fieldId` or its display `name` (the other plausible forms).
  */
 export const CUSTOM_FIELD_HEADER_ALIASES = ['fieldId', 'name'] as const;
 

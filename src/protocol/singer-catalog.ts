@@ -9,7 +9,7 @@
  */
 import { configError } from '../errors.js';
 import { withCatalogCustomFields } from '../custom-fields.js';
-import { STREAMS, findStream, syncModes, type StreamDef } from '../streams.js';
+import { STREAMS, catalogNameOf, findStream, syncModes, type StreamDef } from '../streams.js';
 import { selectFields, type ConfiguredStream, type SyncMode } from './catalog.js';
 
 type Raw = Record<string, unknown>;
@@ -156,10 +156,11 @@ export function parseSingerCatalog(raw: unknown): ConfiguredStream[] {
 
     // Candidate fields: those in the catalog's schema (a user may trim it), else all; then metadata.
     const props = schema && isObj(schema.properties) ? new Set(Object.keys(schema.properties)) : undefined;
+    // A custom field an earlier version's catalog names by its fieldId is selected by that name.
     const selected = def.fields
-      .filter((f) => !props || props.has(f.name) || automatic(def, f.name))
-      .filter((f) => isSelected(md.fields.get(f.name), true))
-      .map((f) => f.name);
+      .filter((f) => !props || props.has(catalogNameOf(f)) || automatic(def, f.name))
+      .filter((f) => isSelected(md.fields.get(catalogNameOf(f)), true))
+      .map(catalogNameOf);
     out.push({ stream: def, syncMode, fields: selectFields(def, selected) });
   }
   if (out.length === 0) {

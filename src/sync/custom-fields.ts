@@ -7,38 +7,58 @@
  */
 import type { Config } from '../config.js';
 import { customFieldsOfRecords, mergeCustomFields, withCustomFields, type CustomField } from '../custom-fields.js';
-import { isConnectorError } from '../errors.js';
+import { isConnectorError, type ConnectorError } from '../errors.js';
 import type { PardotApi } from '../pardot/types.js';
-import { CUSTOM_FIELDS_OBJECT, QUERY_MAX_LIMIT } from '../pardot/wire.js';
+import { CUSTOM_FIELD_SUFFIX, CUSTOM_FIELDS_OBJECT, QUERY_MAX_LIMIT } from '../pardot/wire.js';
 import { STREAMS, type ConfiguredStream, type StreamDef } from '../streams.js';
 import type { LogLevel } from './events.js';
 
-/** What custom-fields asks for (the fields that type a custom field). */
-const FIELDS = ['id', 'name', 'fieldId', 'type', 'isRecordMultipleResponses'];
+/**
+ * What custom-fields asks for (the fields that name and type a custom field). `apiFieldId` is the
+ * v5 name; where Pardot refuses it as a field, the list is read again without it and each name is
+ * `fieldId` plus `__c` (customFieldsOfRecords).
+ */
+const FIELDS = ['id', 'name', 'fieldId', 'apiFieldId', 'type', 'isRecordMultipleResponses'];
+const API_FIELD_ID = 'apiFieldId';
 /** Pages read at most (1000 fields each): a guard against a sequence that never ends. */
 const MAX_PAGES = 100;
+/** A page that timed out (PARDOT_QUERY_TIMEOUT) or a token refused: the list is read again from the start, at most this often, each time with half the page size. */
+const MAX_RESTARTS = 3;
 
 export type CustomFieldList = { readable: true; fields: CustomField[] } | { readable: false; reason: string; permission: boolean };
 
 /** Every prospect custom field Pardot lists (one `query` call per 1000 fields), or why it could not be read. */
 export async function readCustomFields(api: PardotApi, signal?: AbortSignal): Promise<CustomFieldList> {
-  const records: Record<string, unknown>[] = [];
-  try {
-    let page = await api.queryPage(
-      { object: CUSTOM_FIELDS_OBJECT.object, fields: FIELDS, limit: QUERY_MAX_LIMIT, orderBy: 'id ASC', ability: CUSTOM_FIELDS_OBJECT.ability },
-      signal,
-    );
-    for (let n = 1; ; n++) {
-      records.push(...page.values);
-      if (page.nextPageToken === null || n >= MAX_PAGES) break;
-      page = await api.queryPage({ object: CUSTOM_FIELDS_OBJECT.object, fields: FIELDS, token: page.nextPageToken, ability: CUSTOM_FIELDS_OBJECT.ability }, signal);
+  let fields = FIELDS;
+  let limit = QUERY_MAX_LIMIT;
+  for (let restarts = 0; ; restarts++) {
+    try {
+      return { readable: true, fields: customFieldsOfRecords(await readRecords(api, fields, limit, signal), 'prospect') };
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      const code = isConnectorError(e) ? e.code : null;
+      if (code === 'PARDOT_INVALID_FIELD' && (e as ConnectorError).context.field === API_FIELD_ID && fields.includes(API_FIELD_ID)) {
+        fields = FIELDS.filter((f) => f !== API_FIELD_ID);
+        continue;
+      }
+      if ((code === 'PARDOT_QUERY_TIMEOUT' || code === 'PARDOT_QUERY_TOKEN_INVALID') && restarts < MAX_RESTARTS) {
+        if (code === 'PARDOT_QUERY_TIMEOUT') limit = Math.max(1, Math.floor(limit / 2));
+        continue;
+      }
+      return { readable: false, reason: (e as Error).message, permission: code === 'PARDOT_PERMISSION' };
     }
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    const permission = isConnectorError(e) && e.code === 'PARDOT_PERMISSION';
-    return { readable: false, reason: (e as Error).message, permission };
   }
-  return { readable: true, fields: customFieldsOfRecords(records, 'prospect') };
+}
+
+async function readRecords(api: PardotApi, fields: string[], limit: number, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+  const records: Record<string, unknown>[] = [];
+  const { object, ability } = CUSTOM_FIELDS_OBJECT;
+  let page = await api.queryPage({ object, fields, limit, orderBy: 'id ASC', ability }, signal);
+  for (let n = 1; ; n++) {
+    records.push(...page.values);
+    if (page.nextPageToken === null || n >= MAX_PAGES) return records;
+    page = await api.queryPage({ object, fields, token: page.nextPageToken, ability }, signal);
+  }
 }
 
 function unreadableWarning(list: Extract<CustomFieldList, { readable: false }>, then: string): string {
@@ -65,7 +85,7 @@ export async function discoverStreams(api: PardotApi, config: Config, log: (l: L
         list,
         config.customFields.length > 0
           ? `the schemas have the standard fields and the ${config.customFields.length} custom field(s) of the custom_fields setting.`
-          : `the schemas have the standard fields only. Grant the ability, or list the custom fields in the custom_fields setting (API name and type), then discover again.`,
+          : `the schemas have the standard fields only. Grant the ability, or list the custom fields in the custom_fields setting (name, with or without __c, and type), then discover again.`,
       ),
     );
   }
@@ -80,7 +100,7 @@ export async function discoverStreams(api: PardotApi, config: Config, log: (l: L
  * Schema drift on read: a selected custom field Pardot no longer lists is dropped from the stream
  * (its column would make every export fail), with a WARN; nothing is read when no stream selects
  * a custom field. Without the ability to list them, the fields stay, and a field Pardot refuses
- * (180/224) is dropped when the export is created (export-read.ts).
+ * (180/224/51) is dropped when the export is created (export-read.ts). Names compare as v5 names.
  */
 export async function dropRemovedCustomFields(
   streams: readonly ConfiguredStream[],
@@ -91,6 +111,7 @@ export async function dropRemovedCustomFields(
 ): Promise<void> {
   const selecting = streams.filter((cs) => cs.stream.kind === 'export' && cs.fields.some((f) => isCustom(cs, f.name)));
   if (selecting.length === 0) return;
+  warnLegacyNames(selecting, log);
   const list = await readCustomFields(api, signal);
   if (!list.readable) {
     log('WARN', unreadableWarning(list, 'the selected custom fields are requested as the catalog names them (one Pardot refuses is then left out with a WARN).'));
@@ -108,6 +129,24 @@ export async function dropRemovedCustomFields(
       'WARN',
       `${cs.stream.name}: custom field(s) ${gone.join(', ')} selected in the catalog are no longer in Pardot's custom field list (deleted or renamed); ` +
         `they are left out of this read (no column, no value). Run discover and refresh the catalog to pick up the current custom fields.`,
+    );
+  }
+}
+
+/**
+ * A catalog saved by an earlier version names custom fields by `fieldId` (`Partner_Level`): they
+ * are read under their v5 name (`Partner_Level__c`), which the destination's schema lacks until
+ * the catalog is built again.
+ */
+function warnLegacyNames(streams: readonly ConfiguredStream[], log: (l: LogLevel, m: string) => void): void {
+  for (const cs of streams) {
+    if (cs.stream.kind !== 'export') continue;
+    const renamed = cs.stream.fields.filter((f) => f.legacyName !== undefined && cs.fields.some((s) => s.name === f.name));
+    if (renamed.length === 0) continue;
+    log(
+      'WARN',
+      `${cs.stream.name}: the catalog names custom field(s) ${renamed.map((f) => `${f.legacyName} (now ${f.name})`).join(', ')} as an earlier version of this connector did; ` +
+        `they are requested and emitted under Pardot's v5 names (with ${CUSTOM_FIELD_SUFFIX}). Refresh the catalog (source-pardot-export catalog, or discover) so that the destination's schema has those names.`,
     );
   }
 }
