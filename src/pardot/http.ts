@@ -334,7 +334,7 @@ export class PardotHttp {
         ? `; query ${q.object ?? '?'}?${q.query}`
         : '';
     // Code 51 is any invalid parameter; only the fields parameter names a field the catalog may drop.
-    if (code === C.invalidParameter && pmsg !== null && OTHER_PARAMETER.test(pmsg)) throw this.badRequest(req, said, named, ctx, q);
+    if (code === C.invalidParameter && pmsg !== null && OTHER_PARAMETER.test(pmsg)) throw this.badRequest(req, said, named, { ...ctx, parameter: parameterNamed(pmsg) ?? undefined }, q);
     switch (code) {
       case C.dailyLimit: {
         const { at, phrase } = nextDailyReset(this.o.clock.now(), this.o.timezone);
@@ -437,6 +437,15 @@ export class PardotHttp {
 
 /** Code 51 about a parameter other than `fields` ("Invalid parameter: orderBy. ..."): not a field to drop. */
 const OTHER_PARAMETER = /invalid parameter:?\s*(?!fields?\b)[A-Za-z_]/i;
+
+/**
+ * The parameter a code-51 message names: "Invalid parameter: orderBy. ..." or "Invalid parameter:
+ * Parameter X is invalid." (so the query reader can give up that filter or sort), or null.
+ */
+export function parameterNamed(message: string): string | null {
+  const m = /invalid parameter:?\s*(?:parameter\s+)?["'`]?([A-Za-z_][A-Za-z0-9_]*)/i.exec(message);
+  return m ? m[1]! : null;
+}
 
 /**
  * The field a Pardot message names, as it was requested: the name after "unknown field:" (code 51)

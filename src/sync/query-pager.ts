@@ -11,7 +11,7 @@
  * - a page token refused as expired or invalid (210/211): the same query again, without a token.
  */
 import { ConnectorError, isConnectorError } from '../errors.js';
-import type { QueryRequest } from '../pardot/query.js';
+import type { QueryRequest } from '../pardot/types.js';
 import { QUERY_MAX_LIMIT } from '../pardot/wire.js';
 import type { QueryStreamDef, StreamField } from '../streams.js';
 import type { ReaderContext } from './reader.js';
