@@ -92,7 +92,7 @@ to --out (mode 0600), or prints it on stdout.
 
 On a machine without a browser (a server over SSH): forward the port from your computer,
   ssh -L ${DEFAULT_AUTH_PORT}:127.0.0.1:${DEFAULT_AUTH_PORT} SERVER
-run auth on the server in that session, and open the URL in your computer's browser.
+run auth on the server over that connection, and open the URL in your computer's browser.
 
 The app's set-up (callback URL, scopes pardot_api and refresh_token): ${README}, "Connect your Pardot account".`;
 
@@ -361,7 +361,7 @@ async function runAuthCli(args: string[], redactor: Redactor, stdout: LineSink, 
           `${NAME}: waiting for the sign-in on ${redirectUri} (it must be the app's callback URL, exactly).\n` +
             `Open this URL in a browser and sign in as the Pardot API user:\n\n  ${url}\n\n` +
             `(No browser on this machine? From your computer: ssh -L ${new URL(redirectUri).port}:127.0.0.1:${new URL(redirectUri).port} THIS_MACHINE, ` +
-            `run auth in that session, and open the URL on your computer.)\n\n`,
+            `run auth over that connection, and open the URL on your computer.)\n\n`,
         ),
     });
     const config = creds
