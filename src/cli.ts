@@ -11,7 +11,7 @@
  * Exit codes: 0 done; 1 failed (the message says why and what to do); 2 usage error (bad command
  * line: the message and the usage go to stderr).
  */
-// node:fs, not node:fs/promises, which loads more of Node at start-up (README "Performance": start-up).
+// node:fs, not node:fs/promises, which loads more of Node at start-up (bench/README.md: start-up).
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Agent } from './pardot/undici.js';

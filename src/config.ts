@@ -179,7 +179,7 @@ function checkBaseUrl(field: string, value: string): ConnectorError | string {
  */
 export function parseConfig(raw: unknown, now: number): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw configError('CONFIG_INVALID', 'The config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id (or, instead of the first three, credentials: README, Authentication).');
+    throw configError('CONFIG_INVALID', 'The config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id (or, instead of the first three, credentials: README "Authentication").');
   }
   const c = structuredClone(raw) as PardotExportConfig;
   const valid = validateSpec(c);
