@@ -363,7 +363,8 @@ function sandboxHostWarnings(c: Record<string, unknown>): string[] {
     const env = hostEnvironment(c[field]);
     if (env === undefined || env === wanted) return [];
     return [
-      `config sets is_sandbox to ${String(c.is_sandbox)} but ${field} to ${printableKey(String(c[field]))}, a ${env} host; ` +
+      // The origin only: a URL may carry credentials (refused later by checkBaseUrl), never printed.
+      `config sets is_sandbox to ${String(c.is_sandbox)} but ${field} to ${printableKey(new URL(String(c[field])).origin)}, a ${env} host; ` +
         `the host is used (is_sandbox only picks the hosts left unset): remove ${field}, or set is_sandbox to ${String(!c.is_sandbox)}.`,
     ];
   });

@@ -61,7 +61,8 @@ describe('config warnings', () => {
   it.each<[string, Record<string, unknown>, RegExp | null]>([
     ['is_sandbox true with the production API host', { is_sandbox: true, api_base_url: 'https://pi.pardot.com' }, /is_sandbox to true but api_base_url to https:\/\/pi\.pardot\.com, a production host; the host is used .*: remove api_base_url, or set is_sandbox to false/],
     ['is_sandbox true with the production login host', { is_sandbox: true, auth_base_url: 'https://login.salesforce.com' }, /is_sandbox to true but auth_base_url to https:\/\/login\.salesforce\.com, a production host/],
-    ['is_sandbox false with the sandbox hosts', { is_sandbox: false, api_base_url: 'https://pi.demo.pardot.com/' }, /is_sandbox to false but api_base_url to https:\/\/pi\.demo\.pardot\.com\/, a sandbox host; .* set is_sandbox to true/],
+    ['is_sandbox false with the sandbox hosts', { is_sandbox: false, api_base_url: 'https://pi.demo.pardot.com/' }, /is_sandbox to false but api_base_url to https:\/\/pi\.demo\.pardot\.com, a sandbox host; .* set is_sandbox to true/],
+    ['a host with credentials in it: the origin only', { is_sandbox: true, api_base_url: 'https://user:hunter2@pi.pardot.com/x?y=z' }, /^config sets is_sandbox to true but api_base_url to https:\/\/pi\.pardot\.com, a production host; (?!.*hunter2)/],
     ['is_sandbox false with a sandbox My Domain', { is_sandbox: false, auth_base_url: 'https://acme--uat.sandbox.my.salesforce.com' }, /auth_base_url to https:\/\/acme--uat\.sandbox\.my\.salesforce\.com, a sandbox host/],
     ['is_sandbox true with the sandbox hosts', { is_sandbox: true, api_base_url: 'https://pi.demo.pardot.com', auth_base_url: 'https://test.salesforce.com' }, null],
     ['no is_sandbox, explicit sandbox hosts', { api_base_url: 'https://pi.demo.pardot.com' }, null],
