@@ -11,7 +11,7 @@
  *
  *   node dist/scripts/fake-pardot.js [--out FILE] [--years N] [--timezone Area/City]
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSampleFake } from './sample-fake.js';
@@ -46,7 +46,8 @@ const out = values.out ?? 'out/fake-pardot.config.json';
 const timezone = values.timezone ?? 'America/New_York';
 const { fake, start, config } = await startSampleFake({ years, timezone });
 const text = JSON.stringify(config, null, 2) + '\n';
-mkdirSync(dirname(out), { recursive: true });
+// The first folder made, if any (mkdirSync's answer): removed at the stop if it is empty then.
+const madeDir = mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, text, { mode: 0o600 });
 
 process.stdout.write(
@@ -74,6 +75,11 @@ const stop = () => {
     if (readFileSync(out, 'utf8') === text) rmSync(out, { force: true });
   } catch {
     // already gone
+  }
+  try {
+    if (madeDir !== undefined) rmdirSync(madeDir);
+  } catch {
+    // the commands' outputs are in it: the user's to keep
   }
   void fake.close().finally(() => process.exit(0));
 };
