@@ -29,6 +29,28 @@ function run(args: string[], saveTo?: string): Promise<{ code: number | null; te
   });
 }
 
+/** Per stream: rows emitted (counted here) and the connector's summary's windows or pages, exports and API calls. */
+function printTable(names: string[], lines: Array<Record<string, any>>, summary: string): void {
+  const rows = new Map<string, number>();
+  for (const m of lines) if (m.type === 'RECORD') rows.set(m.record.stream, (rows.get(m.record.stream) ?? 0) + 1);
+  const table = names.map((name) => {
+    // "prospects: COMPLETE, 261 rows, 5 windows, 5 exports, 25 API calls, 1.1 s" (query streams: pages).
+    const m = new RegExp(`(?:^|; |: )${name}: \\w+, \\d+ rows, (\\d+) (windows|pages), (\\d+) exports, (\\d+) API calls`).exec(summary);
+    return [name, m ? (m[2] === 'windows' ? 'export' : 'query') : '?', String(rows.get(name) ?? 0), m ? `${m[1]} ${m[1] === "1" ? m[2]!.slice(0, -1) : m[2]}` : "?", m?.[3] ?? '?', m?.[4] ?? '?'];
+  });
+  const head = ['stream', 'path', 'rows', 'windows / pages', 'exports', 'API calls'];
+  const width = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((v, i) => (i < 2 ? v.padEnd(width[i]!) : v.padStart(width[i]!))).join('  ');
+  console.log(line(head));
+  for (const r of table) console.log(line(r));
+  // The run's own calls (the daily budget, the timezone evidence, the custom field list) belong to no stream.
+  const perStream = table.reduce((n, r) => n + (Number(r[5]) || 0), 0);
+  const byKind = /API calls: ([^.]*)\./.exec(summary)?.[1] ?? '';
+  const all = [...byKind.matchAll(/(\w+) (\d+)/g)].filter((m) => m[1] !== 'token').reduce((n, m) => n + Number(m[2]), 0);
+  console.log(line(['(the run itself)', '', '', '', '', String(all - perStream)]));
+  console.log(line(['total', '', String(table.reduce((n, r) => n + Number(r[2]), 0)), '', '', String(all)]));
+}
+
 async function main() {
   const now = Date.now();
   const start = new Date(now - 2 * 365 * 86_400_000);
@@ -79,6 +101,9 @@ async function main() {
     const cat = await run(['catalog', '--config', configPath], catalogPath);
     if (cat.code !== 0) throw new Error('catalog failed');
     console.log(`catalog: every stream, incremental where the stream supports it (append_dedup on id), in ${catalogPath}`);
+    // The fake's counters before the read, so the figures below are the read's alone (discover and
+    // catalog made calls too).
+    const before = { ...fake.stats.calls, total: fake.stats.totalApiCalls };
     const t0 = Date.now();
     const read = await run(['read', '--config', configPath, '--catalog', catalogPath]);
     const secs = (Date.now() - t0) / 1000;
@@ -92,25 +117,16 @@ async function main() {
       const some = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== null).slice(0, 8));
       console.log(`one RECORD (prospects; ${Object.keys(some).length} of its ${Object.keys(d).length} fields shown):\n  ${JSON.stringify(some)}\n`);
     }
-    console.log('stream                 rows  windows  exports');
-    for (const s of streams) {
-      const rows = read.lines.filter((m) => m.type === 'RECORD' && m.record.stream === s.name).length;
-      const windows = read.lines.filter(
-        (m) => m.type === 'LOG' && m.log.message.startsWith(`${s.name}: window `),
-      ).length;
-      const exports = new Set(
-        read.lines
-          .filter((m) => m.type === 'STATE' && m.state.stream.stream_descriptor.name === s.name)
-          .flatMap((m) => (m.state.stream.stream_state.in_flight ?? []).map((f: { id: string }) => f.id)),
-      ).size;
-      console.log(`${s.name.padEnd(20)} ${String(rows).padStart(6)}  ${String(windows).padStart(7)}  ${String(exports).padStart(7)}`);
-    }
+    const summary = read.lines.filter((m) => m.type === 'LOG' && m.log.message.startsWith('Sync summary')).at(-1)?.log.message as string | undefined;
+    printTable(streams.map((s) => s.name), read.lines, summary ?? '');
     const c = fake.stats.calls;
+    const kinds = (['account', 'create', 'read', 'download', 'cancel', 'query', 'objects'] as const).map((k) => `${k} ${c[k] - before[k]}`);
     console.log(
-      `\nAPI calls seen by the fake: ${fake.stats.totalApiCalls} (token ${c.token}, account ${c.account}, create ${c.create}, read ${c.read}, download ${c.download}, cancel ${c.cancel})`,
+      `\n(the run itself): the daily budget, the timezone evidence and the custom field list, of no one stream.\n` +
+        `API calls the fake counted during the read: ${fake.stats.totalApiCalls - before.total} (${kinds.join(', ')}), ` +
+        `and ${c.token - before.token} token request(s), which Pardot does not count.`,
     );
-    const summary = read.lines.filter((m) => m.type === 'LOG' && m.log.message.startsWith('Sync summary')).at(-1);
-    if (summary) console.log(`connector: ${summary.log.message}`);
+    if (summary) console.log(`\nthe connector's own summary: ${summary}`);
   } finally {
     await fake.close();
     rmSync(dir, { recursive: true, force: true });

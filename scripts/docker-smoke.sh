@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Docker image smoke test: builds the image with buildah and runs the connector inside it against
 # the loopback fake Pardot. Not part of `npm test` or CI: it needs root, buildah and mmdebstrap
-# (apt-get install -y buildah mmdebstrap), and the Debian mirror plus the npm registry.
+# (apt-get install -y podman buildah mmdebstrap), Debian's package mirror and the npm registry.
 #
-# Public images cannot be pulled here, so the Node 20 base is made locally: a minimal Debian
-# bookworm root file system (mmdebstrap) plus THIS machine's node binary and npm (bookworm's own
-# nodejs is 18), imported as localhost/node20-base and passed to the Dockerfile as BASE.
+# The base is made locally (public images cannot be pulled everywhere): a minimal Debian root file
+# system (mmdebstrap) with Debian's own nodejs and npm from SUITE (default sid, whose nodejs is 24;
+# bookworm has 18, trixie 20), imported as localhost/node-base and passed to the Dockerfile as BASE.
 #
 # Runs, inside the image: spec, check, discover and read (Airbyte), and --discover and a sync
 # (Singer), comparing spec and discover with the local executable's output.
-# Exits non-zero on any failure; prints every command it runs.
+# Exits non-zero on any failure; prints every command it runs. Removes its storage ($WORK) at the
+# end, on success or failure, unless SMOKE_KEEP=1 (then a rerun reuses the base image).
 #
-#   sudo scripts/docker-smoke.sh            # SMOKE_WORK=dir to choose where storage lives
+#   sudo scripts/docker-smoke.sh            # SMOKE_WORK=dir, SMOKE_SUITE=suite, SMOKE_KEEP=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 WORK=${SMOKE_WORK:-/tmp/source-pardot-export-smoke}
-BASE_IMAGE=localhost/node20-base
+SUITE=${SMOKE_SUITE:-sid}
+BASE_IMAGE=localhost/node-base
 IMAGE=localhost/source-pardot-export:dev
 BUILDAH=(buildah --storage-driver vfs --root "$WORK/storage" --runroot "$WORK/run")
 BIN=/app/bin/source-pardot-export
@@ -34,49 +36,52 @@ CTRS=()
 cleanup() {
   [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null || true
   for c in "${CTRS[@]}"; do "${BUILDAH[@]}" rm "$c" >/dev/null 2>&1 || true; done
+  if [ "${SMOKE_KEEP:-}" != 1 ]; then
+    "${BUILDAH[@]}" rmi --all --force >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT
 
-step "1. Local Node 20 base image ($BASE_IMAGE)"
+step "1. Local Node base image ($BASE_IMAGE: Debian $SUITE with its nodejs and npm)"
 if "${BUILDAH[@]}" inspect --type image "$BASE_IMAGE" >/dev/null 2>&1; then
   echo "already built in $WORK/storage (delete $WORK to rebuild)"
 else
-  NODE_BIN=$(readlink -f "$(command -v node)")
-  NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-  [[ "$("$NODE_BIN" --version)" == v20.* ]] || fail "this machine's node is $("$NODE_BIN" --version), not 20"
-  [ -f "$NPM_DIR/package.json" ] || fail "npm package not found at $NPM_DIR"
-  echo "node: $NODE_BIN ($("$NODE_BIN" --version)), npm: $NPM_DIR ($(npm --version))"
   rm -f "$WORK/rootfs.tar"
-  # This machine reaches the npm registry through a TLS-inspecting egress proxy whose CA it trusts
-  # (/usr/local/share/ca-certificates). The base mirrors that trust store, as it mirrors node, so
-  # the build stage's `npm ci` works here; with a public node image none of this is needed.
+  # A machine that reaches the npm registry through a TLS-inspecting proxy trusts that proxy's CA
+  # (/usr/local/share/ca-certificates); the base gets the same trust store, so that the build
+  # stage's `npm ci` works there too. Elsewhere nothing is copied.
   CA_HOOKS=()
   if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
     echo "host CA certificates copied into the base: $(ls /usr/local/share/ca-certificates/*.crt | tr '\n' ' ')"
     CA_HOOKS=(
-      --customize-hook='mkdir -p "$1/usr/local/share/ca-certificates" "$1/usr/local/etc"'
+      --customize-hook='mkdir -p "$1/usr/local/share/ca-certificates" "$1/etc"'
       --customize-hook='cp /usr/local/share/ca-certificates/*.crt "$1/usr/local/share/ca-certificates/"'
       --customize-hook='chroot "$1" update-ca-certificates'
-      --customize-hook='echo cafile=/etc/ssl/certs/ca-certificates.crt >"$1/usr/local/etc/npmrc"'
+      --customize-hook='echo cafile=/etc/ssl/certs/ca-certificates.crt >"$1/etc/npmrc"'
     )
   fi
-  # The last hook runs node inside the new root: it fails if a library node links against is missing.
-  run mmdebstrap --variant=minbase --include=ca-certificates \
-    --customize-hook="copy-in $NODE_BIN /usr/local/bin" \
-    --customize-hook='mkdir -p "$1/usr/local/lib/node_modules"' \
-    --customize-hook="copy-in $NPM_DIR /usr/local/lib/node_modules" \
-    --customize-hook='ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm"' \
-    --customize-hook='ln -s ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"' \
+  # Check-Valid-Until off: a mirror serving a dated snapshot of the archive has Release files whose
+  # validity has run out. The last hooks fail the build when node or npm cannot run in the new root.
+  run mmdebstrap --variant=minbase --include=ca-certificates,nodejs,npm \
+    --aptopt='Acquire::Check-Valid-Until "false"' \
     "${CA_HOOKS[@]}" \
-    --customize-hook='chroot "$1" /usr/local/bin/node --version' \
-    --customize-hook='chroot "$1" /usr/local/bin/npm --version' \
-    bookworm "$WORK/rootfs.tar"
+    --customize-hook='chroot "$1" node --version' \
+    --customize-hook='chroot "$1" npm --version' \
+    --customize-hook='rm -rf "$1/var/cache/apt/archives/"*.deb "$1/var/lib/apt/lists/"*' \
+    "$SUITE" "$WORK/rootfs.tar"
   ctr=$(run "${BUILDAH[@]}" from scratch)
   CTRS+=("$ctr")
   run "${BUILDAH[@]}" add "$ctr" "$WORK/rootfs.tar" /
   run "${BUILDAH[@]}" config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node "$ctr"
   run "${BUILDAH[@]}" commit --quiet "$ctr" "$BASE_IMAGE"
+  rm -f "$WORK/rootfs.tar"
 fi
+bctr=$("${BUILDAH[@]}" from --quiet "$BASE_IMAGE")
+CTRS+=("$bctr")
+NODE_IN_BASE=$("${BUILDAH[@]}" run --isolation chroot "$bctr" -- node --version)
+echo "node in the base: $NODE_IN_BASE"
+[[ "$NODE_IN_BASE" =~ ^v(2[2-9]|[3-9][0-9])\. ]] || fail "the base's node is $NODE_IN_BASE, not 22 or later"
 
 step "2. Build the image with the Dockerfile (BASE=$BASE_IMAGE)"
 VERSION=$(node -p 'require("./package.json").version')
@@ -93,6 +98,7 @@ CTRS+=("$ctr")
 inside() { run "${BUILDAH[@]}" run --isolation chroot "$ctr" -- "$BIN" "$@"; }
 NODE_MODULES=$("${BUILDAH[@]}" run --isolation chroot "$ctr" -- sh -c 'ls /app/node_modules | tr "\n" " "')
 echo "node_modules in the image: $NODE_MODULES"
+"${BUILDAH[@]}" run --isolation chroot "$ctr" -- test -s /app/README.md || fail "README.md is not in the image"
 DEV_DEPS=$(node -p 'Object.keys(require("./package.json").devDependencies).join(" ")')
 for dev in $DEV_DEPS; do
   [[ " $NODE_MODULES " != *" $dev "* && " $NODE_MODULES " != *" ${dev%%/*} "* ]] || fail "dev dependency $dev (or its scope) is in the image"
@@ -152,4 +158,4 @@ const streams = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")).
 if (last.type !== "STATE" || n("SCHEMA") !== streams || n("RECORD") === 0) process.exit(1);
 ' "$WORK/singer.jsonl" "$WORK/io/singer-catalog.json" || fail "singer output is wrong"
 
-step "SMOKE OK: $IMAGE runs spec, check, discover, read and a Singer sync like the local executable"
+step "SMOKE OK: $IMAGE (node $NODE_IN_BASE) runs spec, check, discover, read and a Singer sync like the local executable"

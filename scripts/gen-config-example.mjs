@@ -1,29 +1,27 @@
-// Generates config.example.json from spec.json: every setting, in the spec's order, with its
-// default (or its first example); the secrets as placeholders saying where they come from.
+// Generates config.example.json from spec.json: every setting that has a default, in the spec's
+// order, with that default (lists: empty); the secrets as placeholders saying where they come from.
 // `npm run gen:config-example`; test/config-example.test.ts fails when the file is out of step.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
-/** Values for settings whose spec has neither a default nor an example. */
+/** Values for the secrets, which have neither a default nor an example. */
 const PLACEHOLDERS = {
   client_id: '<consumer key of your connected app>',
   client_secret: '<consumer secret of your connected app>',
   refresh_token: '<from: source-pardot-export auth (README "Connect your Pardot account")>',
-  // No default means "no ceiling but the daily budget"; 25,000 is the smallest daily budget.
-  max_api_calls: 25000,
-  // The production hosts; they override is_sandbox: delete both (or use the sandbox hosts) for a sandbox.
-  api_base_url: 'https://pi.pardot.com',
-  auth_base_url: 'https://login.salesforce.com',
 };
 
 /**
- * The earlier versions' top-level credentials: still accepted, but an alternative to `credentials`
- * (giving both is an error), so the example shows `credentials` only (src/config.ts LEGACY_CREDENTIAL_KEYS);
- * pipeline_depth is the older name of export_queue_depth.
+ * Left out, so that the example holds defaults only and a copy of it behaves as a config without
+ * those keys:
+ *  - the earlier versions' top-level credentials: an alternative to `credentials` (giving both is
+ *    an error; src/config.ts LEGACY_CREDENTIAL_KEYS), and pipeline_depth, export_queue_depth's older name;
+ *  - the optional settings without a default: api_base_url and auth_base_url (unset, the hosts
+ *    follow is_sandbox; set, they override it) and max_api_calls (unset: no ceiling but the day's budget).
  */
-export const LEFT_OUT = ['client_id', 'client_secret', 'refresh_token', 'pipeline_depth'];
+export const LEFT_OUT = ['client_id', 'client_secret', 'refresh_token', 'pipeline_depth', 'api_base_url', 'auth_base_url', 'max_api_calls'];
 
 const BY_TYPE = { string: '', boolean: false, integer: 0, number: 0, array: [], object: {} };
 

@@ -11,7 +11,7 @@
  * Exit codes: 0 done; 1 failed (the message says why and what to do); 2 usage error (bad command
  * line: the message and the usage go to stderr).
  */
-// node:fs, not node:fs/promises, which loads more of Node at start-up (README "Performance": start-up).
+// node:fs, not node:fs/promises, which loads more of Node at start-up (bench/README.md: start-up).
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Agent } from './pardot/undici.js';
@@ -22,8 +22,9 @@ import { writableSink, type LineSink } from './protocol/output.js';
 import { runAirbyte, type AirbyteCommand } from './protocol/airbyte-commands.js';
 import { runSinger, type AboutFormat, type SingerCommand } from './protocol/singer-commands.js';
 import { ENV_PREFIX, envSettingsPresent, mergeEnvConfig } from './config-env.js';
-import { describeProblem, parseJsonText, printable } from './json-text.js';
-import { CREDENTIALS_KEY, parseConfig } from './config.js';
+import { describeProblem, parseJsonText, printable, type JsonSyntaxProblem } from './json-text.js';
+import { catalogKind, isDiscoverOutput, wrongCatalogMessage, type CatalogProtocol } from './catalog-input.js';
+import { CREDENTIALS_KEY, configWarnings, parseConfig } from './config.js';
 import { createRuntime, registerSecrets } from './runtime.js';
 import type { StreamDef } from './streams.js';
 import { discoverStreams } from './sync/custom-fields.js';
@@ -62,15 +63,38 @@ Commands:
   read       Sync the streams of a configured catalog, printing RECORD and STATE messages.
   catalog    Print a configured catalog for read (--format airbyte, the default) or for a
              Singer sync (--format singer): every stream or --streams, incremental where
-             supported or --sync-mode. No Pardot call; --config, if given, is validated.
+             supported or --sync-mode. Without --config no Pardot call; with it, the config is
+             validated and the business unit's custom fields are read (one call), as discover does.
   auth       Get a refresh token with Salesforce's OAuth web server flow: open the URL it prints,
-             log in as the Pardot API user; it prints the config (or writes it to --out, mode 0600).
-             client_id / client_secret (and is_sandbox, auth_base_url, pardot_business_unit_id)
-             come from --config and ${ENV_PREFIX}* variables.
+             sign in as the Pardot API user; it prints the config (or writes it to --out, mode
+             0600). More, and how to use it over SSH: ${NAME} auth --help
   --about    Singer: settings and capabilities (json or markdown).
 
 Exit codes: 0 done, 1 failed (the message says what to do), 2 usage error.
 Set-up, Pardot credentials, every setting and every error code: ${README}.`;
+
+const AUTH_HELP = `${NAME} auth: get a refresh token for the config, with Salesforce's OAuth web server flow.
+
+Usage:
+  ${NAME} auth [--config APP.json] [--out CONFIG.json] [--port ${DEFAULT_AUTH_PORT}] [--timeout-seconds 300]
+
+It listens on 127.0.0.1:PORT for Salesforce's redirect, prints a URL to open in a browser, and,
+once you sign in as the Pardot API user and approve, writes the config with its refresh token
+to --out (mode 0600), or prints it on stdout.
+
+  --config FILE          the app's part of the config: client_id and client_secret (in credentials
+                         or at the top level; or ${ENV_PREFIX}CLIENT_ID / _CLIENT_SECRET), and
+                         is_sandbox or auth_base_url for the login host (default login.salesforce.com)
+  --out FILE             where to write the complete config (default: stdout)
+  --port N               loopback port of the callback (default ${DEFAULT_AUTH_PORT}); the app's callback URL
+                         must be http://localhost:N/OauthRedirect, exactly
+  --timeout-seconds N    how long to wait for the sign-in (default 300)
+
+On a machine without a browser (a server over SSH): forward the port from your computer,
+  ssh -L ${DEFAULT_AUTH_PORT}:127.0.0.1:${DEFAULT_AUTH_PORT} SERVER
+run auth on the server over that connection, and open the URL in your computer's browser.
+
+The app's set-up (callback URL, scopes pardot_api and refresh_token): ${README}, "Connect your Pardot account".`;
 
 class UsageError extends Error {}
 
@@ -82,24 +106,44 @@ function terminalSafe(text: string): string {
 }
 const writeErr = (text: string) => void process.stderr.write(terminalSafe(text));
 
-async function readJsonFile(flag: string, path: string | undefined): Promise<unknown> {
-  if (path === undefined) return undefined;
-  let text: string;
+function readText(flag: string, path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw configError('FILE_UNREADABLE', `Cannot read the --${flag} file ${printable(path)} (${code ?? (e as Error).message}): check the path and its permissions.`);
   }
+}
+
+function notJson(flag: string, path: string, problem: JsonSyntaxProblem): ConnectorError {
+  // Position only: the file may hold secrets, so not one character of it is quoted.
+  return configError(
+    flag === 'config' ? 'CONFIG_NOT_JSON' : flag === 'state' ? 'STATE_NOT_JSON' : 'CATALOG_NOT_JSON',
+    `The --${flag} file ${printable(path)} is not valid JSON: ${describeProblem(problem)} (its content is not shown): fix its syntax.`,
+    { line: problem.line, column: String(problem.column) },
+  );
+}
+
+async function readJsonFile(flag: string, path: string | undefined): Promise<unknown> {
+  if (path === undefined) return undefined;
+  const parsed = parseJsonText(readText(flag, path));
+  if (!parsed.ok) throw notJson(flag, path, parsed.problem);
+  return parsed.value;
+}
+
+/**
+ * A --catalog (--properties) file for `protocol`: one of the other kind (discover's output, a
+ * Singer catalog given to read, an Airbyte one to a Singer sync) is refused in one line naming
+ * the command that makes the right one (src/catalog-input.ts).
+ */
+async function readCatalogFile(flag: string, path: string | undefined, protocol: CatalogProtocol): Promise<unknown> {
+  if (path === undefined) return undefined;
+  const text = readText(flag, path);
   const parsed = parseJsonText(text);
-  if (!parsed.ok) {
-    // Position only: the file may hold secrets, so not one character of it is quoted.
-    throw configError(
-      flag === 'config' ? 'CONFIG_NOT_JSON' : flag === 'state' ? 'STATE_NOT_JSON' : 'CATALOG_NOT_JSON',
-      `The --${flag} file ${printable(path)} is not valid JSON: ${describeProblem(parsed.problem)} (its content is not shown): fix its syntax.`,
-      { line: parsed.problem.line, column: String(parsed.problem.column) },
-    );
-  }
+  const kind = parsed.ok ? catalogKind(parsed.value) : isDiscoverOutput(text) ? 'discover-output' : null;
+  const wrong = kind === null ? null : wrongCatalogMessage(kind, protocol, flag, printable(path));
+  if (wrong !== null) throw configError('CATALOG_INVALID', wrong);
+  if (!parsed.ok) throw notJson(flag, path, parsed.problem);
   return parsed.value;
 }
 
@@ -129,7 +173,8 @@ async function main(argv: string[], redactor: Redactor): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    writeErr(`${NAME}: ${sig} received, canceling exports in flight and stopping.\n`);
+    // auth has no exports, only a sign-in to stop; every other command may have exports in flight.
+    writeErr(`${NAME}: ${sig} received, ${argv[0] === 'auth' ? 'stopping the sign-in' : 'canceling exports in flight and stopping'}.\n`);
     controller.abort();
     // Stop within 5 seconds whatever happens; state already written stays valid.
     setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 4500).unref();
@@ -138,6 +183,10 @@ async function main(argv: string[], redactor: Redactor): Promise<number> {
   process.on('SIGINT', onSignal);
 
   const [command, ...rest] = argv;
+  if (command === 'auth' && (rest.includes('--help') || rest.includes('-h'))) {
+    await stdout.write(AUTH_HELP + '\n');
+    return 0;
+  }
   if (argv.includes('--help') || argv.includes('-h') || command === 'help') {
     await stdout.write(HELP + '\n');
     return 0;
@@ -168,7 +217,7 @@ async function main(argv: string[], redactor: Redactor): Promise<number> {
     return await runAirbyte({
       command: command as AirbyteCommand,
       loadConfig: () => readJsonFile('config', values.config),
-      loadCatalog: () => readJsonFile('catalog', values.catalog),
+      loadCatalog: () => readCatalogFile('catalog', values.catalog, 'airbyte'),
       loadState: () => readJsonFile('state', values.state),
       out: stdout,
       redactor,
@@ -209,7 +258,7 @@ async function runSingerCli(argv: string[], redactor: Redactor, stdout: LineSink
       version: command === 'about' ? await readVersion() : '',
       // Settings from TAP_PARDOT_EXPORT_* variables, under the config file's (which may be absent).
       loadConfig: async () => mergeEnvConfig(await readJsonFile('config', values.config), process.env),
-      loadCatalog: () => readJsonFile(catalogFlag, catalogPath),
+      loadCatalog: () => readCatalogFile(catalogFlag, catalogPath, 'singer'),
       loadState: () => readJsonFile('state', values.state),
       out: stdout,
       err,
@@ -248,6 +297,7 @@ async function runCatalogCli(args: string[], redactor: Redactor, stdout: LineSin
     // read as discover reads them, so the catalog is the one discover would give.
     const raw = await readJsonFile('config', values.config);
     registerSecrets(raw, redactor);
+    for (const w of configWarnings(raw)) writeErr(redactor.redact(`${NAME}: WARN ${w}`) + '\n');
     parseConfig(raw, Date.now());
     const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 2 });
     try {
@@ -280,6 +330,7 @@ async function runAuthCli(args: string[], redactor: Redactor, stdout: LineSink, 
   const raw = mergeEnvConfig(await readJsonFile('config', values.config), process.env);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw configError('CONFIG_INVALID', 'The config must be a JSON object.');
   registerSecrets(raw, redactor);
+  for (const w of configWarnings(raw)) writeErr(redactor.redact(`${NAME}: WARN ${w}`) + '\n');
   const cfg = raw as Record<string, unknown>;
   // The app's key and secret sit in `credentials` (README: Authentication) or at the top level (earlier versions).
   const nested = cfg[CREDENTIALS_KEY];
@@ -308,7 +359,9 @@ async function runAuthCli(args: string[], redactor: Redactor, stdout: LineSink, 
       onAuthorizeUrl: (url, redirectUri) =>
         writeErr(
           `${NAME}: waiting for the sign-in on ${redirectUri} (it must be the app's callback URL, exactly).\n` +
-            `Open this URL in a browser and log in as the Pardot API user:\n\n  ${url}\n\n`,
+            `Open this URL in a browser and sign in as the Pardot API user:\n\n  ${url}\n\n` +
+            `(No browser on this machine? From your computer: ssh -L ${new URL(redirectUri).port}:127.0.0.1:${new URL(redirectUri).port} THIS_MACHINE, ` +
+            `run auth over that connection, and open the URL on your computer.)\n\n`,
         ),
     });
     const config = creds

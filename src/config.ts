@@ -179,7 +179,7 @@ function checkBaseUrl(field: string, value: string): ConnectorError | string {
  */
 export function parseConfig(raw: unknown, now: number): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw configError('CONFIG_INVALID', 'The config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id (or, instead of the first three, credentials: README, Authentication).');
+    throw configError('CONFIG_INVALID', 'The config must be a JSON object with client_id, client_secret, refresh_token and pardot_business_unit_id (or, instead of the first three, credentials: README "Authentication").');
   }
   const c = structuredClone(raw) as PardotExportConfig;
   const valid = validateSpec(c);
@@ -260,4 +260,123 @@ export function secretsOf(raw: unknown): string[] {
   const strings = (o: Record<string, unknown>) => keys.flatMap((k) => (typeof o[k] === 'string' ? [o[k] as string] : []));
   const nested = r[CREDENTIALS_KEY];
   return [...strings(r), ...(typeof nested === 'object' && nested !== null && !Array.isArray(nested) ? strings(nested as Record<string, unknown>) : [])];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Warnings about a config that is valid but likely not what its author meant. spec.json allows
+// keys it does not list (additionalProperties: true: Airbyte and Meltano configs may carry their
+// own), so a misspelt setting would otherwise be dropped in silence and its default used.
+
+type SpecProps = Record<string, { properties?: Record<string, unknown>; oneOf?: Array<{ properties?: Record<string, unknown> }> }>;
+
+/** The keys of an object setting across its oneOf branches (credentials: auth_type, client_id, ...). */
+function subKeysOf(p: SpecProps[string] | undefined): string[] {
+  const keys = new Set<string>();
+  for (const b of [p ?? {}, ...(p?.oneOf ?? [])]) for (const k of Object.keys(b.properties ?? {})) keys.add(k);
+  return [...keys];
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions: "secert"). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The known key closest to `key`, compared without case and separators (windowDays is window_days), if close enough. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const k = norm(key.split('.').at(-1)!);
+  const allowed = k.length <= 4 ? 1 : k.length <= 8 ? 2 : 3;
+  let best: { key: string; d: number } | undefined;
+  for (const candidate of known) {
+    const d = editDistance(k, norm(candidate.split('.').at(-1)!));
+    if (d <= allowed && (best === undefined || d < best.d)) best = { key: candidate, d };
+  }
+  return best?.key;
+}
+
+function unknownKeyWarning(key: string, suggestion: string | undefined): string {
+  return (
+    `config key '${printableKey(key)}' is not a setting of this connector and is ignored` +
+    (suggestion ? `: did you mean ${suggestion}?` : ` (the settings: source-pardot-export spec, or the README's Configuration table).`)
+  );
+}
+
+/** Keys come from the user's file: shown escaped and bounded, never as raw control bytes. */
+function printableKey(key: string): string {
+  const safe = key.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return safe.length > 80 ? `${safe.slice(0, 80)}...` : safe;
+}
+
+/** Each config key spec.json does not know, with the closest known key (top level and in credentials). */
+function unknownKeyWarnings(c: Record<string, unknown>): string[] {
+  const props = SPEC.connectionSpecification.properties as unknown as SpecProps;
+  const top = Object.keys(props);
+  const credKeys = subKeysOf(props[CREDENTIALS_KEY]);
+  const nested = credKeys.map((k) => `${CREDENTIALS_KEY}.${k}`);
+  const out: string[] = [];
+  for (const key of Object.keys(c)) {
+    if (top.includes(key)) continue;
+    // A key of credentials given at the top level (auth_type) is pointed at its place.
+    out.push(unknownKeyWarning(key, closestKey(key, [...top, ...nested.filter((n) => !top.includes(n.split('.')[1]!))])));
+  }
+  const creds = c[CREDENTIALS_KEY];
+  if (typeof creds === 'object' && creds !== null && !Array.isArray(creds)) {
+    for (const key of Object.keys(creds)) {
+      if (credKeys.includes(key)) continue;
+      out.push(unknownKeyWarning(`${CREDENTIALS_KEY}.${key}`, closestKey(key, [...nested, ...top.filter((t) => !credKeys.includes(t))])));
+    }
+  }
+  return out;
+}
+
+/** Which environment a host belongs to, when it is one of Salesforce's fixed hosts (or a sandbox My Domain). */
+function hostEnvironment(url: unknown): 'production' | 'sandbox' | undefined {
+  if (typeof url !== 'string') return undefined;
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+  const hostOf = (u: string) => new URL(u).hostname;
+  if (host === hostOf(HOSTS.production.api) || host === hostOf(HOSTS.production.auth)) return 'production';
+  // Salesforce's enhanced My Domain names a sandbox NAME--SANDBOX.sandbox.my.salesforce.com.
+  if (host === hostOf(HOSTS.sandbox.api) || host === hostOf(HOSTS.sandbox.auth) || host.endsWith('.sandbox.my.salesforce.com')) return 'sandbox';
+  return undefined;
+}
+
+/** An explicit is_sandbox that the explicit hosts contradict: the hosts win, which is rarely what was meant. */
+function sandboxHostWarnings(c: Record<string, unknown>): string[] {
+  if (typeof c.is_sandbox !== 'boolean') return [];
+  const wanted = c.is_sandbox ? 'sandbox' : 'production';
+  return (['api_base_url', 'auth_base_url'] as const).flatMap((field) => {
+    const env = hostEnvironment(c[field]);
+    if (env === undefined || env === wanted) return [];
+    return [
+      // The origin only: a URL may carry credentials (refused later by checkBaseUrl), never printed.
+      `config sets is_sandbox to ${String(c.is_sandbox)} but ${field} to ${printableKey(new URL(String(c[field])).origin)}, a ${env} host; ` +
+        `the host is used (is_sandbox only picks the hosts left unset): remove ${field}, or set is_sandbox to ${String(!c.is_sandbox)}.`,
+    ];
+  });
+}
+
+/**
+ * Warnings for a raw config (before or after parseConfig): unknown keys, each with the closest
+ * known one ("did you mean window_days?"), and hosts that contradict is_sandbox. The commands
+ * print them as WARN (Airbyte: LOG messages; Singer and the helpers: stderr).
+ */
+export function configWarnings(raw: unknown): string[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+  const c = raw as Record<string, unknown>;
+  return [...unknownKeyWarnings(c), ...sandboxHostWarnings(c)];
 }

@@ -62,6 +62,23 @@ describe('package and ignore files', () => {
     }
   });
 
+  it('the Dockerfile: a Node 22+ base by default, README.md in the image, and a build that stops when VERSION is not package.json\'s', async () => {
+    const dockerfile = read('Dockerfile');
+    const base = /^ARG BASE=node:(\d+)\b/m.exec(dockerfile);
+    expect(base, 'ARG BASE=node:N...').not.toBeNull();
+    expect(Number(base![1])).toBeGreaterThanOrEqual(22);
+    expect(dockerfile).toMatch(/^COPY [^\n]*\bREADME\.md\b[^\n]* \.\/$/m);
+    // The version check the build stage runs, run here as it is written there.
+    const check = /^RUN node -e '([^']+)' "\$\{VERSION\}"$/m.exec(dockerfile);
+    expect(check, 'the RUN line that checks VERSION').not.toBeNull();
+    const version = (JSON.parse(read('package.json')) as { version: string }).version;
+    const run = promisify(execFile);
+    await run(process.execPath, ['-e', check![1]!, version], { cwd: repo });
+    const wrong = await run(process.execPath, ['-e', check![1]!, '9.9.9'], { cwd: repo }).catch((e: { code: number; stderr: string }) => e);
+    expect((wrong as { code: number }).code).toBe(1);
+    expect((wrong as { stderr: string }).stderr).toContain(`VERSION is 9.9.9 but package.json says ${version}: build with --build-arg VERSION=${version}`);
+  });
+
   it('secrets/ and .env are ignored by git and by docker build', () => {
     for (const f of ['.gitignore', '.dockerignore']) {
       const lines = read(f).split('\n').map((l) => l.trim());

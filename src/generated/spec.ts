@@ -17,7 +17,7 @@ export const SPEC = {
     "properties": {
       "pardot_business_unit_id": {
         "title": "Pardot Business Unit ID",
-        "description": "Setup > Pardot > Pardot Account Setup in Salesforce: the 18-character id that starts with 0Uv.",
+        "description": "Salesforce Setup > Account Engagement Account Setup (formerly Pardot Account Setup): the 18-character id that starts with 0Uv.",
         "type": "string",
         "pattern": "^0Uv[0-9A-Za-z]{15}$",
         "examples": [

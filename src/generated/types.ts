@@ -1279,7 +1279,7 @@ createdAt?: (null | string)
 }
 
 /**
- * Setup > Pardot > Pardot Account Setup in Salesforce: the 18-character id that starts with 0Uv.
+ * Salesforce Setup > Account Engagement Account Setup (formerly Pardot Account Setup): the 18-character id that starts with 0Uv.
  */
 export type PardotBusinessUnitID = string
 /**

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { ConnectorError, toConnectorError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import { createRuntime, registerSecrets } from '../runtime.js';
+import { configWarnings } from '../config.js';
 import { checkConnection } from '../sync/check.js';
 import { discoverStreams } from '../sync/custom-fields.js';
 import { parseState } from '../sync/state.js';
@@ -33,14 +34,20 @@ export interface AirbyteRunOptions {
 export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
   const writer = new AirbyteWriter(o.out, o.redactor, () => o.clock.now());
   const log = (level: string, message: string) => void writer.message(logMessage(level, message));
+  // A misspelt key or hosts that contradict is_sandbox: WARN as LOG messages, before anything else.
+  const loadConfig = async () => {
+    const raw = await o.loadConfig();
+    registerSecrets(raw, o.redactor);
+    for (const w of configWarnings(raw)) log('WARN', w);
+    return raw;
+  };
   switch (o.command) {
     case 'spec':
       await writer.message(specMessage());
       return 0;
     case 'check': {
       try {
-        const raw = await o.loadConfig();
-        registerSecrets(raw, o.redactor);
+        const raw = await loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
         const r = await checkConnection({ config: rt.config, api: rt.api, now: o.clock.now(), signal: o.signal, log });
         await writer.message(connectionStatusMessage(r.ok, r.message));
@@ -52,7 +59,7 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
     }
     case 'discover': {
       try {
-        const raw = await o.loadConfig();
+        const raw = await loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
         // The business unit's custom fields extend prospects (and prospect_accounts): one query call.
         await writer.message(catalogMessage(await discoverStreams(rt.api, rt.config, log, o.signal)));
@@ -64,7 +71,7 @@ export async function runAirbyte(o: AirbyteRunOptions): Promise<number> {
     }
     case 'read': {
       try {
-        const raw = await o.loadConfig();
+        const raw = await loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
         const streams = parseAirbyteCatalog(await o.loadCatalog());
         const parsed = parseState(await o.loadState(), STREAMS);

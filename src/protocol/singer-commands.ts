@@ -9,7 +9,8 @@ import type { Clock } from '../clock.js';
 import { toConnectorError } from '../errors.js';
 import { SPEC } from '../generated/spec.js';
 import type { Redactor } from '../redact.js';
-import { createRuntime } from '../runtime.js';
+import { createRuntime, registerSecrets } from '../runtime.js';
+import { configWarnings } from '../config.js';
 import { STREAMS } from '../streams.js';
 import type { StreamState } from '../sync/events.js';
 import { parseState, serializeState } from '../sync/state.js';
@@ -131,13 +132,20 @@ function errorLine(err: unknown, redactor: Redactor): string {
 export async function runSinger(o: SingerRunOptions): Promise<number> {
   const progress = new ProgressReporter(o.err, o.redactor, () => o.clock.now());
   const log = (level: string, message: string) => progress.line(level, message);
+  // A misspelt key or hosts that contradict is_sandbox: WARN lines on stderr, before anything else.
+  const loadConfig = async () => {
+    const raw = await o.loadConfig();
+    registerSecrets(raw, o.redactor);
+    for (const w of configWarnings(raw)) log('WARN', w);
+    return raw;
+  };
   switch (o.command) {
     case 'about':
       await o.out.write(o.format === 'markdown' ? aboutMarkdown(o.version) : JSON.stringify(aboutInfo(o.version), null, 2) + '\n');
       return 0;
     case 'discover':
       try {
-        const raw = await o.loadConfig();
+        const raw = await loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
         // The business unit's custom fields extend prospects (and prospect_accounts): one query call.
         await o.out.write(JSON.stringify(buildSingerCatalog(await discoverStreams(rt.api, rt.config, log, o.signal))) + '\n');
@@ -149,7 +157,7 @@ export async function runSinger(o: SingerRunOptions): Promise<number> {
     case 'sync': {
       let writer: SingerWriter | null = null;
       try {
-        const raw = await o.loadConfig();
+        const raw = await loadConfig();
         const rt = createRuntime(raw, o.redactor, { clock: o.clock, dispatcher: o.dispatcher, log });
         const catalog = await o.loadCatalog();
         const streams = catalog === undefined ? allStreamsConfigured() : parseSingerCatalog(catalog);
