@@ -121,7 +121,9 @@ export interface ResumePlan {
  * cursor are resumed, part by part, when their request fingerprint is this run's request for that
  * part; one created for another request (a field selected since, include_deleted changed, ...) or
  * without a fingerprint (older state) keeps its window but gets a new export, with a WARN. Saved
- * exports that do not continue from the cursor are not reused (WARN).
+ * exports that do not continue from the cursor are not reused (WARN). Both kinds are `superseded`:
+ * the caller cancels them, since one still waiting would hold Pardot's one-at-a-time queue ahead
+ * of this run's exports.
  */
 export function planWithResume(
   o: { from: number; to: number; windowDays: number; streamName: string },
@@ -137,8 +139,9 @@ export function planWithResume(
     const k = `${Date.parse(f.start)}/${Date.parse(f.end)}`;
     groups.set(k, [...(groups.get(k) ?? []), f]);
   }
+  const saved = [...groups.values()];
   let used = 0;
-  for (const group of groups.values()) {
+  for (const group of saved) {
     const s = Date.parse(group[0]!.start);
     const e = Date.parse(group[0]!.end);
     if (s !== cur || !(e > s) || e - s > maxWindowMs(o.windowDays) || e > o.to) break; // never a cursor past this run's end
@@ -158,10 +161,13 @@ export function planWithResume(
       superseded.push(f.id);
     }
     out.push(resumeIds.some((id) => id !== undefined) ? { ...w, resumeIds } : w);
-    used += group.length;
+    used++;
     cur = e;
   }
-  const unused = inFlight.length - used;
-  if (unused > 0) warnings.push(`${unused} export(s) in flight in the saved state of ${o.streamName} do not continue from the cursor and are not reused.`);
+  const unused = saved.slice(used).flat();
+  if (unused.length > 0) {
+    warnings.push(`${unused.length} export(s) in flight in the saved state of ${o.streamName} do not continue from the cursor and are not reused; they are canceled.`);
+    superseded.push(...unused.map((f) => f.id));
+  }
   return { windows: [...out, ...planWindows(cur, o.to, o.windowDays)], superseded, warnings };
 }
