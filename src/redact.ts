@@ -59,7 +59,8 @@ export class Redactor {
   private forms(): string[] {
     if (this.formList) return this.formList;
     const all = new Set<string>();
-    for (const s of this.secrets) for (const f of formsOf(s)) if (f.length >= SECRET_PIECE) all.add(f);
+    // Every form is at least as long as its secret (add() takes none shorter than SECRET_PIECE).
+    for (const s of this.secrets) for (const f of formsOf(s)) all.add(f);
     this.formList = [...all].sort((a, b) => b.length - a.length);
     return this.formList;
   }

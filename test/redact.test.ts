@@ -95,3 +95,49 @@ describe('clip: redact, mask pieces, then cut', () => {
     expect(later.clip('rotated 5Aep861Rq7Lk', 100)).toBe(`rotated ${M}`);
   });
 });
+
+describe('redact and clip at their edges', () => {
+  it('a secret of exactly six characters is one, a Bearer token after any run of spaces is masked', () => {
+    expect(redactor('Ab3dE9').redact('key Ab3dE9.')).toBe(`key ${M}.`);
+    expect(redactor('Ab3dE').redact('key Ab3dE.')).toBe('key Ab3dE.');
+    expect(new Redactor().redact('Bearer \t 00Dxx!AQ.abc123456 next')).toBe('Bearer ********** next');
+    expect(new Redactor().redact('Bearer short')).toBe('Bearer short');
+  });
+
+  it('a secret that holds another one is masked whole, not around the shorter one', () => {
+    const r = redactor('Tok3nAbc', 'Tok3nAbcXYZ9');
+    expect(r.redact('a Tok3nAbcXYZ9 b Tok3nAbc c')).toBe(`a ${M} b ${M} c`);
+    const reversed = redactor('Tok3nAbcXYZ9', 'Tok3nAbc');
+    expect(reversed.redact('a Tok3nAbcXYZ9 b')).toBe(`a ${M} b`);
+  });
+
+  it.each([
+    ['form-encoded, a space as +', 'Ab c/Def~gh', 'x Ab+c%2FDef%7Egh y'],
+    ['URL-encoded, a space as %20', 'Ab c/Def~gh', 'x Ab%20c%2FDef~gh y'],
+    ['form-encoded with lower-case hex', 'Ab c/Def~gh', 'x Ab+c%2fDef%7egh y'],
+    ['JSON-escaped as PHP writes non-ASCII (\\u00fc)', 'Grüße/Tok3n', 'x Gr\\u00fc\\u00dfe\\/Tok3n y'],
+    ['JSON-escaped with a line break', 'Ab\ncdefgh', 'x Ab\\ncdefgh y'],
+  ])('%s', (_n, secret, text) => {
+    expect(redactor(secret).redact(text)).toBe(`x ${M} y`);
+  });
+
+  it('a text of exactly one piece is masked; adjacent pieces of two places in a secret make one mark', () => {
+    const r = redactor('Zq8Wm4Tx2Rv6');
+    expect(r.clip('Zq8Wm4', 100)).toBe(M);
+    expect(r.clip('<Tx2Rv6Zq8Wm4>', 100)).toBe(`<${M}>`);
+    expect(r.clip('Zq8Wm', 100)).toBe('Zq8Wm');
+  });
+
+  it('a mark that makes a piece of a secret at the very end of the text still withholds it', () => {
+    // 'ABCDEF' (of the first secret) is masked; the mark and 'zz' then spell '****zz', the second.
+    expect(redactor('ABCDEFGH', '****zz').clip('ABCDEFzz', 100)).toBe('(text withheld: it quoted a piece of a secret)');
+  });
+
+  it('cuts before a high surrogate at the cut (U+D800 and U+DBFF too), but keeps any other character', () => {
+    const r = new Redactor();
+    expect(r.clip('abcd\u{10000}xyz', 5)).toBe('abcd…');
+    expect(r.clip('abcd\u{10FC00}xyz', 5)).toBe('abcd…');
+    expect(r.clip('abcd\uFF76fgh', 5)).toBe('abcd\uFF76…');
+    expect(r.clip('abc\u{1F600}fgh', 5)).toBe('abc\u{1F600}…');
+  });
+});
