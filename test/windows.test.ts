@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY, SECOND, maxWindowMs, planWindows, toCursor, windowArgs } from '../src/sync/windows.js';
+import { DAY, SECOND, describeWindow, maxWindowMs, planWindows, toCursor, toPardotArg, windowArgs } from '../src/sync/windows.js';
 import { MAX_EXPORT_SPAN_MS } from '../src/pardot/wire.js';
 
 const t = (s: string) => Date.parse(s);
@@ -55,5 +55,14 @@ describe('windowArgs', () => {
     for (const ts of [t('2024-01-01T00:00:00Z'), t('2024-01-01T23:59:59Z'), t('2024-01-02T00:00:00Z'), t('2024-01-02T00:00:01Z'), t('2024-01-02T23:59:59Z')]) {
       expect(Number(inWindow(a, ts)) + Number(inWindow(b, ts))).toBe(1);
     }
+  });
+});
+
+describe('toCursor, toPardotArg and describeWindow', () => {
+  it('write whole-second instants in UTC, with milliseconds only when there are some', () => {
+    expect(toCursor(t('2024-05-06T07:08:09Z'))).toBe('2024-05-06T07:08:09Z');
+    expect(toCursor(t('2024-05-06T07:08:09.250Z'))).toBe('2024-05-06T07:08:09.250Z');
+    expect(toPardotArg(t('2024-05-06T07:08:09Z'))).toBe('2024-05-06T07:08:09+00:00');
+    expect(describeWindow({ start: t('2024-01-01T00:00:00Z'), end: t('2024-02-01T12:00:00Z') })).toBe('2024-01-01T00:00:00Z..2024-02-01T12:00:00Z');
   });
 });

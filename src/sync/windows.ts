@@ -12,18 +12,14 @@ import { MAX_WINDOW_DAYS } from '../pardot/wire.js';
 export const SECOND = 1000;
 export const DAY = 24 * 3600 * SECOND;
 
-/**
- * The newest cursor a sync may reach: "now" minus config lookback_seconds (default 300), where
- * now is the earlier of the local clock and Pardot's (syncEndMs), so rows written while the sync
- * starts (and not yet visible to an export) are read by the next sync, not skipped.
- */
-export const DEFAULT_LOOKBACK_MS = 300 * SECOND;
 /** A clock skew to Pardot above this is logged (WARN). */
 export const CLOCK_SKEW_WARN_MS = 30 * SECOND;
 
 /**
- * Where this sync's windows end: min(local now, Pardot's now) minus the lookback, in whole
- * seconds. skewMs is Pardot's clock minus the local one (null: unknown, the local clock is used).
+ * Where this sync's windows end, the newest cursor it may reach: min(local now, Pardot's now)
+ * minus config lookback_seconds (default 300, config.ts), in whole seconds, so rows written while
+ * the sync starts (and not yet visible to an export) are read by the next sync, not skipped.
+ * skewMs is Pardot's clock minus the local one (null: unknown, the local clock is used).
  */
 export function syncEndMs(localNow: number, skewMs: number | null, lookbackMs: number): number {
   const pardotNow = skewMs === null ? localNow : localNow + skewMs;
