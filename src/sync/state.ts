@@ -84,8 +84,9 @@ function collect(raw: unknown, out: Map<string, unknown>): void {
 function parseStreamValue(stream: StreamDef, value: unknown): CursorState {
   if (value === null || value === undefined || stream.cursorField === null) return { cursor: null, inFlight: [] };
   if (!isObj(value) || !validateStreamValue(value)) {
-    // The validator's errors are read only after it ran on this value (they are kept from its last run).
-    const why = isObj(value) ? (validateStreamValue.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; ') : 'not an object';
+    // The validator's errors are read only after it ran on this value (they are kept from its last
+    // run); a refused value always has some.
+    const why = isObj(value) ? validateStreamValue.errors!.map((e) => `${e.instancePath} ${e.message}`).join('; ') : 'not an object';
     badState(`The state of stream '${stream.name}' has the wrong shape (${why}): ${JSON.stringify(value).slice(0, 200)}.`);
   }
   // Migration: older states (and other Pardot connectors) name the cursor in snake_case.
