@@ -32,8 +32,10 @@ describe('redact: a whole secret in each form', () => {
     expect(new Redactor().redact('authorization: Bearer 00Dxx!AQ.abc123456')).toBe('authorization: Bearer **********');
   });
 
-  it('ignores values too short to be secrets, and leaves text without secrets alone', () => {
+  it('ignores values too short to be secrets (and no value at all), and leaves text without secrets alone', () => {
     const r2 = redactor('abc', '');
+    r2.add(undefined);
+    r2.add(null);
     expect(r2.redact('abc abcdef')).toBe('abc abcdef');
     expect(r2.clip('abc abcdef', 100)).toBe('abc abcdef');
   });

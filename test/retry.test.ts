@@ -42,6 +42,7 @@ describe('parseRetryAfter', () => {
   it.each<[string | string[] | undefined, number | null]>([
     [undefined, null],
     ['7', 7000],
+    ['120', 120_000],
     [' 7 ', 7000],
     ['0', 0],
     ['1.5', 1500],

@@ -63,6 +63,10 @@ describe('parseState: the shapes it reads', () => {
     expect(streamsOf({ type: 'LEGACY' })).toEqual({});
   });
 
+  it('an object of data alone, whatever its type says, is the LEGACY shape', () => {
+    expect(streamsOf({ type: 'legacy', data: { prospects: V } })).toEqual({ prospects: { cursor: AT, inFlight: [] } });
+  });
+
   it('an object with data beside other keys is a legacy blob (data is then a stream name), not LEGACY', () => {
     const s = parseState({ data: { prospects: { updatedAt: '2020-01-01T00:00:00Z' } }, prospects: V }, STREAMS);
     expect(Object.fromEntries(s.streams)).toEqual({ prospects: { cursor: AT, inFlight: [] } });
@@ -101,6 +105,7 @@ describe('parseState: what it refuses, and the words', () => {
   it.each<[string, unknown, string]>([
     ['a number', 42, `State must be a JSON array of per-stream STATE messages (or an object), got 42.${FIX}`],
     ['an undefined entry', [undefined], `State must be a JSON array of per-stream STATE messages (or an object), got undefined.${FIX}`],
+    ['a null entry', [null], `State must be a JSON array of per-stream STATE messages (or an object), got null.${FIX}`],
     ['a long string, quoted to 80 characters', 'x'.repeat(100), `State must be a JSON array of per-stream STATE messages (or an object), got "${'x'.repeat(79)}.${FIX}`],
     ['a STREAM without a descriptor', [{ type: 'STREAM', stream: {} }], `A STREAM state lacks stream.stream_descriptor.name.${FIX}`],
     ['a STREAM typed but with no stream', [{ type: 'STREAM' }], `A STREAM state lacks stream.stream_descriptor.name.${FIX}`],
@@ -145,7 +150,7 @@ describe('parseState: exports in flight and last_id', () => {
         ],
       },
     });
-    expect(s['prospects']!.inFlight).toEqual([
+    expect(s['prospects']!.inFlight).toStrictEqual([
       { id: '7', start: '2024-01-01T00:00:00Z', end: '2024-02-01T00:00:00Z', createdAt: '' },
       { id: '8', start: '2024-02-01T00:00:00Z', end: '2024-03-01T00:00:00Z', createdAt: '2024-05-01T10:00:00-07:00', fingerprint: 'abc' },
       { id: '9', start: '2024-02-01T00:00:00Z', end: '2024-03-01T00:00:00Z', createdAt: '', part: 1 },
@@ -153,9 +158,10 @@ describe('parseState: exports in flight and last_id', () => {
   });
 
   it('keeps last_id only with a cursor', () => {
-    expect(streamsOf({ prospects: { updatedAt: V.updatedAt, last_id: 12 } })).toEqual({ prospects: { cursor: AT, inFlight: [], lastId: 12 } });
-    expect(streamsOf({ prospects: { updatedAt: null, last_id: 12 } })).toEqual({ prospects: { cursor: null, inFlight: [] } });
-    expect(streamsOf({ prospects: { updatedAt: V.updatedAt, last_id: null } })).toEqual({ prospects: { cursor: AT, inFlight: [] } });
+    expect(streamsOf({ prospects: { updatedAt: V.updatedAt, last_id: 12 } })).toStrictEqual({ prospects: { cursor: AT, inFlight: [], lastId: 12 } });
+    expect(streamsOf({ prospects: { updatedAt: null, last_id: 12 } })).toStrictEqual({ prospects: { cursor: null, inFlight: [] } });
+    expect(streamsOf({ prospects: { updatedAt: V.updatedAt, last_id: null } })).toStrictEqual({ prospects: { cursor: AT, inFlight: [] } });
+    expect(streamsOf({ prospects: { updatedAt: V.updatedAt } })).toStrictEqual({ prospects: { cursor: AT, inFlight: [] } });
   });
 });
 
@@ -194,9 +200,10 @@ describe('serializeState', () => {
 
   it('writes last_id only beside a cursor', () => {
     const cursor = Date.parse('2024-03-01T00:00:00Z');
-    expect(serializeState(prospects, { cursor, inFlight: [], lastId: 9 })).toEqual({ updatedAt: '2024-03-01T00:00:00Z', last_id: 9, state_version: 1 });
-    expect(serializeState(prospects, { cursor, inFlight: [], lastId: null })).toEqual({ updatedAt: '2024-03-01T00:00:00Z', state_version: 1 });
-    expect(serializeState(prospects, { cursor: null, inFlight: [], lastId: 9 })).toEqual({ updatedAt: null, state_version: 1 });
+    expect(serializeState(prospects, { cursor, inFlight: [], lastId: 9 })).toStrictEqual({ updatedAt: '2024-03-01T00:00:00Z', last_id: 9, state_version: 1 });
+    expect(serializeState(prospects, { cursor, inFlight: [], lastId: null })).toStrictEqual({ updatedAt: '2024-03-01T00:00:00Z', state_version: 1 });
+    expect(serializeState(prospects, { cursor, inFlight: [] })).toStrictEqual({ updatedAt: '2024-03-01T00:00:00Z', state_version: 1 });
+    expect(serializeState(prospects, { cursor: null, inFlight: [], lastId: 9 })).toStrictEqual({ updatedAt: null, state_version: 1 });
   });
 
   it('writes exports in flight as copies (a later change to the state does not reach a STATE already made)', () => {
