@@ -228,9 +228,13 @@ describe('API answers that break the contract', () => {
       expect(t.internal_message).toMatch(code);
       expect(t.failure_type).toBe('system_error');
       expect(t.message).toMatch(pattern);
-      // The failed window's rows are not out and the cursor never passed its start.
+      // The failed window's rows are not out and the cursor never passed its start: the first
+      // window whose export was not downloaded, or (a create refused) the first window of all,
+      // whose export never existed.
       const failed = f.exports.find((e) => !(e.state === 'Complete' && e.downloads > 0));
-      const failedStart = failed ? Date.parse(String(failed.procedure.arguments['updated_after'])) + 1000 : Infinity;
+      if (fault['on'] !== 'create') expect(failed, 'the export whose read broke the contract').toBeDefined();
+      const failedStart = fault['on'] === 'create' ? Math.floor(start.getTime() / 1000) * 1000 : Date.parse(String(failed!.procedure.arguments['updated_after'])) + 1000;
+      if (fault['on'] === 'create') expect(recordIds(r.messages)).toEqual([]);
       for (const s of states(r.messages)) {
         const c = s.state.stream.stream_state.updatedAt;
         if (c !== null) expect(Date.parse(c)).toBeLessThanOrEqual(failedStart);

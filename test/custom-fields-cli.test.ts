@@ -323,7 +323,7 @@ describe('downloads of a split window', () => {
   });
 
   it('a part download that keeps failing fails the run with the state of the last finished window, and the temporary files are removed', async () => {
-    const { start, fake } = await scenario(100, {
+    const { start, data, fake } = await scenario(100, {
       faults: [{ on: 'download', kind: 'status', status: 500, nth: 2, times: 50, headers: { 'retry-after': '0' } }],
     });
     const tmp = childTmp();
@@ -331,8 +331,24 @@ describe('downloads of a split window', () => {
     const { catalog } = await discoverCatalog(cfg);
     const r = await read(cfg, catalog, undefined, { env: { TMPDIR: tmp } });
     expect(r.code).toBe(1);
-    expect(errorTrace(parseLines(r.stdout))!.failure_type).toBe('transient_error');
+    const msgs = parseLines(r.stdout);
+    const trace = errorTrace(msgs)!;
+    expect(trace.failure_type).toBe('transient_error');
+    expect(trace.internal_message).toMatch(/^PARDOT_UNAVAILABLE/);
     expect(readdirSync(tmp)).toEqual([]);
+    // The window of the refused download: its exports are the ones the last STATE keeps in flight,
+    // and the cursor is its start (null: it was the first window); the windows before it are out whole.
+    const refused = fake.log.find((l) => l.route === 'download' && l.status === 500)!;
+    const failed = fake.exports.find((e) => refused.path.startsWith(`/api/v5/exports/${e.id}/`))!;
+    const window = fake.exports.filter((e) => e.window.afterMs === failed.window.afterMs);
+    expect(window).toHaveLength(2);
+    const last = lastStates(msgs)[0]!.stream.stream_state;
+    const windowStart = failed.window.afterMs + 1000;
+    const from = Math.floor(start.getTime() / 1000) * 1000;
+    expect(last.updatedAt === null ? from : Date.parse(last.updatedAt)).toBe(windowStart);
+    expect(last.in_flight.filter((f: { start: string }) => Date.parse(f.start) === windowStart).map((f: { id: string }) => f.id).sort()).toEqual(window.map((e) => String(e.id)).sort());
+    const emitted = msgs.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id as number);
+    expect(emitted.sort((a, b) => a - b)).toEqual(expectedIds(data, from, windowStart).sort((a, b) => a - b));
   });
 });
 

@@ -77,7 +77,10 @@ describe('client against the fake Pardot', () => {
     const job = await waitForJob(api);
     expect(job.status).toBe('complete');
     expect(api.calls.token).toBe(2);
-    expect(fake.stats.faultsInjected).toBeTruthy();
+    // Each fault fired once, and each failed call was made again.
+    expect(fake.stats.faultsInjected).toEqual({ tokenExpired: 1, status: 1, reset: 1 });
+    expect(fake.log.filter((l) => l.route === 'create').map((l) => l.status)).toEqual([429, 200]);
+    expect(fake.exports).toHaveLength(1);
   });
 
   it('fails fast on the daily limit', async () => {

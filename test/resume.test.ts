@@ -63,7 +63,8 @@ describe('a run killed with SIGKILL resumes its export instead of creating anoth
       expect(r1.signal).toBe('SIGKILL');
       const m1 = parseLines(r1.stdout);
       const inFlight = inFlightOf(m1);
-      expect(inFlight.length).toBeGreaterThan(0);
+      // The STATE that triggered the kill holds the four windows' exports; none is finished.
+      expect(inFlight).toHaveLength(4);
       const saved = fake.exports.find((e) => String(e.id) === inFlight[0]!.id)!;
       // Killed within milliseconds of the STATE line, some 12 polls before the export completes.
       const wasActive = ['Waiting', 'Processing'].includes(String(saved.state));
@@ -73,7 +74,7 @@ describe('a run killed with SIGKILL resumes its export instead of creating anoth
       expect(r2.code, JSON.stringify(errorTrace(r2.messages))).toBe(0);
       expect(logs(r2.messages).join('\n')).toMatch(new RegExp(`Resuming .*job ${saved.id} is ${wasActive ? '(pending|running)' : 'already complete'}`));
       expect(saved.state).toBe('Complete');
-      expect(saved.downloads).toBeGreaterThan(0);
+      expect(saved.downloads).toBe(saved.fileCount);
       // No window got a second export: the crash left nothing queued twice in Pardot.
       expect(exportsPerWindow(fake).every((n) => n === 1)).toBe(true);
       expect(fake.stats.calls.create - createsBefore).toBe(exportsPerWindow(fake).length - inFlight.length);
@@ -114,7 +115,8 @@ describe('a run killed with SIGKILL resumes its export instead of creating anoth
       const r2 = await read(cfg, CAT, lastStates(m1));
       expect(r2.code, JSON.stringify(errorTrace(r2.messages))).toBe(0);
       expect(logs(r2.messages).join('\n')).toMatch(new RegExp(`Resuming .*job ${first.id} is already complete`));
-      expect(first.downloads).toBeGreaterThan(0);
+      // Every file of it in run 2 (and the one that hung in run 1, when its delayed answer came).
+      expect(first.downloads).toBeGreaterThanOrEqual(first.fileCount!);
       expect(exportsPerWindow(fake).every((n) => n === 1)).toBe(true);
       expect(fake.stats.calls.create - createsBefore).toBe(exportsPerWindow(fake).length - inFlight.length);
       expect(allOnce(data, start, [m1, r2.messages]).duplicated).toBe(0);
@@ -125,26 +127,26 @@ describe('a run killed with SIGKILL resumes its export instead of creating anoth
 });
 
 describe('SIGTERM', () => {
-  it('mid-poll: exits non-zero within 5 s, cancels the export, and the last STATE resumes cleanly', async () => {
+  // Within 5 s is the watchdog's promise (src/cli.ts exits 143 at 4.5 s if the stop hangs); these
+  // tests see the clean stop finish first (exit 1, not 143) instead of timing it on a loaded machine.
+  it('mid-poll: exits 1 by its clean stop (not the watchdog), cancels the export, and the last STATE resumes cleanly', async () => {
     const { start, data } = smallData({ days: 200 });
     const fake = await startFake(data, { pollsUntilComplete: 30 });
     try {
       const cfg = config(fake, start);
       let child: ChildProcess | undefined;
-      let sentAt = 0;
+      let sent = false;
       const r1 = await read(cfg, CAT, undefined, {
         onSpawn: (c) => (child = c),
         onLine: (l) => {
-          if (!sentAt && l.includes('"in_flight"')) {
-            sentAt = Date.now();
+          if (!sent && l.includes('"in_flight"')) {
+            sent = true;
             child!.kill('SIGTERM');
           }
         },
       });
-      const took = Date.now() - sentAt;
-      expect(took).toBeLessThan(5000);
-      expect(r1.code).not.toBe(0);
-      expect(r1.code).not.toBeNull();
+      expect(sent).toBe(true);
+      expect(r1.code).toBe(1);
       // Every export the run queued and had not finished is canceled (none is left to hold Pardot's queue).
       const canceled = fake.exports.filter((e) => e.state === 'Canceled').length;
       expect(canceled).toBeGreaterThan(0);
@@ -170,11 +172,9 @@ describe('SIGTERM', () => {
       let child: ChildProcess | undefined;
       const run = read(cfg, CAT, undefined, { onSpawn: (c) => (child = c) });
       await waitFor(() => fake.stats.calls.download >= 1 && fake.exports.length >= 2);
-      const sentAt = Date.now();
       child!.kill('SIGTERM');
       const r1 = await run;
-      expect(Date.now() - sentAt).toBeLessThan(5000);
-      expect(r1.code).not.toBe(0);
+      expect(r1.code).toBe(1);
       const states1 = fake.exports.map((e) => e.state);
       expect(states1[0]).toBe('Complete');
       expect(states1.slice(1)).toContain('Canceled');
@@ -189,7 +189,7 @@ describe('SIGTERM', () => {
       // The complete export was downloaded without a new create; each canceled one was replaced once.
       const per = (after: string) => fake.exports.filter((e) => afterOf(e) === after);
       expect(per(complete)).toHaveLength(1);
-      expect(per(complete)[0]!.downloads).toBeGreaterThan(0);
+      expect(per(complete)[0]!.downloads).toBeGreaterThanOrEqual(per(complete)[0]!.fileCount!);
       for (const a of canceled) expect(per(a).map((e) => e.state)).toEqual(['Canceled', 'Complete']);
       // Rows of the window that was downloading when the signal came (files already out) come
       // again in run 2: the crash boundary lies inside that unfinished window. Nothing else repeats.
@@ -219,9 +219,13 @@ describe('the daily budget', () => {
       expect(trace.message).toMatch(/daily API call limit/);
       expect(trace.message).toMatch(/run again after the budget resets \(at midnight in the account's timezone, about \d{4}-\d{2}-\d{2} 00:00 America\/Los_Angeles/);
       // Some windows finished before the limit: their STATE is out, and it is where run 2 starts.
+      // Run 1 emitted exactly the rows before that cursor (one file per window: the failed
+      // window's 122 came before any of its rows).
       const done = states(r1.messages).filter((s) => s.state.sourceStats.recordCount > 0);
       expect(done.length).toBeGreaterThan(0);
-      expect(recordIds(r1.messages).length).toBeGreaterThan(0);
+      const cursor1 = Date.parse(lastStates(r1.messages)[0]!.stream.stream_state.updatedAt);
+      const from = Math.floor(start.getTime() / 1000) * 1000;
+      expect(tally(expectedIds(data, from, cursor1), recordIds(r1.messages))).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0 });
 
       const createsBefore = fake.stats.calls.create;
       const inFlight = inFlightOf(r1.messages);
