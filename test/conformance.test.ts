@@ -16,6 +16,7 @@ import { generateData, startFakePardot, type FakePardot, type Row } from './fake
 import { runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
 import { fakeQueryObjects } from './helpers/query-objects.js';
 import { STREAMS } from '../src/streams.js';
+import { untilRunEndPasses } from './helpers/scenario.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
@@ -237,7 +238,8 @@ describe.each(PROTOCOLS)('conformance: $name', (p) => {
       { ...(data.prospect[0] as Row), id: 910002, isDeleted: false, updatedAt: new Date(pb - 1000) },
     ];
     fake.setData('prospect', [...(data.prospect as Row[]), ...fresh]);
-    while (Date.now() - 60_000 <= pb + 1000) await new Promise((r) => setTimeout(r, 200));
+    // The next run's windows end at now minus lookback_seconds (300 by default): wait until that passes the boundary.
+    await untilRunEndPasses(pb);
     const second = await p.read(config, catalogPath, writeJson(dir, 'state.json', first.resumeState));
     expect(second.result.code, second.result.stderr.slice(-2000)).toBe(0);
     for (const r of second.records) {

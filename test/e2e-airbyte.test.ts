@@ -12,7 +12,7 @@ import { formatWallTime, generateData, startFakePardot, type FakePardot, type Ro
 import { loadProtocolValidator } from './helpers/airbyte-schema.js';
 import { ofType, records, runCli, tempDir, writeJson, type CliResult } from './helpers/cli.js';
 import { EXPORT_STREAMS as STREAMS, STREAMS as ALL_STREAMS, syncModes } from '../src/streams.js';
-import { sameInstant as sameInstantIn } from './helpers/scenario.js';
+import { sameInstant as sameInstantIn, untilRunEndPasses } from './helpers/scenario.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
@@ -248,7 +248,8 @@ describe('read', () => {
       { ...(data.prospect[0] as Row), id: 900002, isDeleted: false, updatedAt: new Date(pBoundary - 1000) },
     ];
     fake.setData('prospect', [...(data.prospect as Row[]), ...fresh]);
-    while (Date.now() - 60_000 <= pBoundary + 1000) await new Promise((r) => setTimeout(r, 200));
+    // The next run's windows end at now minus lookback_seconds (300 by default): wait until that passes the boundary.
+    await untilRunEndPasses(pBoundary);
     const statePath = writeJson(dir, 'state.json', finalStates);
     const second = await runCli(['read', '--config', configPath, '--catalog', writeJson(dir, 'cat2.json', catalog('incremental')), '--state', statePath]);
     expect(second.code).toBe(0);

@@ -18,6 +18,7 @@ import { STREAMS } from '../src/streams.js';
 import { mergeEnvConfig } from '../src/config-env.js';
 import { ProgressReporter } from '../src/protocol/progress.js';
 import { Redactor } from '../src/redact.js';
+import { untilRunEndPasses } from './helpers/scenario.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
@@ -242,7 +243,8 @@ describe('sync', () => {
       { ...(data.prospect[0] as Row), id: 920002, isDeleted: false, updatedAt: new Date(boundary - 1000) },
     ];
     fake.setData('prospect', [...(data.prospect as Row[]), ...fresh]);
-    while (Date.now() - 60_000 <= boundary + 1000) await new Promise((r) => setTimeout(r, 200));
+    // The next run's windows end at now minus lookback_seconds (300 by default): wait until that passes the boundary.
+    await untilRunEndPasses(boundary);
     const state = { bookmarks: { ...last.bookmarks, visitors: { updatedAt: '2020-01-01T00:00:00Z' } } };
     const cat = catalogFrom({ prospects: ['email'] });
     const second = await runCli(['--config', configPath, '--properties', writeJson(dir, 'cat2.json', cat), '--state', writeJson(dir, 'state.json', state)]);

@@ -126,6 +126,15 @@ export async function waitFor(cond: () => boolean, timeoutMs = 15_000, stepMs = 
 }
 
 /**
+ * Waits (on the clock, the event itself) until a run started now would end its windows past
+ * `boundaryMs`: runs end at now minus lookback_seconds, in whole seconds (README; default 300), so
+ * a row whose cursor is `boundaryMs` then lies inside the next run's first window.
+ */
+export function untilRunEndPasses(boundaryMs: number, lookbackSeconds = 300): Promise<void> {
+  return waitFor(() => Math.floor((Date.now() - lookbackSeconds * 1000) / 1000) * 1000 > boundaryMs, 15_000, 50);
+}
+
+/**
  * An emitted RFC 3339 date-time is the instant of a CSV wall time (to the second) in `tz`; a wall
  * time in a repeated (fall-back) hour is read as the earlier instant, the documented rule.
  */
