@@ -13,7 +13,7 @@ import { STREAMS } from '../src/streams.js';
 import { apiFieldIdOf, formatWallTime, isMultiValued, type FakeCustomField, type FakePardot, type FakePardotOptions, type Row } from './fake-pardot/index.js';
 import { runCli, tempDir, writeJson } from './helpers/cli.js';
 import { addCustomValues, expectedCustomValue, makeCustomFields } from './helpers/custom-fields.js';
-import { config, DAY, errorTrace, expectedIds, lastStates, logs, parseLines, read, sameInstant, smallData, startFake, TZ, type Msg } from './helpers/scenario.js';
+import { config, DAY, errorTrace, expectedIds, lastStates, logs, parseLines, read, sameInstant, smallData, startFake, TZ, untilRunEndPasses, type Msg } from './helpers/scenario.js';
 
 const prospectsDef = STREAMS.find((s) => s.name === 'prospects')!;
 const fakes: FakePardot[] = [];
@@ -258,7 +258,7 @@ describe('the straggler rule of split windows', () => {
     expect(cursor).toBeGreaterThan((t.oldUpdatedAt as Date).getTime());
     expect(cursor).toBeLessThanOrEqual((t.updatedAt as Date).getTime());
 
-    await new Promise((r) => setTimeout(r, 1100)); // its new updatedAt is now before the next run's end
+    await untilRunEndPasses((t.updatedAt as Date).getTime(), 0); // its new updatedAt is then before the next run's end
     const second = await read(cfg, catalog, lastStates(msgs1));
     expect(second.code, second.stderr + second.stdout.slice(-3000)).toBe(0);
     const rec = parseLines(second.stdout).find((m) => m.type === 'RECORD' && m.record.data.id === t.id);

@@ -57,24 +57,43 @@ describe('mergeBounded', () => {
   });
 
   it('hands items that arrived but were never yielded to `drop` when it stops', async () => {
+    // Driven by events, not timers: b fails while the consumer holds a0, then a1 arrives, then
+    // the consumer asks for more.
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      return { open, opened };
+    };
+    const bFails = gate();
+    const a1Due = gate();
+    const a1Sent = gate();
+    let bFailed = false;
     const dropped: string[] = [];
     const fast = () =>
       (async function* () {
         yield 'a0';
-        await sleep(30);
+        await a1Due.opened;
+        a1Sent.open();
         yield 'a1'; // arrives after b's error, while the consumer is still busy with a0
       })();
     const failing = () =>
       (async function* () {
-        await sleep(10);
+        await bFails.opened;
+        bFailed = true;
         throw new Error('file b failed');
       })();
+    const turn = () => new Promise<void>((r) => setImmediate(r));
     const seen: string[] = [];
     await expect(
       (async () => {
         for await (const x of mergeBounded([fast, failing], 2, (x) => dropped.push(x))) {
           seen.push(x);
-          await sleep(60); // a slow consumer: b's error, then a1, arrive meanwhile
+          bFails.open();
+          await turn();
+          expect(bFailed).toBe(true);
+          a1Due.open();
+          await a1Sent.opened;
+          await turn(); // the merge takes a1 in
         }
       })(),
     ).rejects.toThrow('file b failed');
