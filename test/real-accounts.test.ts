@@ -118,6 +118,17 @@ describe("2. Pardot's clock, not ours", () => {
   });
 });
 
+describe("2b. Pardot's clock a little behind", () => {
+  it('a skew under 30 s is not logged (the fake clock stands 10 s behind when the run starts)', async () => {
+    const { start, data } = smallData({ days: 100 });
+    await withFake(data, { now: new Date(Date.now() - 10_000) }, async (fake) => {
+      const r = await read(config(fake, start), catalog(['prospects']));
+      expect(r.code, JSON.stringify(errorTrace(r.messages))).toBe(0);
+      expect(logs(r.messages).join('\n')).not.toMatch(/clock is \d+ s (ahead of|behind) Pardot's/);
+    });
+  });
+});
+
 describe('3. the timezone by evidence', () => {
   const summerRow = (rows: Row[]) =>
     rows.find((r) => {
