@@ -1,0 +1,20 @@
+/**
+ * The tests `npm run mutation` (Stryker, stryker.config.mjs) runs against each mutant: the fast
+ * in-process unit tests of the mutated modules only (no CLI test: the executable runs dist/, which
+ * Stryker does not mutate). A run costs mutants × these tests, so the list stays short.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/windows.test.ts',
+      'test/timezone-evidence.test.ts',
+      'test/state.test.ts',
+      'test/redact.test.ts',
+      'test/retry.test.ts',
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
