@@ -3,7 +3,8 @@
  * set, config and catalog builders, and readers of what the built CLI printed.
  */
 import { generateData, hash32, startFakePardot, type FakePardot, type FakePardotOptions, type ObjectName, type Row } from '../fake-pardot/index.js';
-import { offsetMinutesAt } from '../../src/extract/timezone.js';
+// The fake's own zone arithmetic (a second implementation, not src/extract/timezone.ts): the oracle.
+import { offsetMinutes } from '../fake-pardot/time.js';
 import { runCli, tempDir, writeJson, type CliResult, type RunOptions } from './cli.js';
 
 export const TZ = 'America/Los_Angeles';
@@ -142,7 +143,7 @@ export function sameInstant(emitted: string, actual: Date, tz = TZ): boolean {
   const e = Date.parse(emitted);
   const a = Math.floor(actual.getTime() / 1000) * 1000;
   if (e === a) return true;
-  const shift = (offsetMinutesAt(tz, a - 3600_000) - offsetMinutesAt(tz, a)) * 60_000;
+  const shift = (offsetMinutes(tz, a - 3600_000) - offsetMinutes(tz, a)) * 60_000;
   return shift > 0 && e === a - shift;
 }
 
