@@ -20,13 +20,14 @@ import { Readable } from 'node:stream';
 import { CsvScanner, extractCsv, extractCsvStrings } from '../src/extract/csv.js';
 import { compileRowEncoder } from '../src/extract/encode.js';
 import { createWallTimeConverter } from '../src/extract/timezone.js';
+import { MULTI_VALUE_CELL } from '../src/pardot/wire.js';
 import type { FieldDef, PardotType } from '../src/streams.js';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const CHUNK = 64 * 1024;
 const TZ = 'America/New_York';
-const SRC = { stream: 'prospects', exportId: 'bench', file: 'bench.csv' };
+const SRC = { stream: 'prospects', exportId: 'bench', file: 'bench.csv', multiValue: MULTI_VALUE_CELL };
 
 // 70 columns in the proportions of the prospect object.
 const FIELDS: FieldDef[] = [];
@@ -106,7 +107,7 @@ runners.push([
     const p = Readable.from(chunks, { objectMode: false }).pipe(csvParse({ columns: false }));
     for await (const rec of p as AsyncIterable<string[]>) {
       if (enc === null) {
-        enc = compileRowEncoder(FIELDS, rec, TZ, SRC);
+        enc = compileRowEncoder(FIELDS, rec, TZ, SRC, SRC);
         continue;
       }
       sink += enc(rec, n + 2).length;
@@ -152,7 +153,7 @@ if (udsv) {
       let enc: ((cells: string[], line: number) => string) | null = null;
       const onRow = (row: string[]): void => {
         if (encode) {
-          enc ??= compileRowEncoder(FIELDS, FIELDS.map((f) => f.name), TZ, SRC);
+          enc ??= compileRowEncoder(FIELDS, FIELDS.map((f) => f.name), TZ, SRC, SRC);
           sink += enc(row, n + 2).length;
         }
         n++;

@@ -11,13 +11,13 @@ import {
   customFieldsOfRecords,
   customFieldsOfSetting,
   customKind,
-  parseMultiValueCell,
   withCatalogCustomFields,
   withCustomFields,
   type CustomField,
 } from '../src/custom-fields.js';
 import { ConnectorError } from '../src/errors.js';
 import { extractCsv, extractCsvBytes, type ExtractOptions } from '../src/extract/index.js';
+import { parseMultiValueCell } from '../src/extract/multi.js';
 import { EXPORT_STREAMS, type ExportStreamDef, type FieldDef } from '../src/streams.js';
 import { splitFields } from '../src/sync/export-read.js';
 
@@ -85,6 +85,9 @@ describe('typing a custom field', () => {
   });
 });
 
+/** The wire's rule (MULTI_VALUE_CELL's values), written here by hand. */
+const MV = { separator: ';', jsonArray: true };
+
 describe('multi-valued cells (MULTI_VALUE_CELL: both plausible forms, unverified)', () => {
   it.each([
     ['a;b;c', ['a', 'b', 'c']],
@@ -96,7 +99,17 @@ describe('multi-valued cells (MULTI_VALUE_CELL: both plausible forms, unverified
     ['[draft];final', ['[draft]', 'final']],
     ['[1,2]', ['[1,2]']],
   ])('%j → %j', (cell, values) => {
-    expect(parseMultiValueCell(cell)).toEqual(values);
+    expect(parseMultiValueCell(cell, MV)).toEqual(values);
+  });
+
+  it.each([
+    // The rule is the caller's: another separator, no JSON form, a separator of two characters.
+    ['a|b||c', { separator: '|', jsonArray: true }, ['a', 'b', 'c']],
+    ['a;b', { separator: '|', jsonArray: true }, ['a;b']],
+    ['["a","b"]', { separator: ';', jsonArray: false }, ['["a","b"]']],
+    ['x::y::', { separator: '::', jsonArray: true }, ['x', 'y']],
+  ])('%j with %j → %j', (cell, mv, values) => {
+    expect(parseMultiValueCell(cell, mv)).toEqual(values);
   });
 });
 
@@ -104,7 +117,7 @@ async function* once<T>(x: T): AsyncGenerator<T> {
   yield x;
 }
 function opts(fields: FieldDef[]): ExtractOptions {
-  return { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'America/New_York' };
+  return { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'America/New_York', multiValue: MV };
 }
 async function linesOf(csv: string, fields: FieldDef[]): Promise<{ bytes: string[]; strings: string[] }> {
   const bytes: string[] = [];
@@ -222,7 +235,7 @@ describe('multi-valued cells: the byte path agrees with the string reference on 
     expect(bytes).toEqual(strings);
     // And both are what parseMultiValueCell gives for the cell's text.
     bytes.forEach((l, i) => {
-      const want = parseMultiValueCell(cells[i]!);
+      const want = parseMultiValueCell(cells[i]!, MV);
       expect(JSON.parse(l).Tags__c).toEqual(want.length === 0 ? null : want);
     });
   });

@@ -22,6 +22,8 @@ const pool = createExtractPool({ size: 2, workerUrl: WORKER });
 afterAll(() => pool.close());
 
 const SRC = { stream: 'prospects', exportId: 'exp-1', file: 'file-0' };
+/** The wire's multi-value rule, written here by hand (MULTI_VALUE_CELL's values). */
+const MV = { separator: ';', jsonArray: true };
 
 async function* chunksOf(data: string | Buffer, size: number): AsyncGenerator<Buffer> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -106,7 +108,7 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       }
       if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1));
       const size = 1 + rnd(40);
-      const o: ExtractOptions = { ...SRC, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5), batchBytes: 1 + rnd(300), skipRows: rnd(4) === 0 ? rnd(5) : 0 };
+      const o: ExtractOptions = { ...SRC, multiValue: MV, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5), batchBytes: 1 + rnd(300), skipRows: rnd(4) === 0 ? rnd(5) : 0 };
       const ref = await run('strings', csv, size, o);
       // Framed: each row inside the protocol's envelope, written by the encoder itself.
       const frame = { head: `{"type":"RECORD","n":${file},"data":`, tail: '}\n' };
@@ -141,7 +143,7 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       { name: 'ok', type: 'Boolean' },
     ];
     for (const size of [300_000, 65_536, 7_777]) {
-      const o: ExtractOptions = { ...SRC, fields, timezone: 'America/New_York', skipRows: 1234 };
+      const o: ExtractOptions = { ...SRC, multiValue: MV, fields, timezone: 'America/New_York', skipRows: 1234 };
       const ref = await run('strings', csv, size, o);
       expect(ref.lines).toHaveLength(20_000 - 1234);
       expect(await run('bytes', csv, size, o)).toEqual(ref);
@@ -152,7 +154,7 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
   it('a consumer that stops early, an error, and a bad timezone leave the pool usable', async () => {
     const csv = 'id\n' + Array.from({ length: 5000 }, (_, i) => `${i}\n`).join('');
     const fields: FieldDef[] = [{ name: 'id', type: 'Integer' }];
-    const o: ExtractOptions = { ...SRC, fields, timezone: 'UTC', batchSize: 100 };
+    const o: ExtractOptions = { ...SRC, multiValue: MV, fields, timezone: 'UTC', batchSize: 100 };
     for await (const b of pool.extract(chunksOf(csv, 1000), o)) {
       expect(b.ends.length).toBe(100);
       break;
@@ -171,7 +173,7 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       yield* chunksOf(csv.slice(0, 9000), 1000);
       throw new Error('socket hang up');
     }
-    const o: ExtractOptions = { ...SRC, fields: [{ name: 'id', type: 'Integer' }], timezone: 'UTC', batchSize: 500 };
+    const o: ExtractOptions = { ...SRC, multiValue: MV, fields: [{ name: 'id', type: 'Integer' }], timezone: 'UTC', batchSize: 500 };
     const seen: number[] = [];
     await expect(
       (async () => {
@@ -190,7 +192,7 @@ describe('worker output buffers: backpressure and reuse', () => {
     const own = createExtractPool({ size: 1, workerUrl: WORKER });
     try {
       const csv = 'id,s\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${'y'.repeat(60)}\n`).join('');
-      const o: ExtractOptions = { ...SRC, fields: [{ name: 'id', type: 'Integer' }, { name: 's', type: 'String' }], timezone: 'UTC', batchSize: 100 };
+      const o: ExtractOptions = { ...SRC, multiValue: MV, fields: [{ name: 'id', type: 'Integer' }, { name: 's', type: 'String' }], timezone: 'UTC', batchSize: 100 };
       const gen = own.extract(chunksOf(csv, 4096), o);
       const held: EncodedRows[] = [];
       let pending = gen.next();
@@ -234,7 +236,7 @@ describe('batches a consumer never releases', () => {
   it('do not starve the next files on the same worker (each file counts only the buffers it was given)', async () => {
     const own = createExtractPool({ size: 1, workerUrl: WORKER });
     try {
-      const o = (k: number): ExtractOptions => ({ ...SRC, file: `f${k}`, fields: [{ name: 'a', type: 'String' }], timezone: 'UTC', batchSize: 1 });
+      const o = (k: number): ExtractOptions => ({ ...SRC, multiValue: MV, file: `f${k}`, fields: [{ name: 'a', type: 'String' }], timezone: 'UTC', batchSize: 1 });
       async function* body(): AsyncGenerator<Buffer> {
         yield Buffer.from('a\nx\ny\nz\n');
       }
@@ -271,7 +273,7 @@ describe('a body that fails while the worker waits for its output buffers', () =
         for (let i = 0; i < 12 * 65_536; i += 65_536) yield csv.subarray(i, i + 65_536);
         throw new Error('socket hang up');
       }
-      const o: ExtractOptions = { ...SRC, fields: names.map((name) => ({ name, type: 'String' as const })), timezone: 'UTC', batchSize: 100_000 };
+      const o: ExtractOptions = { ...SRC, multiValue: MV, fields: names.map((name) => ({ name, type: 'String' as const })), timezone: 'UTC', batchSize: 100_000 };
       let rows = 0;
       let batches = 0;
       await expect(

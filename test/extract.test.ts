@@ -4,9 +4,11 @@ import { compileRowEncoder, extractCsv, type ExtractOptions, type RowBatch } fro
 import type { FieldDef } from '../src/streams.js';
 
 const SRC = { stream: 'prospects', exportId: 'exp-1', file: 'file-0' };
+/** The wire's multi-value rule, written here by hand (MULTI_VALUE_CELL's values). */
+const MV = { separator: ';', jsonArray: true };
 
 function opts(fields: FieldDef[], extra: Partial<ExtractOptions> = {}): ExtractOptions {
-  return { ...SRC, fields, timezone: 'America/New_York', ...extra };
+  return { ...SRC, fields, timezone: 'America/New_York', multiValue: MV, ...extra };
 }
 
 const S = (name: string): FieldDef => ({ name, type: 'String' });
@@ -234,7 +236,7 @@ describe('extractCsv: timezone setting', () => {
     expect(e.code).toBe('CSV_BAD_TIMEZONE');
     expect(e.failureType).toBe('config_error');
     expect(e.message).toContain('Mars/Base');
-    expect(() => compileRowEncoder([D('d')], ['d'], 'Mars/Base', SRC)).toThrow(ConnectorError);
+    expect(() => compileRowEncoder([D('d')], ['d'], 'Mars/Base', SRC, { multiValue: MV })).toThrow(ConnectorError);
   });
 
   it('does not need a valid zone when no DateTime field is requested', async () => {
@@ -263,7 +265,7 @@ describe('extractCsv: header', () => {
   });
 
   it('compileRowEncoder JSON-escapes field names once', () => {
-    const enc = compileRowEncoder([S('we"ird')], ['we"ird'], 'UTC', SRC);
+    const enc = compileRowEncoder([S('we"ird')], ['we"ird'], 'UTC', SRC, { multiValue: MV });
     expect(JSON.parse(enc(['v'], 2))).toEqual({ 'we"ird': 'v' });
   });
 });
@@ -412,7 +414,7 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
       }
       if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1)); // cut short: open quotes, short rows
       const size = 1 + rnd(40);
-      const o = { ...SRC, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5) };
+      const o = { ...SRC, fields, timezone: 'America/New_York', multiValue: MV, batchSize: 1 + rnd(5) };
       const run = async (f: typeof extractCsv): Promise<{ lines: string[]; err?: { code: string; line: unknown; column: unknown } }> => {
         const lines: string[] = [];
         try {

@@ -18,8 +18,6 @@
  * again from its start once more bytes have come (the caller makes re-scans of long rows rare).
  */
 import type { FieldDef, PardotType } from '../streams.js';
-import { parseMultiValueCell } from '../custom-fields.js';
-import { MULTI_VALUE_CELL } from '../pardot/wire.js';
 import {
   badValueError,
   canonicalHeader,
@@ -29,17 +27,15 @@ import {
   unterminatedQuoteError,
 } from './messages.js';
 import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_SKIP, K_STRING } from './kinds.js';
+import { parseMultiValueCell, separatorByte } from './multi.js';
 import { createOffsetLookup } from './timezone.js';
-import type { CsvSource, EncodedRows, RowFrame } from './types.js';
+import type { CsvSource, EncodedRows, MultiValueCell, RowFrame } from './types.js';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 const BSL = 0x5c;
-
-/** MULTI_VALUE_CELL's separator as one byte (-1: not one ASCII byte, read through a string). */
-const SEPARATOR = MULTI_VALUE_CELL.separator.length === 1 && MULTI_VALUE_CELL.separator.charCodeAt(0) < 0x80 ? MULTI_VALUE_CELL.separator.charCodeAt(0) : -1;
 
 const HEX = '0123456789abcdef';
 const NULL = Buffer.from('null');
@@ -82,15 +78,19 @@ export class ByteCsvEncoder {
   /** Line where the row being scanned starts. */
   private rowLine = 0;
   private skip: number;
+  /** The multi-value separator as one byte (-1: not one ASCII byte, cells read through a string). */
+  private readonly sep: number;
 
   constructor(
     private readonly fields: readonly FieldDef[],
     private readonly tz: string,
     private readonly src: CsvSource,
     skipRows: number,
+    private readonly mv: MultiValueCell,
     frame?: RowFrame,
   ) {
     this.skip = skipRows;
+    this.sep = separatorByte(mv);
     if (frame !== undefined) {
       this.head = Buffer.from(frame.head, 'utf8');
       this.tail = Buffer.from(frame.tail, 'utf8');
@@ -693,11 +693,11 @@ export class ByteCsvEncoder {
     if (k === K_NUMBER) return this.number(col, s, e, o);
     if (k === K_MULTI) {
       // Values joined by the separator: straight from the bytes, like a string cell.
-      if (!(MULTI_VALUE_CELL.jsonArray && b[s] === 0x5b) && SEPARATOR >= 0) return this.multi(s, e, o, doubled);
-      // A JSON array (the other plausible form): through a string (MULTI_VALUE_CELL).
+      if (!(this.mv.jsonArray && b[s] === 0x5b) && this.sep >= 0) return this.multi(s, e, o, doubled);
+      // A JSON array (the other plausible form), or a separator of more than one byte: through a string.
       let text = b.toString('utf8', s, e);
       if (doubled) text = text.replace(/""/g, '"');
-      const values = parseMultiValueCell(text);
+      const values = parseMultiValueCell(text, this.mv);
       if (values.length === 0) {
         this.dv.setInt32(o, NULL_WORD, true);
         return o + 4;
@@ -761,12 +761,13 @@ export class ByteCsvEncoder {
   private multi(s: number, e: number, o0: number, doubled: boolean): number {
     const b = this.buf;
     const out = this.out;
+    const sep = this.sep;
     let o = o0;
     let n = 0;
     let open = false;
     for (let j = s; j < e; j++) {
       const c = b[j] as number;
-      if (c === SEPARATOR) {
+      if (c === sep) {
         if (open) {
           out[o++] = QUOTE;
           open = false;

@@ -51,6 +51,7 @@
 import { ByteCsvEncoder } from './bytes.js';
 import { compileRowEncoder, type RowEncoder } from './encode.js';
 import { badTimeZoneError, columnCountError, invalidClosingQuoteError, unterminatedQuoteError } from './messages.js';
+import { checkMultiValue } from './multi.js';
 import { isValidTimeZone } from './timezone.js';
 import type { CsvSource, EncodedRows, ExtractOptions, RowBatch } from './types.js';
 
@@ -374,9 +375,15 @@ const batchSizeOf = (opts: ExtractOptions): number => Math.max(1, Math.floor(opt
 
 function encoderFor(opts: ExtractOptions): ByteCsvEncoder {
   const skip = Math.max(0, Math.floor(opts.skipRows ?? 0));
-  const src: CsvSource = { stream: opts.stream, exportId: opts.exportId, file: opts.file };
+  const src = sourceOf(opts);
   if (opts.fields.some((f) => f.type === 'DateTime') && !isValidTimeZone(opts.timezone)) throw badTimeZoneError(src, opts.timezone);
-  return new ByteCsvEncoder(opts.fields, opts.timezone, src, skip, opts.frame);
+  return new ByteCsvEncoder(opts.fields, opts.timezone, src, skip, opts.multiValue, opts.frame);
+}
+
+/** The options' source, once the options a caller could get wrong are checked (programming errors: TypeError). */
+function sourceOf(opts: ExtractOptions): CsvSource {
+  checkMultiValue(opts.multiValue);
+  return { stream: opts.stream, exportId: opts.exportId, file: opts.file };
 }
 
 /**
@@ -461,7 +468,7 @@ class ChunkFeed {
 export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, opts: ExtractOptions): AsyncGenerator<RowBatch> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 1000));
   let skip = Math.max(0, Math.floor(opts.skipRows ?? 0));
-  const src: CsvSource = { stream: opts.stream, exportId: opts.exportId, file: opts.file };
+  const src = sourceOf(opts);
   const sc = new CsvScanner(src);
   const dec = decoderFor();
   let encode: RowEncoder | null = null;
@@ -472,7 +479,7 @@ export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, o
       if (encode === null) {
         const header = sc.cells.slice(0, sc.count);
         expected = header.length;
-        encode = compileRowEncoder(opts.fields, header, opts.timezone, src);
+        encode = compileRowEncoder(opts.fields, header, opts.timezone, src, opts);
         continue;
       }
       if (sc.count !== expected) throw columnCountError(src, sc.rowLine, expected, sc.count);

@@ -23,11 +23,11 @@
  */
 import type { ConnectorError } from '../errors.js';
 import type { FieldDef, PardotType } from '../streams.js';
-import { parseMultiValueCell } from '../custom-fields.js';
 import { badTimeZoneError, badValueError, canonicalHeader, planHeader } from './messages.js';
+import { parseMultiValueCell } from './multi.js';
 import { createWallTimeConverter, isValidTimeZone } from './timezone.js';
 import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_STRING } from './kinds.js';
-import type { CsvSource } from './types.js';
+import type { CsvSource, ExtractOptions, MultiValueCell } from './types.js';
 
 /** Number cell (custom fields) → JSON number text (integer part's leading zeros stripped), or null. */
 function numberText(cell: string): string | null {
@@ -41,8 +41,8 @@ function numberText(cell: string): string | null {
 }
 
 /** Multi-valued cell (custom fields) → JSON array text, or 'null' when it holds no value. */
-function multiText(cell: string): string {
-  const v = parseMultiValueCell(cell);
+function multiText(cell: string, mv: MultiValueCell): string {
+  const v = parseMultiValueCell(cell, mv);
   return v.length === 0 ? 'null' : JSON.stringify(v);
 }
 
@@ -53,6 +53,9 @@ function dateText(cell: string): string | null {
 }
 
 export type RowEncoder = (cells: string[], line: number) => string;
+
+/** What compileRowEncoder takes of the extraction's options. */
+export type RowEncoderOptions = Pick<ExtractOptions, 'multiValue'>;
 
 /** Integer cell → JSON number text, or null if not `-?\d+`. */
 function integerText(cell: string): string | null {
@@ -94,7 +97,7 @@ function booleanText(cell: string): string | null {
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-export function compileRowEncoder(fields: readonly FieldDef[], header: string[], tz: string, src: CsvSource): RowEncoder {
+export function compileRowEncoder(fields: readonly FieldDef[], header: string[], tz: string, src: CsvSource, o: RowEncoderOptions): RowEncoder {
   header = canonicalHeader(fields, header);
   const plan = planHeader(fields, header, src);
 
@@ -117,6 +120,7 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
   const hasDate = kinds.includes(K_DATETIME);
   if (hasDate && !isValidTimeZone(tz)) throw badTimeZoneError(src, tz);
   const toRfc = hasDate ? createWallTimeConverter(tz) : (_w: string): string | null => null;
+  const mv = o.multiValue;
 
   const bad = (k: number, cell: string, line: number): ConnectorError =>
     badValueError(src, tz, line, names[k] as string, types[k] as PardotType, cell);
@@ -151,7 +155,7 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
             v = numberText(cell);
             break;
           case K_MULTI:
-            v = multiText(cell);
+            v = multiText(cell, mv);
             break;
           default: {
             const r = toRfc(cell);

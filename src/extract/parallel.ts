@@ -209,8 +209,8 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
       notify();
     };
     const post = (m: ToWorker): void => slot.worker.postMessage(m);
-    const { stream, exportId, file, fields, timezone, skipRows, batchSize, frame } = opts;
-    post({ t: 'start', job, opts: { stream, exportId, file, fields, timezone, skipRows, batchSize, batchBytes: BATCH_BYTES, frame } });
+    const { stream, exportId, file, fields, timezone, multiValue, skipRows, batchSize, frame } = opts;
+    post({ t: 'start', job, opts: { stream, exportId, file, fields, timezone, multiValue, skipRows, batchSize, batchBytes: BATCH_BYTES, frame } });
 
     const it = body[Symbol.asyncIterator]();
     let bodyDone = false;

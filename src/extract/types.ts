@@ -8,11 +8,23 @@ export interface CsvSource {
   file: string;
 }
 
+/**
+ * How a multi-valued cell is written (a wire fact the caller passes: MULTI_VALUE_CELL in
+ * pardot/wire.ts). A cell that is a JSON array of strings is that array when `jsonArray`; any other
+ * cell is its values joined by `separator`.
+ */
+export interface MultiValueCell {
+  separator: string;
+  jsonArray: boolean;
+}
+
 export interface ExtractOptions extends CsvSource {
   /** Fields that were requested, with their Pardot types. The header must hold each of them. */
   fields: readonly FieldDef[];
   /** IANA timezone in which the CSV writes DateTime cells (the export creator's). */
   timezone: string;
+  /** How multi-valued (custom field) cells are written: the wire's MULTI_VALUE_CELL. */
+  multiValue: MultiValueCell;
   /** Skip this many data rows first (resuming a download cut off mid-file). */
   skipRows?: number;
   /** Rows per emitted batch (default 1000). */

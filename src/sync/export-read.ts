@@ -18,7 +18,7 @@ import { createWallTimeConverter, offsetMinutesAt } from '../extract/timezone.js
 import type { JobPort, JobSnapshot } from '../jobs/types.js';
 import { waitForJob } from '../jobs/run-job.js';
 import type { CreateExportRequest, ProcedureArgValue } from '../pardot/types.js';
-import { DELETED_ALL, DELETED_ONLY, MAX_FIELDS_PER_EXPORT, OBJECT_NAMES, VISITOR_ACTIVITY_ARGS, boolArg, typesArg } from '../pardot/wire.js';
+import { DELETED_ALL, DELETED_ONLY, MAX_FIELDS_PER_EXPORT, MULTI_VALUE_CELL, OBJECT_NAMES, VISITOR_ACTIVITY_ARGS, boolArg, typesArg } from '../pardot/wire.js';
 import type { ConfiguredStream, ExportStreamDef, FieldDef } from '../streams.js';
 import type { InFlightExport, LogLevel, RecordsEvent, SyncEvent } from './events.js';
 import { mergeBounded } from './merge.js';
@@ -581,6 +581,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
           file: `the join of ${describeWindow(w)}`,
           fields,
           timezone,
+          multiValue: MULTI_VALUE_CELL,
           frame,
         })) {
           yield { type: 'records', stream: stream.name, encoded: batch, extractedAt };
@@ -667,6 +668,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
           file: url,
           fields: [...fields],
           timezone,
+          multiValue: MULTI_VALUE_CELL,
           skipRows: emitted,
           frame,
         })) {
