@@ -23,6 +23,25 @@ function wallOf(tz: string, epochMs: number): string {
   return `${g('year').padStart(4, '0')}-${g('month')}-${g('day')} ${g('hour')}:${g('minute')}:${g('second')}`;
 }
 
+/**
+ * The oracle for offsets, independent of offsetMinutesAt (which compares a formatted wall time to
+ * the instant): Intl's own `longOffset` name ("GMT-04:00", "GMT" for zero), parsed.
+ */
+const longOffsets = new Map<string, Intl.DateTimeFormat>();
+function oracleOffsetMinutes(tz: string, epochMs: number): number {
+  let f = longOffsets.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
+    longOffsets.set(tz, f);
+  }
+  const name = f.formatToParts(epochMs).find((p) => p.type === 'timeZoneName')!.value;
+  const m = /^GMT(?:([+-])(\d\d):(\d\d)(?::(\d\d))?)?$/.exec(name);
+  if (!m) throw new Error(`unexpected offset name ${name}`);
+  if (m[1] === undefined) return 0;
+  const mins = Number(m[2]) * 60 + Number(m[3]) + Number(m[4] ?? 0) / 60;
+  return Math.round(m[1] === '-' ? -mins : mins);
+}
+
 describe('isValidTimeZone', () => {
   it('accepts IANA names and UTC', () => {
     for (const tz of ['America/New_York', 'Europe/London', 'UTC', 'Asia/Kolkata', 'Pacific/Chatham']) {
@@ -65,6 +84,29 @@ describe('offsetMinutesAt', () => {
     expect(offsetMinutesAt('Pacific/Chatham', Date.UTC(2024, 6, 1))).toBe(765);
     expect(offsetMinutesAt('Pacific/Chatham', Date.UTC(2024, 0, 1))).toBe(825);
     expect(offsetMinutesAt('UTC', Date.UTC(2024, 0, 1))).toBe(0);
+  });
+
+  // Hand-written: the last second before each 2024 change and the change itself (tz database).
+  it.each([
+    ['America/New_York', '2024-03-10T06:59:59Z', -300],
+    ['America/New_York', '2024-03-10T07:00:00Z', -240],
+    ['America/New_York', '2024-11-03T05:59:59Z', -240],
+    ['America/New_York', '2024-11-03T06:00:00Z', -300],
+    ['Europe/Berlin', '2024-03-31T00:59:59Z', 60],
+    ['Europe/Berlin', '2024-03-31T01:00:00Z', 120],
+    ['Europe/Berlin', '2024-10-27T00:59:59Z', 120],
+    ['Europe/Berlin', '2024-10-27T01:00:00Z', 60],
+    ['Asia/Kolkata', '2024-07-01T00:00:00Z', 330],
+    ['Australia/Lord_Howe', '2024-04-06T14:59:59Z', 660],
+    ['Australia/Lord_Howe', '2024-04-06T15:00:00Z', 630],
+    ['Australia/Lord_Howe', '2024-10-05T15:29:59Z', 630],
+    ['Australia/Lord_Howe', '2024-10-05T15:30:00Z', 660],
+    ['Pacific/Chatham', '2024-04-06T13:59:59Z', 825],
+    ['Pacific/Chatham', '2024-04-06T14:00:00Z', 765],
+    ['America/Santiago', '2024-04-07T02:59:59Z', -180],
+    ['America/Santiago', '2024-04-07T03:00:00Z', -240],
+  ])('%s at %s is %i minutes', (tz, iso, want) => {
+    expect(offsetMinutesAt(tz, Date.parse(iso))).toBe(want);
   });
 });
 
@@ -201,7 +243,7 @@ describe('createWallTimeConverter', () => {
         if (
           wallOf(tz, back) !== wall ||
           rfc.slice(0, 19) !== wall.replace(' ', 'T') ||
-          Math.round((Date.parse(rfc.slice(0, 19) + 'Z') - back) / 60_000) !== offsetMinutesAt(tz, back)
+          Math.round((Date.parse(rfc.slice(0, 19) + 'Z') - back) / 60_000) !== oracleOffsetMinutes(tz, back)
         ) {
           failures.push(`${wall} -> ${rfc}`);
         }
