@@ -116,8 +116,8 @@ describe('multi-valued cells (MULTI_VALUE_CELL: both plausible forms, unverified
 async function* once<T>(x: T): AsyncGenerator<T> {
   yield x;
 }
-function opts(fields: FieldDef[]): ExtractOptions {
-  return { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'America/New_York', multiValue: MV };
+function opts(fields: FieldDef[], extra: Partial<ExtractOptions> = {}): ExtractOptions {
+  return { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'America/New_York', multiValue: MV, ...extra };
 }
 async function linesOf(csv: string, fields: FieldDef[]): Promise<{ bytes: string[]; strings: string[] }> {
   const bytes: string[] = [];
@@ -166,12 +166,26 @@ describe('custom field cells through the CSV paths (byte path and string referen
     expect(bytes[2]).toContain('"Level__c":7.50');
   });
 
-  it.each(['1,2', 'abc', '1.2.3', '-', '.', '1e', '١٢'])('a Number cell %j is CSV_BAD_VALUE naming the field (both paths)', async (v) => {
+  it.each(['1,2', 'abc', '1.2.3', '-', '.', '1e', '١٢'])('a Number cell %j is null, counted for the field (both paths)', async (v) => {
+    const csv = `id,Level__c,Tags__c,Since__c\n1,"${v}",,\n2,3,,\n`;
+    const bytes = [];
+    for await (const b of extractCsvBytes(once(Buffer.from(csv)), opts(fields))) bytes.push(b);
+    const strings = [];
+    for await (const b of extractCsv(once(csv), opts(fields))) strings.push(b);
+    for (const batches of [bytes, strings]) {
+      expect(batches).toHaveLength(1);
+      expect(batches[0]!.invalid).toEqual({ Level__c: { type: 'Number', count: 1, example: v } });
+    }
+    expect(JSON.parse(strings[0]!.lines[0]!)).toEqual({ id: 1, Level__c: null, Tags__c: null, Since__c: null });
+    expect(JSON.parse(strings[0]!.lines[1]!)).toEqual({ id: 2, Level__c: 3, Tags__c: null, Since__c: null });
+  });
+
+  it.each(['1,2', 'abc', '1.2.3', '-', '.', '1e', '١٢'])("a Number cell %j is CSV_BAD_VALUE naming the field with invalidValues 'fail' (both paths)", async (v) => {
     const csv = `id,Level__c,Tags__c,Since__c\n1,"${v}",,\n`;
     for (const path of ['bytes', 'strings'] as const) {
       const run = async () => {
-        if (path === 'bytes') for await (const _ of extractCsvBytes(once(Buffer.from(csv)), opts(fields)));
-        else for await (const _ of extractCsv(once(csv), opts(fields)));
+        if (path === 'bytes') for await (const _ of extractCsvBytes(once(Buffer.from(csv)), opts(fields, { invalidValues: 'fail' })));
+        else for await (const _ of extractCsv(once(csv), opts(fields, { invalidValues: 'fail' })));
       };
       const err = await run().then(
         () => null,

@@ -7,6 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
 import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions } from '../src/extract/index.js';
+import { InvalidTally } from '../src/extract/notes.js';
+import type { CellNotes } from '../src/extract/types.js';
 import { OUT_BUFFERS, createExtractPool, createParsePool, usableCpus } from '../src/extract/parallel.js';
 import { AirbyteWriter } from '../src/protocol/airbyte.js';
 import { memorySink, type LineSink } from '../src/protocol/output.js';
@@ -40,29 +42,36 @@ function decode(b: EncodedRows): string[] {
   return out;
 }
 
-type Outcome = { lines: string[]; err?: { code: string; line: unknown; column: unknown; message: string } };
+/** A path's rows, its batches' notes summed (batches differ between paths; sums and first examples do not), and its error. */
+type Outcome = { lines: string[]; notes: CellNotes; err?: { code: string; line: unknown; column: unknown; message: string } };
 
 async function run(kind: 'strings' | 'bytes' | 'workers', csv: string | Buffer, size: number, o: ExtractOptions): Promise<Outcome> {
   const lines: string[] = [];
+  const tally = new InvalidTally();
   try {
-    if (kind === 'strings') for await (const b of extractCsv(chunksOf(csv, size), o)) lines.push(...b.lines);
-    else {
+    if (kind === 'strings') {
+      for await (const b of extractCsv(chunksOf(csv, size), o)) {
+        lines.push(...b.lines);
+        tally.add(b);
+      }
+    } else {
       const gen = kind === 'bytes' ? extractCsvBytes(chunksOf(csv, size), o) : pool.extract(chunksOf(csv, size), o);
       for await (const b of gen) {
         lines.push(...decode(b));
+        tally.add(b);
         b.release?.();
       }
     }
   } catch (e) {
     expect(e).toBeInstanceOf(ConnectorError);
     const ce = e as ConnectorError;
-    return { lines, err: { code: ce.code, line: ce.context.line, column: ce.context.column, message: ce.message } };
+    return { lines, notes: tally.notes(), err: { code: ce.code, line: ce.context.line, column: ce.context.column, message: ce.message } };
   }
-  return { lines };
+  return { lines, notes: tally.notes() };
 }
 
 describe('fast extract paths: same records and errors as extractCsv', () => {
-  it('random files with quotes, commas, line breaks, BOM, Unicode, nulls, bad values, cut files, any chunking', async () => {
+  it('random files with quotes, commas, line breaks, BOM, Unicode, nulls, bad values, zero dates, cut files, any chunking, framed with a meta', async () => {
     let seed = 12345;
     const rnd = (n: number): number => {
       // mulberry32
@@ -75,10 +84,11 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
     const typed: Record<Exclude<PardotType, 'String'>, string[]> = {
       Integer: ['0', '7', '-12', '007', '123456789012345678901', 'x1', '1.5'],
       Boolean: ['true', 'FALSE', '1', '0', 'yes'],
-      DateTime: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-01-31', '2024-07-04 23:59:59', '2024-13-01 00:00:00', 'soon'],
+      DateTime: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-01-31', '2024-07-04 23:59:59', '0000-00-00 00:00:00', '2024-13-01 00:00:00', 'soon'],
     };
     const types: PardotType[] = ['String', 'Integer', 'Boolean', 'DateTime'];
     let compared = 0;
+    let noted = 0;
     const errors = new Set<string>();
     for (let file = 0; file < 300; file++) {
       const ncol = 1 + rnd(6);
@@ -108,23 +118,36 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       }
       if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1));
       const size = 1 + rnd(40);
-      const o: ExtractOptions = { ...SRC, multiValue: MV, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5), batchBytes: 1 + rnd(300), skipRows: rnd(4) === 0 ? rnd(5) : 0 };
-      const ref = await run('strings', csv, size, o);
-      // Framed: each row inside the protocol's envelope, written by the encoder itself.
-      const frame = { head: `{"type":"RECORD","n":${file},"data":`, tail: '}\n' };
-      for (const kind of ['bytes', 'workers'] as const) {
-        for (const framed of [false, true]) {
+      const o: ExtractOptions = {
+        ...SRC,
+        multiValue: MV,
+        fields,
+        timezone: 'America/New_York',
+        batchSize: 1 + rnd(5),
+        batchBytes: 1 + rnd(300),
+        skipRows: rnd(4) === 0 ? rnd(5) : 0,
+        ...(rnd(4) === 0 ? { invalidValues: 'fail' as const } : {}),
+      };
+      // Framed: each row inside the protocol's envelope (with a meta when cells were nulled), written by the encoder itself.
+      const frame = { head: `{"type":"RECORD","n":${file},"data":`, tail: '}\n', meta: ',"meta":' };
+      for (const framed of [false, true]) {
+        const ref = await run('strings', csv, size, framed ? { ...o, frame } : o);
+        for (const kind of ['bytes', 'workers'] as const) {
           const got = await run(kind, csv, size, framed ? { ...o, frame } : o);
           const what = `${kind}${framed ? ' framed' : ''}, file ${file}: ${JSON.stringify(csv)}`;
           expect(got.err, what).toEqual(ref.err);
           // Rows before an error may be batched differently; a clean file must match exactly.
-          if (!ref.err) expect(got.lines, what).toEqual(framed ? ref.lines.map((l) => frame.head + l + frame.tail) : ref.lines);
+          if (!ref.err) expect(got, what).toEqual(ref);
         }
+        if (!framed) {
+          compared += ref.lines.length;
+          if (Object.keys(ref.notes).length > 0) noted++;
+        }
+        if (ref.err) errors.add(ref.err.code);
       }
-      compared += ref.lines.length;
-      if (ref.err) errors.add(ref.err.code);
     }
     expect(compared).toBeGreaterThan(500);
+    expect(noted).toBeGreaterThan(30);
     expect(errors.has('CSV_BAD_VALUE')).toBe(true);
     expect(errors.has('CSV_UNTERMINATED_QUOTE')).toBe(true);
   }, 60_000);
@@ -159,8 +182,11 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       expect(b.ends.length).toBe(100);
       break;
     }
-    const bad = await run('workers', 'id\n1\nx\n', 2, o);
+    const bad = await run('workers', 'id\n1\nx\n', 2, { ...o, invalidValues: 'fail' });
     expect(bad.err?.code).toBe('CSV_BAD_VALUE');
+    // By default the bad cell is null, and its note crosses the thread boundary with its batch.
+    const nulled = await run('workers', 'id\n1\nx\n', 2, o);
+    expect(nulled).toEqual({ lines: ['{"id":1}', '{"id":null}'], notes: { invalid: { id: { type: 'Integer', count: 1, example: 'x' } } } });
     const tz = await run('workers', 'at\n2024-01-01\n', 4, { ...o, fields: [{ name: 'at', type: 'DateTime' }], timezone: 'Mars/Olympus' });
     expect(tz.err?.code).toBe('CSV_BAD_TIMEZONE');
     const all = await Promise.all([0, 1, 2, 3].map(() => run('workers', csv, 999, o)));

@@ -44,6 +44,9 @@
  * lost: text after a closing quote (CSV_INVALID_CLOSING_QUOTE), a row whose cell count differs
  * from the header's (CSV_COLUMN_COUNT), a quote left open at end of file
  * (CSV_UNTERMINATED_QUOTE). Errors raised by the body iterable (network) pass through unchanged.
+ * A VALUE that does not fit its field's type costs that cell only (invalidValues 'null', the
+ * default: null, the record's meta.changes, the batch's notes; see notes.ts), or fails the file
+ * with CSV_BAD_VALUE ('fail'): a live Pardot writes such values (zero dates, text in numbers).
  *
  * Line numbers are physical lines of the file, 1-based, the header being line 1; a row's line is
  * the one it starts on (line breaks inside quoted cells count: LF, CRLF, or lone CR).
@@ -52,6 +55,7 @@ import { ByteCsvEncoder } from './bytes.js';
 import { compileRowEncoder, type RowEncoder } from './encode.js';
 import { badTimeZoneError, columnCountError, invalidClosingQuoteError, unterminatedQuoteError } from './messages.js';
 import { checkMultiValue } from './multi.js';
+import { BatchNotes } from './notes.js';
 import { isValidTimeZone } from './timezone.js';
 import type { CsvSource, EncodedRows, ExtractOptions, RowBatch } from './types.js';
 
@@ -279,10 +283,10 @@ export async function* extractCsv(body: AsyncIterable<Buffer | string>, opts: Ex
     while (enc.fill(lines, max)) {
       const out = lines;
       lines = [];
-      yield { lines: out };
+      yield enc.notes.attach<RowBatch>({ lines: out });
     }
   }
-  if (lines.length > 0) yield { lines };
+  if (lines.length > 0) yield enc.notes.attach<RowBatch>({ lines });
 }
 
 /**
@@ -377,12 +381,15 @@ function encoderFor(opts: ExtractOptions): ByteCsvEncoder {
   const skip = Math.max(0, Math.floor(opts.skipRows ?? 0));
   const src = sourceOf(opts);
   if (opts.fields.some((f) => f.type === 'DateTime') && !isValidTimeZone(opts.timezone)) throw badTimeZoneError(src, opts.timezone);
-  return new ByteCsvEncoder(opts.fields, opts.timezone, src, skip, opts.multiValue, opts.frame);
+  return new ByteCsvEncoder(opts, src, skip);
 }
 
 /** The options' source, once the options a caller could get wrong are checked (programming errors: TypeError). */
 function sourceOf(opts: ExtractOptions): CsvSource {
   checkMultiValue(opts.multiValue);
+  if (opts.invalidValues !== undefined && opts.invalidValues !== 'null' && opts.invalidValues !== 'fail') {
+    throw new TypeError(`ExtractOptions.invalidValues must be 'null' or 'fail', not ${JSON.stringify(opts.invalidValues)}`);
+  }
   return { stream: opts.stream, exportId: opts.exportId, file: opts.file };
 }
 
@@ -471,6 +478,7 @@ export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, o
   const src = sourceOf(opts);
   const sc = new CsvScanner(src);
   const dec = decoderFor();
+  const notes = new BatchNotes();
   let encode: RowEncoder | null = null;
   let expected = 0;
   let lines: string[] = [];
@@ -485,9 +493,11 @@ export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, o
       if (sc.count !== expected) throw columnCountError(src, sc.rowLine, expected, sc.count);
       if (skip > 0) {
         skip--;
+        // Encoded all the same, for its errors (the byte path reads every row), its notes dropped.
+        encode(sc.cells, sc.rowLine, null);
         continue;
       }
-      lines.push(encode(sc.cells, sc.rowLine));
+      lines.push(encode(sc.cells, sc.rowLine, notes));
       if (lines.length >= batchSize) return true;
     }
     return false;
@@ -495,15 +505,15 @@ export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, o
   for await (const chunk of body) {
     sc.push(dec.decode(chunk));
     while (drain()) {
-      yield { lines };
+      yield notes.attach<RowBatch>({ lines });
       lines = [];
     }
   }
   sc.push(dec.flush());
   sc.end();
   while (drain()) {
-    yield { lines };
+    yield notes.attach<RowBatch>({ lines });
     lines = [];
   }
-  if (lines.length > 0) yield { lines };
+  if (lines.length > 0) yield notes.attach<RowBatch>({ lines });
 }

@@ -12,9 +12,13 @@
  * - Boolean: `true`/`false`/`1`/`0`, case-insensitive → `true`/`false`.
  * - DateTime: Pardot wall time read in the export's timezone → RFC 3339 with offset, quoted
  *   (see timezone.ts for the DST rule).
- * - Date: `YYYY-MM-DD` (or a midnight `YYYY-MM-DD 00:00:00`) → `"YYYY-MM-DD"`, no timezone.
+ * - Date: a real day `YYYY-MM-DD`, or one with a time `YYYY-MM-DD HH:MM:SS` → `"YYYY-MM-DD"`, no
+ *   timezone (bytes.ts isDateCell says why the time is dropped).
  * - String: the exact text, JSON-escaped (JSON.stringify).
- * A cell that does not parse raises ConnectorError CSV_BAD_VALUE.
+ * A zero date (`0000-00-00`) in a Date or DateTime column is null, noted. A cell that does not
+ * convert is null, noted (invalidValues 'null', the default), or raises ConnectorError
+ * CSV_BAD_VALUE ('fail'). Noted: the batch's notes, and the row's changes written after the
+ * object when the frame has a meta.
  *
  * This is the STRING path's encoder (cells as strings), the readable reference for the byte path
  * that extractCsv uses (bytes.ts: same rules, checked by a differential test). Measured in
@@ -25,7 +29,8 @@ import type { ConnectorError } from '../errors.js';
 import type { FieldDef, PardotType } from '../streams.js';
 import { badTimeZoneError, badValueError, canonicalHeader, planHeader } from './messages.js';
 import { parseMultiValueCell } from './multi.js';
-import { createWallTimeConverter, isValidTimeZone } from './timezone.js';
+import { changesJson, ZERO_DATE, type BatchNotes } from './notes.js';
+import { createWallTimeConverter, daysInMonth, isValidTimeZone } from './timezone.js';
 import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_STRING } from './kinds.js';
 import type { CsvSource, ExtractOptions, MultiValueCell } from './types.js';
 
@@ -46,16 +51,25 @@ function multiText(cell: string, mv: MultiValueCell): string {
   return v.length === 0 ? 'null' : JSON.stringify(v);
 }
 
-/** Date: `YYYY-MM-DD`, or a midnight written with a time: the date alone, quoted; null if neither. */
+const DATE = /^(\d{4})-(\d\d)-(\d\d)(?:[ T]\d\d:\d\d:\d\d(?:\.\d+)?)?$/;
+
+/** Date: a real day `YYYY-MM-DD`, with or without a time: the date alone, quoted; else null. */
 function dateText(cell: string): string | null {
-  const m = /^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))(?:[ T]00:00:00)?$/.exec(cell);
-  return m ? `"${m[1]}"` : null;
+  const m = DATE.exec(cell);
+  if (m === null) return null;
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(Number(m[1]), mo) ? `"${cell.slice(0, 10)}"` : null;
 }
 
-export type RowEncoder = (cells: string[], line: number) => string;
+/**
+ * One row's cells → its JSON object text (inside the frame, when given). `notes` receives what the
+ * row's cells say (null: the row is skipped, nothing to note).
+ */
+export type RowEncoder = (cells: string[], line: number, notes: BatchNotes | null) => string;
 
 /** What compileRowEncoder takes of the extraction's options. */
-export type RowEncoderOptions = Pick<ExtractOptions, 'multiValue'>;
+export type RowEncoderOptions = Pick<ExtractOptions, 'multiValue' | 'invalidValues' | 'frame'>;
 
 /** Integer cell → JSON number text, or null if not `-?\d+`. */
 function integerText(cell: string): string | null {
@@ -120,15 +134,20 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
   const hasDate = kinds.includes(K_DATETIME);
   if (hasDate && !isValidTimeZone(tz)) throw badTimeZoneError(src, tz);
   const toRfc = hasDate ? createWallTimeConverter(tz) : (_w: string): string | null => null;
+  const head = o.frame?.head ?? '';
+  const tail = o.frame?.tail ?? '';
+  const meta = o.frame?.meta;
+  const fail = o.invalidValues === 'fail';
   const mv = o.multiValue;
 
   const bad = (k: number, cell: string, line: number): ConnectorError =>
     badValueError(src, tz, line, names[k] as string, types[k] as PardotType, cell);
 
-  if (n === 0) return () => '{}';
+  if (n === 0) return () => `${head}{}${tail}`;
 
-  return function encode(cells: string[], line: number): string {
-    let out = '';
+  return function encode(cells: string[], line: number, notes: BatchNotes | null): string {
+    let out = head;
+    let changes: string[] | null = null;
     for (let k = 0; k < n; k++) {
       const cell = cells[cols[k] as number] as string;
       let v: string | null;
@@ -162,11 +181,19 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
             v = r === null ? null : `"${r}"`;
           }
         }
-        if (v === null) throw bad(k, cell, line);
+        if (v === null) {
+          // The rare path: a zero date is "no date" (null in both modes); anything else is bad.
+          const name = names[k] as string;
+          if ((kinds[k] === K_DATETIME || kinds[k] === K_DATE) && ZERO_DATE.test(cell)) notes?.zeroDate(name);
+          else if (fail) throw bad(k, cell, line);
+          else notes?.invalid(name, types[k] as PardotType, cell);
+          (changes ??= []).push(name);
+          v = 'null';
+        }
       }
       out += (prefixes[k] as string) + v;
     }
-    const json = `${out}}`;
+    const json = changes !== null && meta !== undefined ? `${out}}${meta}${changesJson(changes)}${tail}` : `${out}}${tail}`;
     // Flatten the rope of ~140 pieces now, while they are young: rows are held in a batch
     // across GCs, and surviving cons-string trees made extractCsv 3-4x slower (measured).
     json.charCodeAt(json.length >> 1);

@@ -1,4 +1,4 @@
-import type { FieldDef } from '../streams.js';
+import type { FieldDef, PardotType } from '../streams.js';
 
 /** Where a CSV file came from, for error messages (stream, export id, file). */
 export interface CsvSource {
@@ -18,6 +18,12 @@ export interface MultiValueCell {
   jsonArray: boolean;
 }
 
+/**
+ * What a cell that cannot be converted to its field's type becomes: 'null' (the record is emitted
+ * with the value null and says so in its meta, and the batch counts it), or 'fail' (CSV_BAD_VALUE).
+ */
+export type InvalidValues = 'null' | 'fail';
+
 export interface ExtractOptions extends CsvSource {
   /** Fields that were requested, with their Pardot types. The header must hold each of them. */
   fields: readonly FieldDef[];
@@ -25,6 +31,8 @@ export interface ExtractOptions extends CsvSource {
   timezone: string;
   /** How multi-valued (custom field) cells are written: the wire's MULTI_VALUE_CELL. */
   multiValue: MultiValueCell;
+  /** A cell that does not convert: null plus a recorded change (default), or CSV_BAD_VALUE. */
+  invalidValues?: InvalidValues;
   /** Skip this many data rows first (resuming a download cut off mid-file). */
   skipRows?: number;
   /** Rows per emitted batch (default 1000). */
@@ -32,20 +40,41 @@ export interface ExtractOptions extends CsvSource {
   /** Bytes mode (extractCsvBytes): a batch also ends once its data reaches this many bytes (default 256 KiB). */
   batchBytes?: number;
   /**
-   * Bytes mode: text written around every row's JSON object (the protocol adapter's record
-   * envelope), so a batch is ready to write as it is. Default: none (bare objects).
+   * Text written around every row's JSON object (the protocol adapter's record envelope), so a
+   * batch is ready to write as it is. Default: none (bare objects).
    */
   frame?: RowFrame;
 }
 
-/** A record envelope: `head` + row object + `tail` is one output line (tail ends in '\n'). */
+/**
+ * A record envelope: `head` + row object + `tail` is one output line (tail ends in '\n'). With
+ * `meta`, a row that has changes (cells nulled) is `head` + row object + `meta` +
+ * `{"changes":[...]}` + `tail` (Airbyte: `,"meta":`); without it, changes are only counted.
+ */
 export interface RowFrame {
   head: string;
   tail: string;
+  meta?: string;
 }
 
-/** A batch of converted rows: each line is one record's data as a JSON object text. */
-export interface RowBatch {
+/** Cells of one field that could not be converted, in a batch: how many, and the first one's text. */
+export interface InvalidCell {
+  type: PardotType;
+  count: number;
+  /** The first such raw value, control and non-printable characters escaped, at most 60 characters. */
+  example: string;
+}
+export type InvalidCells = { [field: string]: InvalidCell };
+/** Zero dates (`0000-00-00`, Pardot's "no date") read as null, per field, in a batch. */
+export type ZeroDates = { [field: string]: number };
+/** What a batch says about the cells it nulled (absent: nothing to say). */
+export interface CellNotes {
+  invalid?: InvalidCells;
+  zeroDates?: ZeroDates;
+}
+
+/** A batch of converted rows: each line is one record's data as a JSON object text (framed with `frame`). */
+export interface RowBatch extends CellNotes {
   lines: string[];
 }
 
@@ -53,7 +82,7 @@ export interface RowBatch {
  * A batch of converted rows as UTF-8 bytes: the JSON object texts back to back in `data`, row k
  * being data[k === 0 ? 0 : ends[k - 1], ends[k]). The fast path: no string per row.
  */
-export interface EncodedRows {
+export interface EncodedRows extends CellNotes {
   data: Buffer;
   ends: Uint32Array;
   /**

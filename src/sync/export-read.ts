@@ -582,6 +582,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
           fields,
           timezone,
           multiValue: MULTI_VALUE_CELL,
+          invalidValues: config.invalidValues,
           frame,
         })) {
           yield { type: 'records', stream: stream.name, encoded: batch, extractedAt };
@@ -669,6 +670,7 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
           fields: [...fields],
           timezone,
           multiValue: MULTI_VALUE_CELL,
+          invalidValues: config.invalidValues,
           skipRows: emitted,
           frame,
         })) {
