@@ -1,8 +1,8 @@
 /**
  * A cell costs a cell: values that do not fit their field's type are emitted as null, listed in
  * the record's meta.changes (Airbyte) and counted per batch, on both CSV paths; zero dates are
- * "no date" in both modes; Date fields reject impossible days and drop a time. Expected values are
- * written by hand.
+ * "no date" in both modes; Date fields reject impossible days and drop a time; the fall-back hour
+ * of the export's cursor column is read by the window. Expected values are written by hand.
  */
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
@@ -36,14 +36,14 @@ function linesOf(b: EncodedRows): string[] {
   return out;
 }
 
-type Got = { lines: string[]; notes: Array<Pick<RowBatch, 'invalid' | 'zeroDates'>> };
+type Got = { lines: string[]; notes: Array<Pick<RowBatch, 'invalid' | 'zeroDates' | 'ambiguous'>> };
 const PATHS = ['bytes', 'lines', 'strings'] as const;
 
 /** One path's output: its lines and each batch's notes. */
 async function through(path: (typeof PATHS)[number], csv: string, o: ExtractOptions): Promise<Got> {
   const got: Got = { lines: [], notes: [] };
   const note = (b: RowBatch | EncodedRows): void => {
-    got.notes.push({ ...(b.invalid ? { invalid: b.invalid } : {}), ...(b.zeroDates ? { zeroDates: b.zeroDates } : {}) });
+    got.notes.push({ ...(b.invalid ? { invalid: b.invalid } : {}), ...(b.zeroDates ? { zeroDates: b.zeroDates } : {}), ...(b.ambiguous ? { ambiguous: b.ambiguous } : {}) });
   };
   if (path === 'bytes') {
     for await (const b of extractCsvBytes(body(csv), o)) {
@@ -186,6 +186,50 @@ describe('DateTime and Date cells', () => {
   });
 });
 
+describe('the fall-back hour: 01:30 on 2024-11-03 in America/New_York is 05:30Z (EDT) and 06:30Z (EST)', () => {
+  const fields = [F('id', 'Integer'), F('updatedAt', 'DateTime'), F('createdAt', 'DateTime')];
+  const csv = 'id,updatedAt,createdAt\n1,2024-11-03 01:30:00,2024-11-03 01:30:00\n2,2024-11-03 02:30:00,2024-11-03 00:30:00\n';
+  const EDT = '2024-11-03T01:30:00-04:00';
+  const EST = '2024-11-03T01:30:00-05:00';
+  const row2 = { id: 2, updatedAt: '2024-11-03T02:30:00-05:00', createdAt: '2024-11-03T00:30:00-04:00' };
+  const ambiguous = (n: number, field: string) => ({ ambiguous: { count: n, field, example: '2024-11-03 01:30:00' } });
+
+  it.each(PATHS)('%s path: the cursor takes the reading inside the window; the other column keeps the earlier one, noted', async (path) => {
+    const cases = [
+      // Window ends between the readings: the earlier one (EDT) is inside.
+      { window: { start: Date.UTC(2024, 10, 1), end: Date.UTC(2024, 10, 3, 6), cursorField: 'updatedAt' }, cursor: EDT },
+      // Window starts between them: the later one (EST) is inside.
+      { window: { start: Date.UTC(2024, 10, 3, 6), end: Date.UTC(2024, 10, 10), cursorField: 'updatedAt' }, cursor: EST },
+    ];
+    for (const c of cases) {
+      const got = await through(path, csv, { ...BASE, fields, window: c.window });
+      expect(got.lines.map((l) => JSON.parse(l))).toEqual([{ id: 1, updatedAt: c.cursor, createdAt: EDT }, row2]);
+      expect(got.notes).toEqual([ambiguous(1, 'createdAt')]);
+    }
+  });
+
+  it.each(PATHS)('%s path: when the window holds both readings (or neither), or there is none, the earlier one, noted', async (path) => {
+    for (const window of [
+      { start: Date.UTC(2024, 10, 1), end: Date.UTC(2024, 10, 10), cursorField: 'updatedAt' },
+      { start: Date.UTC(2024, 10, 4), end: Date.UTC(2024, 10, 10), cursorField: 'updatedAt' },
+      undefined,
+    ]) {
+      const got = await through(path, csv, { ...BASE, fields, ...(window ? { window } : {}) });
+      expect(got.lines.map((l) => JSON.parse(l))).toEqual([{ id: 1, updatedAt: EDT, createdAt: EDT }, row2]);
+      expect(got.notes).toEqual([ambiguous(2, 'updatedAt')]);
+    }
+  });
+
+  it('the earlier reading is the documented rule: to the second at both ends of the repeated hour', async () => {
+    const edge = 'd\n2024-11-03 00:59:59\n2024-11-03 01:00:00\n2024-11-03 01:59:59\n2024-11-03 02:00:00\n';
+    for (const path of PATHS) {
+      const got = await through(path, edge, { ...BASE, fields: [F('d', 'DateTime')] });
+      expect(got.lines.map((l) => JSON.parse(l).d)).toEqual(['2024-11-03T00:59:59-04:00', '2024-11-03T01:00:00-04:00', '2024-11-03T01:59:59-04:00', '2024-11-03T02:00:00-05:00']);
+      expect(got.notes).toEqual([{ ambiguous: { count: 2, field: 'd', example: '2024-11-03 01:00:00' } }]);
+    }
+  });
+});
+
 describe('InvalidTally: one WARN per field and stream', () => {
   it('sums batches and files, keeps the first example, and words one message per field', () => {
     const t = new InvalidTally();
@@ -194,12 +238,14 @@ describe('InvalidTally: one WARN per field and stream', () => {
     t.add({});
     t.add({ invalid: { score: { type: 'Integer', count: 1, example: 'x' }, optedOut: { type: 'Boolean', count: 1, example: 'maybe' } } });
     const other = new InvalidTally();
-    other.add({ zeroDates: { createdAt: 2 } });
+    other.add({ zeroDates: { createdAt: 2 }, ambiguous: { count: 3, field: 'updatedAt', example: '2024-11-03 01:30:00' } });
+    other.add({ ambiguous: { count: 1, field: 'createdAt', example: '2024-11-03 01:00:00' } });
     t.merge(other);
     expect(t.warnings('prospects')).toEqual([
       `prospects: 3 value(s) of field 'score' (Integer) could not be read and were emitted as null, e.g. "12abc".`,
       `prospects: 1 value(s) of field 'optedOut' (Boolean) could not be read and were emitted as null, e.g. "maybe".`,
       `prospects: 3 value(s) of field 'createdAt' were the zero date 0000-00-00 (Pardot's "no date") and were emitted as null.`,
+      `prospects: 4 date-time value(s) fell in the hour repeated when daylight saving time ended, which names two instants (e.g. field 'updatedAt' "2024-11-03 01:30:00"); each was read as the earlier instant (the offset in force before the clocks went back).`,
     ]);
     expect(new InvalidTally().warnings('prospects')).toEqual([]);
     expect(new InvalidTally().empty).toBe(true);

@@ -71,7 +71,7 @@ async function run(kind: 'strings' | 'bytes' | 'workers', csv: string | Buffer, 
 }
 
 describe('fast extract paths: same records and errors as extractCsv', () => {
-  it('random files with quotes, commas, line breaks, BOM, Unicode, nulls, bad values, zero dates, cut files, any chunking, framed with a meta', async () => {
+  it('random files with quotes, commas, line breaks, BOM, Unicode, nulls, bad values, zero dates, fall-back hours, cut files, any chunking, framed with a meta', async () => {
     let seed = 12345;
     const rnd = (n: number): number => {
       // mulberry32

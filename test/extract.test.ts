@@ -365,7 +365,7 @@ describe('extractCsv: streaming', () => {
 });
 
 describe('extractCsv: byte path agrees with the string reference path', () => {
-  it('gives identical lines, notes and errors on random CSV (bad values, zero dates, meta frame, both modes) in random chunk sizes', async () => {
+  it('gives identical lines, notes and errors on random CSV (bad values, zero dates, fall-back hours, meta frame, window) in random chunk sizes', async () => {
     const { extractCsvStrings } = await import('../src/extract/csv.js');
     let seed = 7;
     const rnd = (n: number): number => {
@@ -387,11 +387,16 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
       Number: { good: ['1.5', '-0', '.5', '1e3'], bad: ['1,5', 'abc', '1.2.3'] },
     };
     const types = ['String', 'Integer', 'Boolean', 'DateTime', 'Date', 'Number'] as const;
+    const windows = [
+      { start: Date.UTC(2024, 10, 1), end: Date.UTC(2024, 10, 3, 6) }, // the earlier reading of 01:30 inside
+      { start: Date.UTC(2024, 10, 3, 6), end: Date.UTC(2024, 10, 5) }, // the later one inside
+      { start: Date.UTC(2024, 0, 1), end: Date.UTC(2025, 0, 1) }, // both inside
+    ];
     let compared = 0;
     let clean = 0;
     let metaRows = 0;
     const errors = new Set<string>();
-    const noted = { invalid: 0, zeroDates: 0 };
+    const noted = { invalid: 0, zeroDates: 0, ambiguous: 0 };
     for (let file = 0; file < 600; file++) {
       const ncol = 1 + rnd(6);
       const fields: FieldDef[] = [];
@@ -424,6 +429,7 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
       }
       if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1)); // cut short: open quotes, short rows
       const size = 1 + rnd(40);
+      const cursor = fields.find((f) => f.type === 'DateTime');
       const o: ExtractOptions = {
         ...SRC,
         fields,
@@ -432,6 +438,7 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
         batchSize: 1 + rnd(5),
         ...(rnd(3) === 0 ? { invalidValues: 'fail' as const } : rnd(2) ? { invalidValues: 'null' as const } : {}),
         ...(rnd(2) ? { frame: { head: `{"n":${file},"data":`, tail: '}\n', ...(rnd(3) > 0 ? { meta: ',"meta":' } : {}) } } : {}),
+        ...(cursor && rnd(2) ? { window: { ...windows[rnd(windows.length)]!, cursorField: cursor.name } } : {}),
         ...(rnd(5) === 0 ? { skipRows: rnd(4) } : {}),
       };
       type Run = { lines: string[]; notes: unknown[]; err?: { code: string; line: unknown; column: unknown; value: unknown } };
@@ -441,7 +448,7 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
         try {
           for await (const b of f(chunksOf(csv, size), o)) {
             lines.push(...b.lines);
-            notes.push({ invalid: b.invalid, zeroDates: b.zeroDates });
+            notes.push({ invalid: b.invalid, zeroDates: b.zeroDates, ambiguous: b.ambiguous });
           }
         } catch (e) {
           const ce = e as ConnectorError;
@@ -454,7 +461,7 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
       expect(fast, `file ${file}: ${JSON.stringify(csv)} ${JSON.stringify(o)}`).toEqual(ref);
       compared += ref.lines.length;
       metaRows += ref.lines.filter((l) => l.includes('"meta":{"changes":[')).length;
-      for (const n of ref.notes as Array<Record<string, object | undefined>>) for (const k of ['invalid', 'zeroDates'] as const) if (n[k]) noted[k]++;
+      for (const n of ref.notes as Array<Record<string, object | undefined>>) for (const k of ['invalid', 'zeroDates', 'ambiguous'] as const) if (n[k]) noted[k]++;
       if (ref.err) errors.add(ref.err.code);
       else clean++;
     }
@@ -464,6 +471,7 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
     expect(metaRows).toBeGreaterThan(50);
     expect(noted.invalid).toBeGreaterThan(20);
     expect(noted.zeroDates).toBeGreaterThan(20);
+    expect(noted.ambiguous).toBeGreaterThan(20);
     expect(errors.has('CSV_BAD_VALUE')).toBe(true);
     for (const code of errors) expect(['CSV_BAD_VALUE', 'CSV_UNTERMINATED_QUOTE', 'CSV_COLUMN_COUNT', 'CSV_HEADER_MISSING_FIELD']).toContain(code);
   });

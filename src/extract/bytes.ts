@@ -34,8 +34,8 @@ import {
 import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_SKIP, K_STRING } from './kinds.js';
 import { parseMultiValueCell, separatorByte } from './multi.js';
 import { BatchNotes, changeJson } from './notes.js';
-import { createOffsetLookup, daysInMonth } from './timezone.js';
-import type { CsvSource, EncodedRows, ExtractOptions, MultiValueCell } from './types.js';
+import { createOffsetLookup, daysInMonth, offsetTextMs, wallToMs } from './timezone.js';
+import type { CsvSource, EncodedRows, ExtractOptions, ExtractWindow, MultiValueCell } from './types.js';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -53,9 +53,10 @@ const EMPTY = Buffer.alloc(0);
 const CHANGES_OPEN = Buffer.from('{"changes":[');
 const CHANGES_CLOSE = Buffer.from(']}');
 
-/** What a row's note says: a value nulled (bad), a zero date nulled. */
+/** What a row's note says: a value nulled (bad), a zero date nulled, a repeated wall time read by the default rule. */
 const NOTE_BAD = 1;
 const NOTE_ZERO = 2;
+const NOTE_AMBIGUOUS = 3;
 
 /** Outcome of scanning one row. */
 const NEED_MORE = -1;
@@ -96,6 +97,9 @@ export class ByteCsvEncoder {
   private readonly mv: MultiValueCell;
   /** The multi-value separator as one byte (-1: not one ASCII byte, cells read through a string). */
   private readonly sep: number;
+  private readonly window: ExtractWindow | null;
+  /** Column of the window's cursor field (a DateTime), or -1. */
+  private cursorCol = -1;
   /** Output bytes a row may need beyond 6 per input byte (keys, values' growth, frame, meta). */
   private rowSlack = 0;
   /** The row's notes (at most one per column), kept until the row is complete: kind, column, raw bytes [s, e). */
@@ -118,6 +122,7 @@ export class ByteCsvEncoder {
     this.failOnBad = opts.invalidValues === 'fail';
     this.mv = opts.multiValue;
     this.sep = separatorByte(opts.multiValue);
+    this.window = opts.window ?? null;
     const frame = opts.frame;
     if (frame !== undefined) {
       this.head = Buffer.from(frame.head, 'utf8');
@@ -330,6 +335,8 @@ export class ByteCsvEncoder {
     });
     this.segs = packSegments([...this.prefixes, Buffer.concat([this.head, Buffer.from('{')]), Buffer.concat([Buffer.from('}'), this.tail])]);
     if (types.includes('DateTime')) this.offsetFor = createOffsetLookup(this.tz);
+    const w = this.window;
+    this.cursorCol = w === null ? -1 : header.findIndex((h, i) => h === w.cursorField && types[i] === 'DateTime');
     const n = header.length;
     this.noteKind = new Uint8Array(n);
     this.noteCol = new Int32Array(n);
@@ -788,8 +795,10 @@ export class ByteCsvEncoder {
         }
       }
     }
-    const off = (this.offsetFor as NonNullable<typeof this.offsetFor>)(y, mo, d, h, mi, sec);
+    let off = (this.offsetFor as NonNullable<typeof this.offsetFor>)(y, mo, d, h, mi, sec);
     if (off === null) return this.bad(col, s, e, o);
+    // 12 characters: a wall time repeated by a fall-back, with both offsets (rare path).
+    if (off.length !== 6) off = this.pickOffset(col, s, e, off, wallToMs(y, mo, d, h, mi, sec));
     out[o++] = QUOTE;
     for (let j = s; j < s + 10; j++) out[o++] = b[j] as number;
     out[o++] = 0x54; // T
@@ -924,12 +933,31 @@ export class ByteCsvEncoder {
     this.noteE[i] = e;
   }
 
-  /** '}' + meta + `{"changes":[...]}` (the row's nulled fields, in column order) + tail. */
+  /**
+   * The offset of a wall time repeated by a fall-back (`off`: both offsets, the earlier instant's
+   * first). The cursor column takes the reading that lies in the export's window when exactly one
+   * does (the export selected the row by that instant); otherwise the default rule (the earlier
+   * instant), noted. The comparison is to the second (Pardot writes whole seconds).
+   */
+  private pickOffset(col: number, s: number, e: number, off: string, wallMs: number): string {
+    const w = this.window;
+    if (col === this.cursorCol && w !== null) {
+      const a = wallMs - offsetTextMs(off, 0);
+      const b = wallMs - offsetTextMs(off, 6);
+      const inA = a >= w.start && a < w.end;
+      if (inA !== (b >= w.start && b < w.end)) return inA ? off.slice(0, 6) : off.slice(6);
+    }
+    this.note(NOTE_AMBIGUOUS, col, s, e);
+    return off.slice(0, 6);
+  }
+
+  /** '}' + meta + `{"changes":[...]}` (the row's nulled fields, in column order) + tail; just '}' + tail when nothing was nulled. */
   private closeWithMeta(o: number): number {
     const out = this.out;
     out[o++] = 0x7d; // }
     let n = 0;
     for (let i = 0; i < this.nNotes; i++) {
+      if (this.noteKind[i] === NOTE_AMBIGUOUS) continue;
       if (n++ === 0) {
         o += (this.meta as Buffer).copy(out, o);
         o += CHANGES_OPEN.copy(out, o);
@@ -949,7 +977,8 @@ export class ByteCsvEncoder {
       const name = this.names[col] as string;
       const kind = this.noteKind[i];
       if (kind === NOTE_ZERO) this.notes.zeroDate(name);
-      else this.notes.invalid(name, this.types[col] as PardotType, this.raw(this.noteS[i] as number, this.noteE[i] as number));
+      else if (kind === NOTE_BAD) this.notes.invalid(name, this.types[col] as PardotType, this.raw(this.noteS[i] as number, this.noteE[i] as number));
+      else this.notes.ambiguous(name, this.raw(this.noteS[i] as number, this.noteE[i] as number));
     }
   }
 

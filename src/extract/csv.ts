@@ -390,6 +390,10 @@ function sourceOf(opts: ExtractOptions): CsvSource {
   if (opts.invalidValues !== undefined && opts.invalidValues !== 'null' && opts.invalidValues !== 'fail') {
     throw new TypeError(`ExtractOptions.invalidValues must be 'null' or 'fail', not ${JSON.stringify(opts.invalidValues)}`);
   }
+  const w = opts.window;
+  if (w !== undefined && !(Number.isFinite(w.start) && Number.isFinite(w.end) && typeof w.cursorField === 'string')) {
+    throw new TypeError('ExtractOptions.window must be { start: epoch ms, end: epoch ms, cursorField: string }');
+  }
   return { stream: opts.stream, exportId: opts.exportId, file: opts.file };
 }
 

@@ -11,7 +11,7 @@
  *   readers with big-number support keep them).
  * - Boolean: `true`/`false`/`1`/`0`, case-insensitive → `true`/`false`.
  * - DateTime: Pardot wall time read in the export's timezone → RFC 3339 with offset, quoted
- *   (see timezone.ts for the DST rule).
+ *   (see timezone.ts for the DST rule; the window's cursor column, see ExtractOptions.window).
  * - Date: a real day `YYYY-MM-DD`, or one with a time `YYYY-MM-DD HH:MM:SS` → `"YYYY-MM-DD"`, no
  *   timezone (bytes.ts isDateCell says why the time is dropped).
  * - String: the exact text, JSON-escaped (JSON.stringify).
@@ -30,7 +30,7 @@ import type { FieldDef, PardotType } from '../streams.js';
 import { badTimeZoneError, badValueError, canonicalHeader, planHeader } from './messages.js';
 import { parseMultiValueCell } from './multi.js';
 import { changesJson, ZERO_DATE, type BatchNotes } from './notes.js';
-import { createWallTimeConverter, daysInMonth, isValidTimeZone } from './timezone.js';
+import { createWallTimeReader, daysInMonth, headLength, isValidTimeZone, offsetTextMs } from './timezone.js';
 import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_STRING } from './kinds.js';
 import type { CsvSource, ExtractOptions, MultiValueCell } from './types.js';
 
@@ -69,7 +69,7 @@ function dateText(cell: string): string | null {
 export type RowEncoder = (cells: string[], line: number, notes: BatchNotes | null) => string;
 
 /** What compileRowEncoder takes of the extraction's options. */
-export type RowEncoderOptions = Pick<ExtractOptions, 'multiValue' | 'invalidValues' | 'frame'>;
+export type RowEncoderOptions = Pick<ExtractOptions, 'multiValue' | 'invalidValues' | 'window' | 'frame'>;
 
 /** Integer cell → JSON number text, or null if not `-?\d+`. */
 function integerText(cell: string): string | null {
@@ -133,15 +133,34 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
   const n = cols.length;
   const hasDate = kinds.includes(K_DATETIME);
   if (hasDate && !isValidTimeZone(tz)) throw badTimeZoneError(src, tz);
-  const toRfc = hasDate ? createWallTimeConverter(tz) : (_w: string): string | null => null;
+  const read = hasDate ? createWallTimeReader(tz) : (_w: string): string | null => null;
   const head = o.frame?.head ?? '';
   const tail = o.frame?.tail ?? '';
   const meta = o.frame?.meta;
   const fail = o.invalidValues === 'fail';
   const mv = o.multiValue;
+  const w = o.window;
+  const cursorK = w === undefined ? -1 : names.findIndex((h, k) => h === w.cursorField && types[k] === 'DateTime');
 
   const bad = (k: number, cell: string, line: number): ConnectorError =>
     badValueError(src, tz, line, names[k] as string, types[k] as PardotType, cell);
+
+  /**
+   * A wall time repeated by a fall-back (`r`: the text with both offsets): the cursor column takes
+   * the reading inside the window when exactly one is; else the earlier instant, noted.
+   */
+  const pick = (k: number, cell: string, r: string, notes: BatchNotes | null): string => {
+    const hl = headLength(cell);
+    if (k === cursorK && w !== undefined) {
+      const wall = Date.parse(`${r.slice(0, 19)}Z`);
+      const a = wall - offsetTextMs(r, hl);
+      const b = wall - offsetTextMs(r, hl + 6);
+      const inA = a >= w.start && a < w.end;
+      if (inA !== (b >= w.start && b < w.end)) return inA ? r.slice(0, hl + 6) : r.slice(0, hl) + r.slice(hl + 6);
+    }
+    notes?.ambiguous(names[k] as string, cell);
+    return r.slice(0, hl + 6);
+  };
 
   if (n === 0) return () => `${head}{}${tail}`;
 
@@ -177,8 +196,8 @@ export function compileRowEncoder(fields: readonly FieldDef[], header: string[],
             v = multiText(cell, mv);
             break;
           default: {
-            const r = toRfc(cell);
-            v = r === null ? null : `"${r}"`;
+            const r = read(cell);
+            v = r === null ? null : r.length - headLength(cell) === 6 ? `"${r}"` : `"${pick(k, cell, r, notes)}"`;
           }
         }
         if (v === null) {

@@ -1,13 +1,13 @@
 /**
  * What the extraction says about cells it did not convert as written: values nulled because they
- * do not fit their field's type (ExtractOptions.invalidValues 'null'), and zero dates read as "no
- * date". Both CSV paths
+ * do not fit their field's type (ExtractOptions.invalidValues 'null'), zero dates read as "no
+ * date", and wall times of a DST fall-back's repeated hour read by the default rule. Both CSV paths
  * record them per batch (BatchNotes -> CellNotes on the batch); the sync core sums a stream's
  * batches (InvalidTally) and logs one WARN per field at the stream's end. All of this is the rare
  * path: a row with nothing to say costs nothing here.
  */
 import type { PardotType } from '../streams.js';
-import type { CellNotes, InvalidCell, InvalidCells, ZeroDates } from './types.js';
+import type { AmbiguousCells, CellNotes, InvalidCell, InvalidCells, ZeroDates } from './types.js';
 
 /** Longest example text, after escaping. */
 export const EXAMPLE_CHARS = 60;
@@ -83,6 +83,7 @@ export const ZERO_DATE = /^0000-00-00(?:[ T]00:00:00(?:\.0+)?)?$/;
 export class BatchNotes {
   private inv: InvalidCells | null = null;
   private zero: ZeroDates | null = null;
+  private amb: AmbiguousCells | null = null;
 
   invalid(field: string, type: PardotType, raw: string): void {
     const m = (this.inv ??= Object.create(null) as InvalidCells);
@@ -96,24 +97,32 @@ export class BatchNotes {
     m[field] = (m[field] ?? 0) + 1;
   }
 
+  ambiguous(field: string, raw: string): void {
+    if (this.amb === null) this.amb = { count: 1, field, example: printable(raw) };
+    else this.amb.count++;
+  }
+
   /** Puts the notes gathered so far on `batch` (only those there are) and starts afresh. */
   attach<T extends CellNotes>(batch: T): T {
     if (this.inv !== null) batch.invalid = this.inv;
     if (this.zero !== null) batch.zeroDates = this.zero;
+    if (this.amb !== null) batch.ambiguous = this.amb;
     this.inv = null;
     this.zero = null;
+    this.amb = null;
     return batch;
   }
 }
 
 /**
  * A stream's notes summed over its batches (or files, or windows: `merge`), and the WARN messages
- * they make at the stream's end: one per field for nulled values, one per field for zero dates.
- * Examples are the first ones seen.
+ * they make at the stream's end: one per field for nulled values, one per field for zero dates,
+ * one for the fall-back hour. Examples are the first ones seen.
  */
 export class InvalidTally {
   private readonly invalid = new Map<string, InvalidCell>();
   private readonly zero = new Map<string, number>();
+  private amb: AmbiguousCells | null = null;
 
   /** Adds a batch's notes (pass the batch itself: EncodedRows and RowBatch carry CellNotes). */
   add(notes: CellNotes | undefined): void {
@@ -126,6 +135,10 @@ export class InvalidTally {
       }
     }
     if (notes.zeroDates !== undefined) for (const [field, n] of Object.entries(notes.zeroDates)) this.zero.set(field, (this.zero.get(field) ?? 0) + n);
+    if (notes.ambiguous !== undefined) {
+      if (this.amb === null) this.amb = { ...notes.ambiguous };
+      else this.amb.count += notes.ambiguous.count;
+    }
   }
 
   merge(other: InvalidTally): void {
@@ -137,14 +150,15 @@ export class InvalidTally {
     const out: CellNotes = {};
     if (this.invalid.size > 0) out.invalid = Object.fromEntries([...this.invalid].map(([f, c]) => [f, { ...c }]));
     if (this.zero.size > 0) out.zeroDates = Object.fromEntries(this.zero);
+    if (this.amb !== null) out.ambiguous = { ...this.amb };
     return out;
   }
 
   get empty(): boolean {
-    return this.invalid.size === 0 && this.zero.size === 0;
+    return this.invalid.size === 0 && this.zero.size === 0 && this.amb === null;
   }
 
-  /** One message per field: nulled values, then zero dates. */
+  /** One message per field (nulled values, then zero dates), then one for the fall-back hour. */
   warnings(stream: string): string[] {
     const out: string[] = [];
     for (const [field, c] of this.invalid) {
@@ -152,6 +166,13 @@ export class InvalidTally {
     }
     for (const [field, n] of this.zero) {
       out.push(`${stream}: ${n} value(s) of field '${field}' were the zero date 0000-00-00 (Pardot's "no date") and were emitted as null.`);
+    }
+    const a = this.amb;
+    if (a !== null) {
+      out.push(
+        `${stream}: ${a.count} date-time value(s) fell in the hour repeated when daylight saving time ended, which names two instants ` +
+          `(e.g. field '${a.field}' "${a.example}"); each was read as the earlier instant (the offset in force before the clocks went back).`,
+      );
     }
     return out;
   }

@@ -24,6 +24,13 @@ export interface MultiValueCell {
  */
 export type InvalidValues = 'null' | 'fail';
 
+/** The export's window (epoch ms, half-open [start, end)) and the column its rows are filtered on. */
+export interface ExtractWindow {
+  start: number;
+  end: number;
+  cursorField: string;
+}
+
 export interface ExtractOptions extends CsvSource {
   /** Fields that were requested, with their Pardot types. The header must hold each of them. */
   fields: readonly FieldDef[];
@@ -33,6 +40,11 @@ export interface ExtractOptions extends CsvSource {
   multiValue: MultiValueCell;
   /** A cell that does not convert: null plus a recorded change (default), or CSV_BAD_VALUE. */
   invalidValues?: InvalidValues;
+  /**
+   * The export's window: a cursor cell whose wall time repeats in a DST fall-back is read as the
+   * one of its two instants that lies in the window, when exactly one does.
+   */
+  window?: ExtractWindow;
   /** Skip this many data rows first (resuming a download cut off mid-file). */
   skipRows?: number;
   /** Rows per emitted batch (default 1000). */
@@ -67,10 +79,19 @@ export interface InvalidCell {
 export type InvalidCells = { [field: string]: InvalidCell };
 /** Zero dates (`0000-00-00`, Pardot's "no date") read as null, per field, in a batch. */
 export type ZeroDates = { [field: string]: number };
-/** What a batch says about the cells it nulled (absent: nothing to say). */
+/** DateTime cells in a DST fall-back's repeated hour that the window could not decide, in a batch. */
+export interface AmbiguousCells {
+  count: number;
+  /** The first one's field and raw text (escaped as InvalidCell.example). */
+  field: string;
+  example: string;
+}
+
+/** What a batch says about the cells it nulled or read by a default rule (absent: nothing to say). */
 export interface CellNotes {
   invalid?: InvalidCells;
   zeroDates?: ZeroDates;
+  ambiguous?: AmbiguousCells;
 }
 
 /** A batch of converted rows: each line is one record's data as a JSON object text (framed with `frame`). */

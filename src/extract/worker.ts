@@ -83,7 +83,7 @@ function emit(b: EncodedRows): void {
   // Its notes (rare) are cloned along with it.
   const ab = b.data.buffer as ArrayBuffer;
   const m: ToMain = { t: 'batch', job, data: ab, offset: b.data.byteOffset, length: b.data.byteLength, ends: b.ends };
-  if (b.invalid !== undefined || b.zeroDates !== undefined) m.notes = notesOf(b);
+  if (b.invalid !== undefined || b.zeroDates !== undefined || b.ambiguous !== undefined) m.notes = notesOf(b);
   post(m, [ab, b.ends.buffer as ArrayBuffer]);
 }
 
@@ -91,6 +91,7 @@ function notesOf(b: CellNotes): CellNotes {
   const n: CellNotes = {};
   if (b.invalid !== undefined) n.invalid = b.invalid;
   if (b.zeroDates !== undefined) n.zeroDates = b.zeroDates;
+  if (b.ambiguous !== undefined) n.ambiguous = b.ambiguous;
   return n;
 }
 
