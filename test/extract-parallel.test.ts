@@ -127,6 +127,8 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
         batchBytes: 1 + rnd(300),
         skipRows: rnd(4) === 0 ? rnd(5) : 0,
         ...(rnd(4) === 0 ? { invalidValues: 'fail' as const } : {}),
+        // A window that holds only the later reading of 2024-11-03 01:30 (New York), for the first DateTime column.
+        ...(fields.some((f) => f.type === 'DateTime') && rnd(2) ? { window: { start: Date.UTC(2024, 10, 3, 6), end: Date.UTC(2024, 10, 4), cursorField: fields.find((f) => f.type === 'DateTime')!.name } } : {}),
       };
       // Framed: each row inside the protocol's envelope (with a meta when cells were nulled), written by the encoder itself.
       const frame = { head: `{"type":"RECORD","n":${file},"data":`, tail: '}\n', meta: ',"meta":' };
