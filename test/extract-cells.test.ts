@@ -16,25 +16,14 @@ import { SingerWriter } from '../src/protocol/singer.js';
 import { Redactor } from '../src/redact.js';
 import type { FieldDef } from '../src/streams.js';
 import { loadProtocolValidator } from './helpers/airbyte-schema.js';
+import { chunksOf, decodeRows } from './helpers/encoded.js';
 
 const MV = { separator: ';', jsonArray: true };
 const BASE = { stream: 'prospects', exportId: 'exp-9', file: 'file-3', timezone: 'America/New_York', multiValue: MV };
 const F = (name: string, type: FieldDef['type']): FieldDef => ({ name, type });
 
-async function* body(csv: string, size = 7): AsyncGenerator<Buffer> {
-  const b = Buffer.from(csv, 'utf8');
-  for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
-}
-
-function linesOf(b: EncodedRows): string[] {
-  const out: string[] = [];
-  let s = 0;
-  for (const e of b.ends) {
-    out.push(b.data.toString('utf8', s, e));
-    s = e;
-  }
-  return out;
-}
+/** Bodies come in 7-byte chunks: cells and rows are cut everywhere. */
+const body = (csv: string): AsyncGenerator<Buffer> => chunksOf(csv, 7);
 
 type Got = { lines: string[]; notes: Array<Pick<RowBatch, 'invalid' | 'zeroDates' | 'ambiguous'>> };
 const PATHS = ['bytes', 'lines', 'strings'] as const;
@@ -47,7 +36,7 @@ async function through(path: (typeof PATHS)[number], csv: string, o: ExtractOpti
   };
   if (path === 'bytes') {
     for await (const b of extractCsvBytes(body(csv), o)) {
-      got.lines.push(...linesOf(b));
+      got.lines.push(...decodeRows(b));
       note(b);
       b.release?.();
     }

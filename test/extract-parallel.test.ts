@@ -18,6 +18,7 @@ import { Redactor } from '../src/redact.js';
 import { STREAMS, type FieldDef, type PardotType } from '../src/streams.js';
 import type { ConfiguredStream } from '../src/protocol/catalog.js';
 import type { SyncEvent } from '../src/sync/events.js';
+import { chunksOf, decodeRows as decode } from './helpers/encoded.js';
 
 const WORKER = new URL('../dist/src/extract/worker.js', import.meta.url);
 const pool = createExtractPool({ size: 2, workerUrl: WORKER });
@@ -27,20 +28,6 @@ const SRC = { stream: 'prospects', exportId: 'exp-1', file: 'file-0' };
 /** The wire's multi-value rule, written here by hand (MULTI_VALUE_CELL's values). */
 const MV = { separator: ';', jsonArray: true };
 
-async function* chunksOf(data: string | Buffer, size: number): AsyncGenerator<Buffer> {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
-}
-
-function decode(b: EncodedRows): string[] {
-  const out: string[] = [];
-  let s = 0;
-  for (const e of b.ends) {
-    out.push(b.data.toString('utf8', s, e));
-    s = e;
-  }
-  return out;
-}
 
 /** A path's rows, its batches' notes summed (batches differ between paths; sums and first examples do not), and its error. */
 type Outcome = { lines: string[]; notes: CellNotes; err?: { code: string; line: unknown; column: unknown; message: string } };
