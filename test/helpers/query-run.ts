@@ -34,7 +34,8 @@ export interface QueryHarness {
 
 /** A fake serving generated rows for every object of its v5 table, and a client on it (closed after the test). */
 export async function queryHarness(o: { options?: FakePardotOptions; data?: Partial<QueryDataOptions> } = {}): Promise<QueryHarness> {
-  const start = o.data?.start ?? new Date(Date.now() - 30 * DAY);
+  // Whole seconds, as Pardot's filters and dates are.
+  const start = o.data?.start ?? new Date(Math.floor((Date.now() - 30 * DAY) / 1000) * 1000);
   const end = o.data?.end ?? new Date(Date.now() - DAY);
   const objects = fakeQueryObjects({ seed: 5, count: 40, seconds: 4, ...o.data, start, end });
   const fake = await startFakePardot({ userTimezone: 'America/New_York', queryObjects: objects, ...o.options });
