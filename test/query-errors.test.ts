@@ -171,6 +171,17 @@ describe('page tokens, the cap warning, and the order the keyset rests on', () =
     expect(statusOf(events, 'lists')).toContain('COMPLETE');
   });
 
+  it('an answer out of id order though orderBy=id ASC was asked fails the stream with QUERY_UNORDERED too', async () => {
+    const h = await queryHarness({ options: { queryTokenCap: 7 } });
+    const rows = h.objects['lists']!.rows as Row[];
+    const backwards = rows.slice(0, 4).map((r) => ({ id: r.id })).reverse();
+    h.fake.faults.push({ on: 'objects', kind: 'status', status: 200, nth: 2, body: JSON.stringify({ values: backwards, nextPageToken: null, nextPageUrl: null }) });
+    const { events, error } = await runQuery(h, [configured('lists', 'full_refresh', [])]);
+    expect((error as { code?: string }).code).toBe('QUERY_UNORDERED');
+    expect(String((error as Error).message)).toContain('though asked orderBy=id ASC');
+    expect(statusOf(events, 'lists')).toContain('INCOMPLETE');
+  });
+
   it('a page out of the (cursor, id) order asked hands the rest to id order from the same point: every record once', async () => {
     const h: QueryHarness = await queryHarness({ options: { queryTokenCap: 7 } });
     const rows = h.objects['lists']!.rows as Row[];

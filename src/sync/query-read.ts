@@ -164,14 +164,14 @@ class QueryStreamReader {
     let last: number | null = null;
     for (;;) {
       const { values, more } = await this.pager.page({ ...base, orderBy: sortable ? 'id ASC' : undefined, filters: last === null ? filters : { ...filters, idGreaterThan: String(last) } });
-      const ordered = sortable && !this.pager.refusedSort('id ASC');
+      const asked = sortable && !this.pager.refusedSort('id ASC');
       let prev = last;
       const fresh: Rec[] = [];
       for (const v of values) {
         const id = idOf(v);
         if (id === null) continue;
-        // Without a sort, the keyset rests on Pardot's default order (QUERY_DEFAULT_ORDER_IS_ID): checked, never assumed silently.
-        if (!ordered && prev !== null && id <= prev) throw this.unordered(id, prev);
+        // The keyset rests on id order, asked or (no sort) Pardot's default (QUERY_DEFAULT_ORDER_IS_ID): checked, never assumed.
+        if (prev !== null && id <= prev) throw this.unordered(id, prev, asked);
         prev = id;
         if (last === null || id > last) fresh.push(v);
       }
@@ -189,10 +189,11 @@ class QueryStreamReader {
     return (range.from === null || t >= range.from) && (range.to === null || t < range.to);
   }
 
-  private unordered(id: number | null, prev: number | null): ConnectorError {
+  private unordered(id: number | null, prev: number | null, asked = false): ConnectorError {
+    const why = asked ? 'though asked orderBy=id ASC' : 'the object takes no orderBy, and its default order is not id order';
     return new ConnectorError(
       'QUERY_UNORDERED',
-      `The ${this.stream.name} query cannot be sorted by id (the object takes no orderBy${id !== null ? `, and Pardot answered id ${id} after id ${prev}` : ''}), ` +
+      `The ${this.stream.name} query is not in id order (${id !== null ? `Pardot answered id ${id} after id ${prev}: ` : ''}${why}), ` +
         `so reading on from the last id could skip records. Nothing was skipped silently; report it (src/pardot/wire.ts QUERY_DEFAULT_ORDER_IS_ID).`,
       { failureType: 'system_error', context: { stream: this.stream.name } },
     );
