@@ -4,8 +4,9 @@
  * nothing), with what a live business unit answers handled here, for the rest of the run:
  *
  * - a field Pardot refuses (code 51, or 180/224) is dropped with a WARN and the page asked again;
- * - a filter or sort it refuses is given up with a WARN (the reader then filters or orders on its
- *   side: QueryPager.refused tells it), and the page asked again;
+ * - a sort, or a bound on the cursor, it refuses is given up with a WARN (the reader then orders
+ *   by id or filters on its side: QueryPager.refused tells it), and the page asked again; any
+ *   other refused filter (the id keyset, a parent's id) is an error: nobody else could apply it;
  * - a query that timed out (214, HTTP 504) is asked again with half the page size, down to 100;
  * - too many filtered fields (209): the upper date bound is given up (the reader applies it);
  * - a page token refused as expired or invalid (210/211): the same query again, without a token.
