@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EncodedRowsFeeder, OUT_BUFFER_BYTES } from '../src/extract/csv.js';
+import { MULTI_VALUE_CELL } from '../src/pardot/wire.js';
 import { EXPORT_STREAMS } from '../src/streams.js';
 
 const { values, positionals } = parseArgs({
@@ -30,7 +31,7 @@ for (let r = 0; r < Number(values.runs); r++) {
   for (const f of files) {
     const pool = [...spare];
     const feeder = new EncodedRowsFeeder(
-      { stream: 'prospects', exportId: 'bench', file: 'f', fields: stream.fields, timezone: values.tz, frame },
+      { stream: 'prospects', exportId: 'bench', file: 'f', fields: stream.fields, timezone: values.tz, multiValue: MULTI_VALUE_CELL, frame },
       () => pool.pop() ?? Buffer.allocUnsafeSlow(OUT_BUFFER_BYTES),
     );
     const emit = (b: { data: Buffer; ends: Uint32Array }): void => {

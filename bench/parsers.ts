@@ -18,15 +18,16 @@
 import { parse as csvParse } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { CsvScanner, extractCsv, extractCsvStrings } from '../src/extract/csv.js';
-import { compileRowEncoder } from '../src/extract/encode.js';
+import { compileRowEncoder, type RowEncoder } from '../src/extract/encode.js';
 import { createWallTimeConverter } from '../src/extract/timezone.js';
+import { MULTI_VALUE_CELL } from '../src/pardot/wire.js';
 import type { FieldDef, PardotType } from '../src/streams.js';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const CHUNK = 64 * 1024;
 const TZ = 'America/New_York';
-const SRC = { stream: 'prospects', exportId: 'bench', file: 'bench.csv' };
+const SRC = { stream: 'prospects', exportId: 'bench', file: 'bench.csv', multiValue: MULTI_VALUE_CELL };
 
 // 70 columns in the proportions of the prospect object.
 const FIELDS: FieldDef[] = [];
@@ -101,15 +102,15 @@ runners.push([
   'csv-parse columns:false, parse + encode',
   async (chunks) => {
     let n = 0;
-    let enc: ((cells: string[], line: number) => string) | null = null;
+    let enc: RowEncoder | null = null;
     let sink = 0;
     const p = Readable.from(chunks, { objectMode: false }).pipe(csvParse({ columns: false }));
     for await (const rec of p as AsyncIterable<string[]>) {
       if (enc === null) {
-        enc = compileRowEncoder(FIELDS, rec, TZ, SRC);
+        enc = compileRowEncoder(FIELDS, rec, TZ, SRC, SRC);
         continue;
       }
-      sink += enc(rec, n + 2).length;
+      sink += enc(rec, n + 2, null).length;
       n++;
     }
     if (sink === 0) throw new Error('no output');
@@ -149,11 +150,11 @@ if (udsv) {
       let sink = 0;
       const dec = new TextDecoder();
       let parser: UdsvParser | null = null;
-      let enc: ((cells: string[], line: number) => string) | null = null;
+      let enc: RowEncoder | null = null;
       const onRow = (row: string[]): void => {
         if (encode) {
-          enc ??= compileRowEncoder(FIELDS, FIELDS.map((f) => f.name), TZ, SRC);
-          sink += enc(row, n + 2).length;
+          enc ??= compileRowEncoder(FIELDS, FIELDS.map((f) => f.name), TZ, SRC, SRC);
+          sink += enc(row, n + 2, null).length;
         }
         n++;
       };

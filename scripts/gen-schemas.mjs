@@ -9,8 +9,8 @@
 //                              object table: fields, filters, sortable fields, deleted, ability,
 //                              role, cursor, and the Salesforce page each came from)
 //   src/generated/query-objects.ts  what each query stream may ask Pardot, derived from that table
-//                              (checked: a cursor has both date filters; an object with updatedAt
-//                              follows updatedAt or is full refresh)
+//                              (checked: a cursor has both date filters or neither; an object with
+//                              updatedAt follows updatedAt or is full refresh)
 // Run: npm run gen:schemas   (test/generated.test.ts fails when these drift from their sources)
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -75,8 +75,9 @@ const ROLES = ['dimension', 'event'];
 /**
  * What a query stream may ask Pardot, derived from its table entry (src/v5-objects.json). The
  * cursor is the entry's own `cursor` (its evidence is in verification.cursor), checked here:
- * it needs both `...AfterOrEqualTo`/`...BeforeOrEqualTo` filters, and an object with updatedAt
- * follows updatedAt or nothing (an editable object read by createdAt would miss every edit).
+ * it has both `...AfterOrEqualTo`/`...BeforeOrEqualTo` filters or neither (then the reader reads
+ * in id order and bounds the range itself), and an object with updatedAt follows updatedAt or
+ * nothing (an editable object read by createdAt would miss every edit).
  */
 export function queryDef(stream, e, assumedFilters) {
   const filters = [...new Set([...e.filters, ...(e.singleton || e.parent ? [] : assumedFilters)])];
@@ -86,9 +87,10 @@ export function queryDef(stream, e, assumedFilters) {
   if (cursorField === undefined) throw new Error(`v5-objects.json: ${stream} has no cursor entry (a field name, or null for full refresh)`);
   if (cursorField !== null) {
     if (!names.has(cursorField)) throw new Error(`v5-objects.json: ${stream}'s cursor ${cursorField} is not one of its fields`);
-    for (const f of [`${cursorField}AfterOrEqualTo`, `${cursorField}BeforeOrEqualTo`]) {
-      if (!filters.includes(f)) throw new Error(`v5-objects.json: ${stream}'s cursor ${cursorField} has no ${f} filter`);
-    }
+    // Both date filters (Pardot bounds the range), or neither (the reader bounds it, reading in id order).
+    const bounds = [`${cursorField}AfterOrEqualTo`, `${cursorField}BeforeOrEqualTo`];
+    const missing = bounds.filter((f) => !filters.includes(f));
+    if (missing.length === 1) throw new Error(`v5-objects.json: ${stream}'s cursor ${cursorField} has no ${missing[0]} filter (give both date filters, or neither)`);
     if (names.has('updatedAt') && cursorField !== 'updatedAt') {
       throw new Error(`v5-objects.json: ${stream} has updatedAt, so its cursor is updatedAt or null (full refresh), not ${cursorField}`);
     }
@@ -104,7 +106,8 @@ export function queryDef(stream, e, assumedFilters) {
     ability: e.ability,
     role: e.role,
     cursorField,
-    cursorSortable: cursorField !== null && e.sortable.includes(cursorField),
+    // The (cursor, id) keyset applies: Pardot sorts on the cursor and filters on it.
+    cursorSortable: cursorField !== null && e.sortable.includes(cursorField) && filters.includes(`${cursorField}AfterOrEqualTo`),
     idFilter: filters.includes('idGreaterThan'),
     sortable: e.sortable,
     filters,

@@ -9,7 +9,7 @@
  * custom field and its conversion from the catalog alone (the JSON type decides the conversion).
  */
 import { configError } from './errors.js';
-import { CUSTOM_FIELD_SUFFIX, CUSTOM_FIELD_TYPES, MULTI_VALUE_CELL, type PardotObject } from './pardot/wire.js';
+import { CUSTOM_FIELD_SUFFIX, CUSTOM_FIELD_TYPES, type PardotObject } from './pardot/wire.js';
 import type { ExportStreamDef, FieldDef, PardotType } from './streams.js';
 
 export interface CustomField {
@@ -107,23 +107,6 @@ export function customFieldOfProperty(name: string, p: unknown): FieldDef | null
         : 'String';
   const aliases = headerAliases(v5Name, fieldId, typeof prop.title === 'string' ? prop.title : null);
   return { name: v5Name, type, custom: true, ...(aliases.length > 0 ? { aliases } : {}), ...(v5Name !== name ? { legacyName: name } : {}) };
-}
-
-/**
- * A multi-valued cell's values (MULTI_VALUE_CELL, unverified): a JSON array of strings is that
- * array; any other text is split on the separator. Values are kept exactly; empty pieces (two
- * separators in a row, or one at an end) are dropped, since Pardot stores no empty value.
- */
-export function parseMultiValueCell(text: string): string[] {
-  if (MULTI_VALUE_CELL.jsonArray && text.charCodeAt(0) === 0x5b /* [ */) {
-    try {
-      const v: unknown = JSON.parse(text);
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-    } catch {
-      // not JSON: a value that starts with '[', split as text below
-    }
-  }
-  return text.split(MULTI_VALUE_CELL.separator).filter((x) => x.length > 0);
 }
 
 /**

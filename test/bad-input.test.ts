@@ -152,13 +152,14 @@ describe('CSV that breaks the contract', () => {
     return k;
   }
 
-  async function withBadCell(field: string, value: string, fields: string[]) {
+  /** A read with one bad cell; invalid_values 'fail' unless `over` says otherwise. */
+  async function withBadCell(field: string, value: string, fields: string[], over: Record<string, unknown> = { invalid_values: 'fail' }) {
     const rows = (data['prospect'] as Row[]).map((r) => ({ ...r }));
     const k = lastRow(rows);
     rows[k] = { ...rows[k]!, [field]: value };
     const f = await startFake({ ...data, prospect: rows });
     try {
-      const r = await read(config(f, start), catalog(['prospects'], 'incremental', fields));
+      const r = await read(config(f, start, over), catalog(['prospects'], 'incremental', fields));
       return { r, row: rows[k]!, fake: f, exportId: String(f.exports.at(-1)!.id) };
     } finally {
       await f.close();
@@ -184,7 +185,7 @@ describe('CSV that breaks the contract', () => {
     ['an Integer cell', 'score', 'twelve', /field score \(Integer\): cannot read value "twelve"\. Expected an integer/],
     ['a Boolean cell', 'optedOut', 'maybe', /field optedOut \(Boolean\): cannot read value "maybe"\. Expected 'true', 'false', '1' or '0'/],
     ['a DateTime cell', 'createdAt', 'not a date', /field createdAt \(DateTime\): cannot read value "not a date"\. Expected 'YYYY-MM-DD HH:mm:ss'/],
-  ])('%s that does not parse: names stream, export id, file, line and column; earlier windows stay', async (_n, field, value, pattern) => {
+  ])("%s that does not parse, with invalid_values 'fail': names stream, export id, file, line and column; earlier windows stay", async (_n, field, value, pattern) => {
     const { r, row, exportId } = await withBadCell(field, value, ['email', field]);
     expect(r.code).toBe(1);
     expect(errorTrace(r.messages)!.message).toMatch(pattern);
@@ -194,6 +195,17 @@ describe('CSV that breaks the contract', () => {
     expect(cursors.size).toBe(3);
     const covered = states(r.messages).reduce((n, s) => n + s.state.sourceStats.recordCount, 0);
     expect(covered, 'rows before the last STATE').toBeLessThanOrEqual(recordIds(r.messages).length);
+  });
+
+  it.concurrent("by default (invalid_values null) a bad cell costs that cell: its record is emitted with null and Airbyte's meta.changes, the run succeeds", async () => {
+    const { r, row } = await withBadCell('score', 'twelve', ['email', 'score'], {});
+    expect(r.code).toBe(0);
+    expect(errorTrace(r.messages)).toBeUndefined();
+    const withMeta = r.messages.filter((m) => m.type === 'RECORD' && m.record.meta !== undefined);
+    expect(withMeta).toHaveLength(1);
+    expect(withMeta[0]!.record.data).toMatchObject({ id: row['id'], score: null });
+    expect(withMeta[0]!.record.meta).toEqual({ changes: [{ field: 'score', change: 'NULLED', reason: 'SOURCE_SERIALIZATION_ERROR' }] });
+    expect(recordIds(r.messages)).toContain(row['id']);
   });
 
   it.concurrent.each<[string, string, RegExp, RegExp, string | null]>([

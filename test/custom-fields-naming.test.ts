@@ -86,7 +86,7 @@ describe('CSV headers of a custom column', () => {
     { name: 'id', type: 'Integer' },
     { name: 'Partner_Level__c', type: 'Number', custom: true, aliases: ['Partner_Level', 'Partner Level'] },
   ];
-  const opts: ExtractOptions = { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'UTC' };
+  const opts: ExtractOptions = { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'UTC', multiValue: { separator: ';', jsonArray: true } };
   it.each([['Partner_Level__c'], ['Partner_Level'], ['Partner Level']])('a column headed %j is the field, keyed by its v5 name', async (header) => {
     const lines: string[] = [];
     async function* one() {

@@ -11,13 +11,13 @@ import {
   customFieldsOfRecords,
   customFieldsOfSetting,
   customKind,
-  parseMultiValueCell,
   withCatalogCustomFields,
   withCustomFields,
   type CustomField,
 } from '../src/custom-fields.js';
 import { ConnectorError } from '../src/errors.js';
 import { extractCsv, extractCsvBytes, type ExtractOptions } from '../src/extract/index.js';
+import { parseMultiValueCell } from '../src/extract/multi.js';
 import { EXPORT_STREAMS, type ExportStreamDef, type FieldDef } from '../src/streams.js';
 import { splitFields } from '../src/sync/export-plan.js';
 
@@ -97,6 +97,9 @@ describe('typing a custom field', () => {
   });
 });
 
+/** The wire's rule (MULTI_VALUE_CELL's values), written here by hand. */
+const MV = { separator: ';', jsonArray: true };
+
 describe('multi-valued cells (MULTI_VALUE_CELL: both plausible forms, unverified)', () => {
   it.each([
     ['a;b;c', ['a', 'b', 'c']],
@@ -108,15 +111,25 @@ describe('multi-valued cells (MULTI_VALUE_CELL: both plausible forms, unverified
     ['[draft];final', ['[draft]', 'final']],
     ['[1,2]', ['[1,2]']],
   ])('%j → %j', (cell, values) => {
-    expect(parseMultiValueCell(cell)).toEqual(values);
+    expect(parseMultiValueCell(cell, MV)).toEqual(values);
+  });
+
+  it.each([
+    // The rule is the caller's: another separator, no JSON form, a separator of two characters.
+    ['a|b||c', { separator: '|', jsonArray: true }, ['a', 'b', 'c']],
+    ['a;b', { separator: '|', jsonArray: true }, ['a;b']],
+    ['["a","b"]', { separator: ';', jsonArray: false }, ['["a","b"]']],
+    ['x::y::', { separator: '::', jsonArray: true }, ['x', 'y']],
+  ])('%j with %j → %j', (cell, mv, values) => {
+    expect(parseMultiValueCell(cell, mv)).toEqual(values);
   });
 });
 
 async function* once<T>(x: T): AsyncGenerator<T> {
   yield x;
 }
-function opts(fields: FieldDef[]): ExtractOptions {
-  return { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'America/New_York' };
+function opts(fields: FieldDef[], extra: Partial<ExtractOptions> = {}): ExtractOptions {
+  return { stream: 'prospects', exportId: '7', file: 'f1', fields, timezone: 'America/New_York', multiValue: MV, ...extra };
 }
 async function linesOf(csv: string, fields: FieldDef[]): Promise<{ bytes: string[]; strings: string[] }> {
   const bytes: string[] = [];
@@ -165,12 +178,26 @@ describe('custom field cells through the CSV paths (byte path and string referen
     expect(bytes[2]).toContain('"Level__c":7.50');
   });
 
-  it.each(['1,2', 'abc', '1.2.3', '-', '.', '1e', '١٢'])('a Number cell %j is CSV_BAD_VALUE naming the field (both paths)', async (v) => {
+  it.each(['1,2', 'abc', '1.2.3', '-', '.', '1e', '١٢'])('a Number cell %j is null, counted for the field (both paths)', async (v) => {
+    const csv = `id,Level__c,Tags__c,Since__c\n1,"${v}",,\n2,3,,\n`;
+    const bytes = [];
+    for await (const b of extractCsvBytes(once(Buffer.from(csv)), opts(fields))) bytes.push(b);
+    const strings = [];
+    for await (const b of extractCsv(once(csv), opts(fields))) strings.push(b);
+    for (const batches of [bytes, strings]) {
+      expect(batches).toHaveLength(1);
+      expect(batches[0]!.invalid).toEqual({ Level__c: { type: 'Number', count: 1, example: v } });
+    }
+    expect(JSON.parse(strings[0]!.lines[0]!)).toEqual({ id: 1, Level__c: null, Tags__c: null, Since__c: null });
+    expect(JSON.parse(strings[0]!.lines[1]!)).toEqual({ id: 2, Level__c: 3, Tags__c: null, Since__c: null });
+  });
+
+  it.each(['1,2', 'abc', '1.2.3', '-', '.', '1e', '١٢'])("a Number cell %j is CSV_BAD_VALUE naming the field with invalidValues 'fail' (both paths)", async (v) => {
     const csv = `id,Level__c,Tags__c,Since__c\n1,"${v}",,\n`;
     for (const path of ['bytes', 'strings'] as const) {
       const run = async () => {
-        if (path === 'bytes') for await (const _ of extractCsvBytes(once(Buffer.from(csv)), opts(fields)));
-        else for await (const _ of extractCsv(once(csv), opts(fields)));
+        if (path === 'bytes') for await (const _ of extractCsvBytes(once(Buffer.from(csv)), opts(fields, { invalidValues: 'fail' })));
+        else for await (const _ of extractCsv(once(csv), opts(fields, { invalidValues: 'fail' })));
       };
       const err = await run().then(
         () => null,
@@ -232,9 +259,21 @@ describe('multi-valued cells: the byte path agrees with the string reference on 
     const { bytes, strings } = await linesOf(csv, fields);
     expect(bytes.length).toBe(400);
     expect(bytes).toEqual(strings);
-    // And both are what parseMultiValueCell gives for the cell's text.
+    // And both are what a second, plain reading of the rule gives: a cell that is a JSON array of
+    // strings is that array, any other is split on ';' with empty pieces dropped.
+    const oracle = (cell: string): string[] => {
+      if (cell.startsWith('[')) {
+        try {
+          const j: unknown = JSON.parse(cell);
+          if (Array.isArray(j) && j.every((x) => typeof x === 'string')) return j as string[];
+        } catch {
+          // not JSON
+        }
+      }
+      return cell.split(';').filter((x) => x !== '');
+    };
     bytes.forEach((l, i) => {
-      const want = parseMultiValueCell(cells[i]!);
+      const want = oracle(cells[i]!);
       expect(JSON.parse(l).Tags__c).toEqual(want.length === 0 ? null : want);
     });
   });

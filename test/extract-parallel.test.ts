@@ -7,6 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
 import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions } from '../src/extract/index.js';
+import { InvalidTally } from '../src/extract/notes.js';
+import type { CellNotes } from '../src/extract/types.js';
 import { OUT_BUFFERS, createExtractPool, createParsePool, usableCpus } from '../src/extract/parallel.js';
 import { AirbyteWriter } from '../src/protocol/airbyte.js';
 import { memorySink, type LineSink } from '../src/protocol/output.js';
@@ -16,51 +18,47 @@ import { Redactor } from '../src/redact.js';
 import { STREAMS, type FieldDef, type PardotType } from '../src/streams.js';
 import type { ConfiguredStream } from '../src/protocol/catalog.js';
 import type { SyncEvent } from '../src/sync/events.js';
+import { chunksOf, decodeRows as decode } from './helpers/encoded.js';
 
 const WORKER = new URL('../dist/src/extract/worker.js', import.meta.url);
 const pool = createExtractPool({ size: 2, workerUrl: WORKER });
 afterAll(() => pool.close());
 
 const SRC = { stream: 'prospects', exportId: 'exp-1', file: 'file-0' };
+/** The wire's multi-value rule, written here by hand (MULTI_VALUE_CELL's values). */
+const MV = { separator: ';', jsonArray: true };
 
-async function* chunksOf(data: string | Buffer, size: number): AsyncGenerator<Buffer> {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
-}
 
-function decode(b: EncodedRows): string[] {
-  const out: string[] = [];
-  let s = 0;
-  for (const e of b.ends) {
-    out.push(b.data.toString('utf8', s, e));
-    s = e;
-  }
-  return out;
-}
-
-type Outcome = { lines: string[]; err?: { code: string; line: unknown; column: unknown; message: string } };
+/** A path's rows, its batches' notes summed (batches differ between paths; sums and first examples do not), and its error. */
+type Outcome = { lines: string[]; notes: CellNotes; err?: { code: string; line: unknown; column: unknown; message: string } };
 
 async function run(kind: 'strings' | 'bytes' | 'workers', csv: string | Buffer, size: number, o: ExtractOptions): Promise<Outcome> {
   const lines: string[] = [];
+  const tally = new InvalidTally();
   try {
-    if (kind === 'strings') for await (const b of extractCsv(chunksOf(csv, size), o)) lines.push(...b.lines);
-    else {
+    if (kind === 'strings') {
+      for await (const b of extractCsv(chunksOf(csv, size), o)) {
+        lines.push(...b.lines);
+        tally.add(b);
+      }
+    } else {
       const gen = kind === 'bytes' ? extractCsvBytes(chunksOf(csv, size), o) : pool.extract(chunksOf(csv, size), o);
       for await (const b of gen) {
         lines.push(...decode(b));
+        tally.add(b);
         b.release?.();
       }
     }
   } catch (e) {
     expect(e).toBeInstanceOf(ConnectorError);
     const ce = e as ConnectorError;
-    return { lines, err: { code: ce.code, line: ce.context.line, column: ce.context.column, message: ce.message } };
+    return { lines, notes: tally.notes(), err: { code: ce.code, line: ce.context.line, column: ce.context.column, message: ce.message } };
   }
-  return { lines };
+  return { lines, notes: tally.notes() };
 }
 
 describe('fast extract paths: same records and errors as extractCsv', () => {
-  it('random files with quotes, commas, line breaks, BOM, Unicode, nulls, bad values, cut files, any chunking', async () => {
+  it('random files with quotes, commas, line breaks, BOM, Unicode, nulls, bad values, zero dates, fall-back hours, cut files, any chunking, framed with a meta', async () => {
     let seed = 12345;
     const rnd = (n: number): number => {
       // mulberry32
@@ -73,10 +71,11 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
     const typed: Record<Exclude<PardotType, 'String'>, string[]> = {
       Integer: ['0', '7', '-12', '007', '123456789012345678901', 'x1', '1.5'],
       Boolean: ['true', 'FALSE', '1', '0', 'yes'],
-      DateTime: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-01-31', '2024-07-04 23:59:59', '2024-13-01 00:00:00', 'soon'],
+      DateTime: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-01-31', '2024-07-04 23:59:59', '0000-00-00 00:00:00', '2024-13-01 00:00:00', 'soon'],
     };
     const types: PardotType[] = ['String', 'Integer', 'Boolean', 'DateTime'];
     let compared = 0;
+    let noted = 0;
     const errors = new Set<string>();
     for (let file = 0; file < 300; file++) {
       const ncol = 1 + rnd(6);
@@ -106,23 +105,38 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       }
       if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1));
       const size = 1 + rnd(40);
-      const o: ExtractOptions = { ...SRC, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5), batchBytes: 1 + rnd(300), skipRows: rnd(4) === 0 ? rnd(5) : 0 };
-      const ref = await run('strings', csv, size, o);
-      // Framed: each row inside the protocol's envelope, written by the encoder itself.
-      const frame = { head: `{"type":"RECORD","n":${file},"data":`, tail: '}\n' };
-      for (const kind of ['bytes', 'workers'] as const) {
-        for (const framed of [false, true]) {
+      const o: ExtractOptions = {
+        ...SRC,
+        multiValue: MV,
+        fields,
+        timezone: 'America/New_York',
+        batchSize: 1 + rnd(5),
+        batchBytes: 1 + rnd(300),
+        skipRows: rnd(4) === 0 ? rnd(5) : 0,
+        ...(rnd(4) === 0 ? { invalidValues: 'fail' as const } : {}),
+        // A window that holds only the later reading of 2024-11-03 01:30 (New York), for the first DateTime column.
+        ...(fields.some((f) => f.type === 'DateTime') && rnd(2) ? { window: { start: Date.UTC(2024, 10, 3, 6), end: Date.UTC(2024, 10, 4), cursorField: fields.find((f) => f.type === 'DateTime')!.name } } : {}),
+      };
+      // Framed: each row inside the protocol's envelope (with a meta when cells were nulled), written by the encoder itself.
+      const frame = { head: `{"type":"RECORD","n":${file},"data":`, tail: '}\n', meta: ',"meta":' };
+      for (const framed of [false, true]) {
+        const ref = await run('strings', csv, size, framed ? { ...o, frame } : o);
+        for (const kind of ['bytes', 'workers'] as const) {
           const got = await run(kind, csv, size, framed ? { ...o, frame } : o);
           const what = `${kind}${framed ? ' framed' : ''}, file ${file}: ${JSON.stringify(csv)}`;
           expect(got.err, what).toEqual(ref.err);
           // Rows before an error may be batched differently; a clean file must match exactly.
-          if (!ref.err) expect(got.lines, what).toEqual(framed ? ref.lines.map((l) => frame.head + l + frame.tail) : ref.lines);
+          if (!ref.err) expect(got, what).toEqual(ref);
         }
+        if (!framed) {
+          compared += ref.lines.length;
+          if (Object.keys(ref.notes).length > 0) noted++;
+        }
+        if (ref.err) errors.add(ref.err.code);
       }
-      compared += ref.lines.length;
-      if (ref.err) errors.add(ref.err.code);
     }
     expect(compared).toBeGreaterThan(500);
+    expect(noted).toBeGreaterThan(30);
     expect(errors.has('CSV_BAD_VALUE')).toBe(true);
     expect(errors.has('CSV_UNTERMINATED_QUOTE')).toBe(true);
   }, 60_000);
@@ -141,7 +155,7 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       { name: 'ok', type: 'Boolean' },
     ];
     for (const size of [300_000, 65_536, 7_777]) {
-      const o: ExtractOptions = { ...SRC, fields, timezone: 'America/New_York', skipRows: 1234 };
+      const o: ExtractOptions = { ...SRC, multiValue: MV, fields, timezone: 'America/New_York', skipRows: 1234 };
       const ref = await run('strings', csv, size, o);
       expect(ref.lines).toHaveLength(20_000 - 1234);
       expect(await run('bytes', csv, size, o)).toEqual(ref);
@@ -152,13 +166,16 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
   it('a consumer that stops early, an error, and a bad timezone leave the pool usable', async () => {
     const csv = 'id\n' + Array.from({ length: 5000 }, (_, i) => `${i}\n`).join('');
     const fields: FieldDef[] = [{ name: 'id', type: 'Integer' }];
-    const o: ExtractOptions = { ...SRC, fields, timezone: 'UTC', batchSize: 100 };
+    const o: ExtractOptions = { ...SRC, multiValue: MV, fields, timezone: 'UTC', batchSize: 100 };
     for await (const b of pool.extract(chunksOf(csv, 1000), o)) {
       expect(b.ends.length).toBe(100);
       break;
     }
-    const bad = await run('workers', 'id\n1\nx\n', 2, o);
+    const bad = await run('workers', 'id\n1\nx\n', 2, { ...o, invalidValues: 'fail' });
     expect(bad.err?.code).toBe('CSV_BAD_VALUE');
+    // By default the bad cell is null, and its note crosses the thread boundary with its batch.
+    const nulled = await run('workers', 'id\n1\nx\n', 2, o);
+    expect(nulled).toEqual({ lines: ['{"id":1}', '{"id":null}'], notes: { invalid: { id: { type: 'Integer', count: 1, example: 'x' } } } });
     const tz = await run('workers', 'at\n2024-01-01\n', 4, { ...o, fields: [{ name: 'at', type: 'DateTime' }], timezone: 'Mars/Olympus' });
     expect(tz.err?.code).toBe('CSV_BAD_TIMEZONE');
     const all = await Promise.all([0, 1, 2, 3].map(() => run('workers', csv, 999, o)));
@@ -171,7 +188,7 @@ describe('fast extract paths: same records and errors as extractCsv', () => {
       yield* chunksOf(csv.slice(0, 9000), 1000);
       throw new Error('socket hang up');
     }
-    const o: ExtractOptions = { ...SRC, fields: [{ name: 'id', type: 'Integer' }], timezone: 'UTC', batchSize: 500 };
+    const o: ExtractOptions = { ...SRC, multiValue: MV, fields: [{ name: 'id', type: 'Integer' }], timezone: 'UTC', batchSize: 500 };
     const seen: number[] = [];
     await expect(
       (async () => {
@@ -190,7 +207,7 @@ describe('worker output buffers: backpressure and reuse', () => {
     const own = createExtractPool({ size: 1, workerUrl: WORKER });
     try {
       const csv = 'id,s\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${'y'.repeat(60)}\n`).join('');
-      const o: ExtractOptions = { ...SRC, fields: [{ name: 'id', type: 'Integer' }, { name: 's', type: 'String' }], timezone: 'UTC', batchSize: 100 };
+      const o: ExtractOptions = { ...SRC, multiValue: MV, fields: [{ name: 'id', type: 'Integer' }, { name: 's', type: 'String' }], timezone: 'UTC', batchSize: 100 };
       const gen = own.extract(chunksOf(csv, 4096), o);
       const held: EncodedRows[] = [];
       let pending = gen.next();
@@ -234,7 +251,7 @@ describe('batches a consumer never releases', () => {
   it('do not starve the next files on the same worker (each file counts only the buffers it was given)', async () => {
     const own = createExtractPool({ size: 1, workerUrl: WORKER });
     try {
-      const o = (k: number): ExtractOptions => ({ ...SRC, file: `f${k}`, fields: [{ name: 'a', type: 'String' }], timezone: 'UTC', batchSize: 1 });
+      const o = (k: number): ExtractOptions => ({ ...SRC, multiValue: MV, file: `f${k}`, fields: [{ name: 'a', type: 'String' }], timezone: 'UTC', batchSize: 1 });
       async function* body(): AsyncGenerator<Buffer> {
         yield Buffer.from('a\nx\ny\nz\n');
       }
@@ -271,7 +288,7 @@ describe('a body that fails while the worker waits for its output buffers', () =
         for (let i = 0; i < 12 * 65_536; i += 65_536) yield csv.subarray(i, i + 65_536);
         throw new Error('socket hang up');
       }
-      const o: ExtractOptions = { ...SRC, fields: names.map((name) => ({ name, type: 'String' as const })), timezone: 'UTC', batchSize: 100_000 };
+      const o: ExtractOptions = { ...SRC, multiValue: MV, fields: names.map((name) => ({ name, type: 'String' as const })), timezone: 'UTC', batchSize: 100_000 };
       let rows = 0;
       let batches = 0;
       await expect(

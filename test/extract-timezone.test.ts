@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createWallTimeConverter, isValidTimeZone, offsetMinutesAt } from '../src/extract/timezone.js';
+import { createOffsetLookup, createWallTimeConverter, isValidTimeZone, offsetMinutesAt } from '../src/extract/timezone.js';
 
 /** The wall time of an instant in `tz`, as Pardot writes it (`YYYY-MM-DD HH:mm:ss`). */
 const fmts = new Map<string, Intl.DateTimeFormat>();
@@ -21,6 +21,25 @@ function wallOf(tz: string, epochMs: number): string {
   const parts = f.formatToParts(epochMs);
   const g = (t: string): string => parts.find((p) => p.type === t)!.value;
   return `${g('year').padStart(4, '0')}-${g('month')}-${g('day')} ${g('hour')}:${g('minute')}:${g('second')}`;
+}
+
+/**
+ * The oracle for offsets, independent of offsetMinutesAt (which compares a formatted wall time to
+ * the instant): Intl's own `longOffset` name ("GMT-04:00", "GMT" for zero), parsed.
+ */
+const longOffsets = new Map<string, Intl.DateTimeFormat>();
+function oracleOffsetMinutes(tz: string, epochMs: number): number {
+  let f = longOffsets.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
+    longOffsets.set(tz, f);
+  }
+  const name = f.formatToParts(epochMs).find((p) => p.type === 'timeZoneName')!.value;
+  const m = /^GMT(?:([+-])(\d\d):(\d\d)(?::(\d\d))?)?$/.exec(name);
+  if (!m) throw new Error(`unexpected offset name ${name}`);
+  if (m[1] === undefined) return 0;
+  const mins = Number(m[2]) * 60 + Number(m[3]) + Number(m[4] ?? 0) / 60;
+  return Math.round(m[1] === '-' ? -mins : mins);
 }
 
 describe('isValidTimeZone', () => {
@@ -65,6 +84,85 @@ describe('offsetMinutesAt', () => {
     expect(offsetMinutesAt('Pacific/Chatham', Date.UTC(2024, 6, 1))).toBe(765);
     expect(offsetMinutesAt('Pacific/Chatham', Date.UTC(2024, 0, 1))).toBe(825);
     expect(offsetMinutesAt('UTC', Date.UTC(2024, 0, 1))).toBe(0);
+  });
+
+  // Hand-written: the last second before each 2024 change and the change itself (tz database).
+  it.each([
+    ['America/New_York', '2024-03-10T06:59:59Z', -300],
+    ['America/New_York', '2024-03-10T07:00:00Z', -240],
+    ['America/New_York', '2024-11-03T05:59:59Z', -240],
+    ['America/New_York', '2024-11-03T06:00:00Z', -300],
+    ['Europe/Berlin', '2024-03-31T00:59:59Z', 60],
+    ['Europe/Berlin', '2024-03-31T01:00:00Z', 120],
+    ['Europe/Berlin', '2024-10-27T00:59:59Z', 120],
+    ['Europe/Berlin', '2024-10-27T01:00:00Z', 60],
+    ['Asia/Kolkata', '2024-07-01T00:00:00Z', 330],
+    ['Australia/Lord_Howe', '2024-04-06T14:59:59Z', 660],
+    ['Australia/Lord_Howe', '2024-04-06T15:00:00Z', 630],
+    ['Australia/Lord_Howe', '2024-10-05T15:29:59Z', 630],
+    ['Australia/Lord_Howe', '2024-10-05T15:30:00Z', 660],
+    ['Pacific/Chatham', '2024-04-06T13:59:59Z', 825],
+    ['Pacific/Chatham', '2024-04-06T14:00:00Z', 765],
+    ['America/Santiago', '2024-04-07T02:59:59Z', -180],
+    ['America/Santiago', '2024-04-07T03:00:00Z', -240],
+  ])('%s at %s is %i minutes', (tz, iso, want) => {
+    expect(offsetMinutesAt(tz, Date.parse(iso))).toBe(want);
+  });
+});
+
+describe('createOffsetLookup: a repeated wall time gets both offsets (earlier instant first)', () => {
+  it.each([
+    // America/New_York falls back at 02:00 EDT to 01:00 EST on 2024-11-03: 01:00-01:59:59 repeats.
+    ['America/New_York', [2024, 11, 3, 0, 59, 59], '-04:00'],
+    ['America/New_York', [2024, 11, 3, 1, 0, 0], '-04:00-05:00'],
+    ['America/New_York', [2024, 11, 3, 1, 30, 0], '-04:00-05:00'],
+    ['America/New_York', [2024, 11, 3, 1, 59, 59], '-04:00-05:00'],
+    ['America/New_York', [2024, 11, 3, 2, 0, 0], '-05:00'],
+    // A spring-forward gap names no instant twice: one offset.
+    ['America/New_York', [2024, 3, 10, 2, 30, 0], '-05:00'],
+    // Lord Howe falls back half an hour at 02:00 (+11:00) on 2024-04-07: 01:30-01:59:59 repeats.
+    ['Australia/Lord_Howe', [2024, 4, 7, 1, 29, 59], '+11:00'],
+    ['Australia/Lord_Howe', [2024, 4, 7, 1, 30, 0], '+11:00+10:30'],
+    ['Australia/Lord_Howe', [2024, 4, 7, 1, 59, 59], '+11:00+10:30'],
+    ['Australia/Lord_Howe', [2024, 4, 7, 2, 0, 0], '+10:30'],
+    // Santiago falls back at midnight (24:00 -03:00 -> 23:00 -04:00): 23:00-23:59:59 of 2024-04-06 repeats.
+    ['America/Santiago', [2024, 4, 6, 22, 59, 59], '-03:00'],
+    ['America/Santiago', [2024, 4, 6, 23, 0, 0], '-03:00-04:00'],
+    ['America/Santiago', [2024, 4, 6, 23, 59, 59], '-03:00-04:00'],
+    ['America/Santiago', [2024, 4, 7, 0, 0, 0], '-04:00'],
+    ['Europe/Berlin', [2024, 10, 27, 2, 30, 0], '+02:00+01:00'],
+    ['Asia/Kolkata', [2024, 10, 27, 2, 30, 0], '+05:30'],
+  ] as const)('%s %j -> %s', (tz, [y, mo, d, h, mi, s], want) => {
+    expect(createOffsetLookup(tz)(y, mo, d, h, mi, s)).toBe(want);
+  });
+
+  it.each(['America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Europe/Berlin', 'Africa/Casablanca', 'Pacific/Chatham'])(
+    'in %s, around every change of 2023-2024, exactly the wall times that two instants show get two offsets',
+    (tz) => {
+      const lookup = createOffsetLookup(tz);
+      const failures: string[] = [];
+      let repeated = 0;
+      for (let t = Date.UTC(2023, 0, 1); t < Date.UTC(2025, 0, 1); t += 3_600_000) {
+        if (oracleOffsetMinutes(tz, t) === oracleOffsetMinutes(tz, t + 3_600_000)) continue;
+        // A change within the hour after t: every 61 s from 3 hours before to 4 hours after.
+        for (let u = t - 3 * 3_600_000; u < t + 4 * 3_600_000; u += 61_000) {
+          const wall = wallOf(tz, u);
+          // The oracle: another instant 30 or 60 minutes away (these zones' changes) shows the same wall time.
+          const twice = [-60, -30, 30, 60].some((k) => wallOf(tz, u + k * 60_000) === wall);
+          const [y, mo, d, h, mi, sec] = wall.split(/[- :]/).map(Number) as [number, number, number, number, number, number];
+          const off = lookup(y, mo, d, h, mi, sec);
+          if ((off?.length === 12) !== twice) failures.push(`${wall}: ${off} (${twice ? 'repeated' : 'once'})`);
+          if (twice) repeated++;
+        }
+      }
+      expect(failures).toEqual([]);
+      expect(repeated).toBeGreaterThan(0);
+    },
+  );
+
+  it("the converter keeps the rule's answer (the earlier instant) for those", () => {
+    expect(createWallTimeConverter('America/Santiago')('2024-04-06 23:30:00')).toBe('2024-04-06T23:30:00-03:00');
+    expect(createWallTimeConverter('Australia/Lord_Howe')('2024-04-07 01:45:00')).toBe('2024-04-07T01:45:00+11:00');
   });
 });
 
@@ -201,7 +299,7 @@ describe('createWallTimeConverter', () => {
         if (
           wallOf(tz, back) !== wall ||
           rfc.slice(0, 19) !== wall.replace(' ', 'T') ||
-          Math.round((Date.parse(rfc.slice(0, 19) + 'Z') - back) / 60_000) !== offsetMinutesAt(tz, back)
+          Math.round((Date.parse(rfc.slice(0, 19) + 'Z') - back) / 60_000) !== oracleOffsetMinutes(tz, back)
         ) {
           failures.push(`${wall} -> ${rfc}`);
         }

@@ -4,9 +4,11 @@ import { compileRowEncoder, extractCsv, type ExtractOptions, type RowBatch } fro
 import type { FieldDef } from '../src/streams.js';
 
 const SRC = { stream: 'prospects', exportId: 'exp-1', file: 'file-0' };
+/** The wire's multi-value rule, written here by hand (MULTI_VALUE_CELL's values). */
+const MV = { separator: ';', jsonArray: true };
 
 function opts(fields: FieldDef[], extra: Partial<ExtractOptions> = {}): ExtractOptions {
-  return { ...SRC, fields, timezone: 'America/New_York', ...extra };
+  return { ...SRC, fields, timezone: 'America/New_York', multiValue: MV, ...extra };
 }
 
 const S = (name: string): FieldDef => ({ name, type: 'String' });
@@ -209,9 +211,9 @@ describe('extractCsv: values', () => {
     ['DateTime', D('d'), '2024-02-30 10:00:00'],
     ['DateTime', D('d'), '07/01/2024'],
   ] as const) {
-    it(`raises CSV_BAD_VALUE with line and column for a bad ${type} value ${JSON.stringify(value)}`, async () => {
+    it(`raises CSV_BAD_VALUE with line and column for a bad ${type} value ${JSON.stringify(value)} (invalidValues 'fail')`, async () => {
       const csv = `id,s,b,d\n1,"multi\nline",true,2024-01-01 00:00:00\n${field.name === 'id' ? value : '2'},x,${field.name === 'b' ? value : 'false'},${field.name === 'd' ? value : ''}\n`;
-      const e = await failure(rows(csv, fields));
+      const e = await failure(rows(csv, fields, { invalidValues: 'fail' }));
       expect(e.code).toBe('CSV_BAD_VALUE');
       expect(e.context).toMatchObject({ ...SRC, line: 4, column: field.name, value });
       expect(e.message).toContain(field.name);
@@ -222,7 +224,7 @@ describe('extractCsv: values', () => {
   }
 
   it('truncates the offending value to 100 characters in the error', async () => {
-    const e = await failure(rows(`id\n${'9'.repeat(150)}x\n`, [I('id')]));
+    const e = await failure(rows(`id\n${'9'.repeat(150)}x\n`, [I('id')], { invalidValues: 'fail' }));
     expect((e.context.value as string).length).toBeLessThanOrEqual(101);
     expect(e.message.length).toBeLessThan(700);
   });
@@ -234,7 +236,7 @@ describe('extractCsv: timezone setting', () => {
     expect(e.code).toBe('CSV_BAD_TIMEZONE');
     expect(e.failureType).toBe('config_error');
     expect(e.message).toContain('Mars/Base');
-    expect(() => compileRowEncoder([D('d')], ['d'], 'Mars/Base', SRC)).toThrow(ConnectorError);
+    expect(() => compileRowEncoder([D('d')], ['d'], 'Mars/Base', SRC, { multiValue: MV })).toThrow(ConnectorError);
   });
 
   it('does not need a valid zone when no DateTime field is requested', async () => {
@@ -263,8 +265,8 @@ describe('extractCsv: header', () => {
   });
 
   it('compileRowEncoder JSON-escapes field names once', () => {
-    const enc = compileRowEncoder([S('we"ird')], ['we"ird'], 'UTC', SRC);
-    expect(JSON.parse(enc(['v'], 2))).toEqual({ 'we"ird': 'v' });
+    const enc = compileRowEncoder([S('we"ird')], ['we"ird'], 'UTC', SRC, { multiValue: MV });
+    expect(JSON.parse(enc(['v'], 2, null))).toEqual({ 'we"ird': 'v' });
   });
 });
 
@@ -363,23 +365,38 @@ describe('extractCsv: streaming', () => {
 });
 
 describe('extractCsv: byte path agrees with the string reference path', () => {
-  it('gives identical lines and identical errors on random CSV fed in random chunk sizes', async () => {
+  it('gives identical lines, notes and errors on random CSV (bad values, zero dates, fall-back hours, meta frame, window) in random chunk sizes', async () => {
     const { extractCsvStrings } = await import('../src/extract/csv.js');
     let seed = 7;
     const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
+      // mulberry32 (an LCG's low bits repeat with a short period: rnd(2) would alternate)
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) % n;
     };
     const pieces = ['a', 'Z', ' ', ',', '"', '\n', '\r', '\r\n', '\\', '\t', '\u0001', 'é', '日', '😀', '\u2028', '0', '1', '-'];
-    const typed: Record<string, string[]> = {
-      Integer: ['0', '42', '-7', '007', '99999999999999999999', '1.5', 'x'],
-      Boolean: ['true', 'FALSE', '1', '0', 'True', 'yes'],
-      DateTime: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-01-01', '2024-02-30', '2024-06-01 12:00:00.5', 'nope'],
+    const typed: Record<string, { good: string[]; bad: string[] }> = {
+      Integer: { good: ['0', '42', '-7', '007', '99999999999999999999'], bad: ['1.5', 'x', '12abc', '-', '1"2'] },
+      Boolean: { good: ['true', 'FALSE', '1', '0', 'True'], bad: ['yes', 'maybe', '\u0000'] },
+      DateTime: {
+        good: ['2024-03-10 02:30:00', '2024-11-03 01:30:00', '2024-11-03 01:59:59', '2024-01-01', '2024-06-01 12:00:00.5', '0000-00-00 00:00:00', '0000-00-00'],
+        bad: ['2024-02-30', 'nope', '0000-00-00 12:00:00', '2023-02-29 10:00:00'],
+      },
+      Date: { good: ['2024-02-29', '2024-01-15 13:45:00', '2024-01-15T00:00:00', '0000-00-00', '0000-00-00 00:00:00.000'], bad: ['2024-02-30', '2023-02-29', '2024-13-01', '01/02/2024', '2024-01-15 1:00'] },
+      Number: { good: ['1.5', '-0', '.5', '1e3'], bad: ['1,5', 'abc', '1.2.3'] },
     };
-    const types = ['String', 'Integer', 'Boolean', 'DateTime'] as const;
+    const types = ['String', 'Integer', 'Boolean', 'DateTime', 'Date', 'Number'] as const;
+    const windows = [
+      { start: Date.UTC(2024, 10, 1), end: Date.UTC(2024, 10, 3, 6) }, // the earlier reading of 01:30 inside
+      { start: Date.UTC(2024, 10, 3, 6), end: Date.UTC(2024, 10, 5) }, // the later one inside
+      { start: Date.UTC(2024, 0, 1), end: Date.UTC(2025, 0, 1) }, // both inside
+    ];
     let compared = 0;
     let clean = 0;
+    let metaRows = 0;
     const errors = new Set<string>();
+    const noted = { invalid: 0, zeroDates: 0, ambiguous: 0 };
     for (let file = 0; file < 600; file++) {
       const ncol = 1 + rnd(6);
       const fields: FieldDef[] = [];
@@ -387,10 +404,10 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
       for (let c = 0; c < ncol; c++) {
         const name = `f${c}`;
         header.push(name);
-        if (rnd(5) > 0) fields.push({ name, type: types[rnd(4)]! });
+        if (rnd(5) > 0) fields.push({ name, type: types[rnd(types.length)]! });
       }
       const typeOf = new Map(fields.map((f) => [f.name, f.type]));
-      const bad = rnd(4) === 0; // some files may hold a bad value
+      const bad = rnd(3) === 0; // some files hold bad values
       let csv = (rnd(10) === 0 ? '\uFEFF' : '') + header.join(',') + (rnd(2) ? '\r\n' : '\n');
       const nrows = rnd(30);
       for (let r = 0; r < nrows; r++) {
@@ -403,8 +420,8 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
             const k = rnd(8);
             for (let i = 0; i < k; i++) v += pieces[rnd(pieces.length)];
           } else {
-            const opts = typed[t]!;
-            v = opts[rnd(bad ? opts.length : opts.length - (t === 'DateTime' ? 2 : t === 'Integer' ? 2 : 1))]!;
+            const { good, bad: wrong } = typed[t]!;
+            v = bad && rnd(3) === 0 ? wrong[rnd(wrong.length)]! : good[rnd(good.length)]!;
           }
           return /[",\r\n]/.test(v) || rnd(4) === 0 ? `"${v.replace(/"/g, '""')}"` : v;
         });
@@ -412,26 +429,49 @@ describe('extractCsv: byte path agrees with the string reference path', () => {
       }
       if (rnd(6) === 0) csv = csv.slice(0, rnd(csv.length + 1)); // cut short: open quotes, short rows
       const size = 1 + rnd(40);
-      const o = { ...SRC, fields, timezone: 'America/New_York', batchSize: 1 + rnd(5) };
-      const run = async (f: typeof extractCsv): Promise<{ lines: string[]; err?: { code: string; line: unknown; column: unknown } }> => {
+      const cursor = fields.find((f) => f.type === 'DateTime');
+      const o: ExtractOptions = {
+        ...SRC,
+        fields,
+        timezone: 'America/New_York',
+        multiValue: MV,
+        batchSize: 1 + rnd(5),
+        ...(rnd(3) === 0 ? { invalidValues: 'fail' as const } : rnd(2) ? { invalidValues: 'null' as const } : {}),
+        ...(rnd(2) ? { frame: { head: `{"n":${file},"data":`, tail: '}\n', ...(rnd(3) > 0 ? { meta: ',"meta":' } : {}) } } : {}),
+        ...(cursor && rnd(2) ? { window: { ...windows[rnd(windows.length)]!, cursorField: cursor.name } } : {}),
+        ...(rnd(5) === 0 ? { skipRows: rnd(4) } : {}),
+      };
+      type Run = { lines: string[]; notes: unknown[]; err?: { code: string; line: unknown; column: unknown; value: unknown } };
+      const run = async (f: typeof extractCsv): Promise<Run> => {
         const lines: string[] = [];
+        const notes: unknown[] = [];
         try {
-          for await (const b of f(chunksOf(csv, size), o)) lines.push(...b.lines);
+          for await (const b of f(chunksOf(csv, size), o)) {
+            lines.push(...b.lines);
+            notes.push({ invalid: b.invalid, zeroDates: b.zeroDates, ambiguous: b.ambiguous });
+          }
         } catch (e) {
           const ce = e as ConnectorError;
-          return { lines, err: { code: ce.code, line: ce.context.line, column: ce.context.column } };
+          return { lines, notes, err: { code: ce.code, line: ce.context.line, column: ce.context.column, value: ce.context.value } };
         }
-        return { lines };
+        return { lines, notes };
       };
       const fast = await run(extractCsv);
       const ref = await run(extractCsvStrings);
-      expect(fast, `file ${file}: ${JSON.stringify(csv)}`).toEqual(ref);
+      expect(fast, `file ${file}: ${JSON.stringify(csv)} ${JSON.stringify(o)}`).toEqual(ref);
       compared += ref.lines.length;
+      metaRows += ref.lines.filter((l) => l.includes('"meta":{"changes":[')).length;
+      for (const n of ref.notes as Array<Record<string, object | undefined>>) for (const k of ['invalid', 'zeroDates', 'ambiguous'] as const) if (n[k]) noted[k]++;
       if (ref.err) errors.add(ref.err.code);
       else clean++;
     }
+    // The random files reach every case compared.
     expect(compared).toBeGreaterThan(1000);
     expect(clean).toBeGreaterThan(100);
+    expect(metaRows).toBeGreaterThan(50);
+    expect(noted.invalid).toBeGreaterThan(20);
+    expect(noted.zeroDates).toBeGreaterThan(20);
+    expect(noted.ambiguous).toBeGreaterThan(20);
     expect(errors.has('CSV_BAD_VALUE')).toBe(true);
     for (const code of errors) expect(['CSV_BAD_VALUE', 'CSV_UNTERMINATED_QUOTE', 'CSV_COLUMN_COUNT', 'CSV_HEADER_MISSING_FIELD']).toContain(code);
   });

@@ -54,6 +54,15 @@ describe('fake v5 object query endpoint', () => {
     expect(fake.stats.totalApiCalls).toBe(3);
   });
 
+  it("queryDefaultOrder 'hash' answers a query without orderBy in an order that is not id order; an orderBy still sorts", async () => {
+    const { get } = await start({ queryObjects: { campaigns: campaigns() }, queryDefaultOrder: 'hash' });
+    const plain = ((await (await get('/api/v5/objects/campaigns?fields=id&deleted=all')).json()) as Page).values.map((v) => v.id as number);
+    expect([...plain].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, k) => 101 + k));
+    expect(plain).not.toEqual([...plain].sort((a, b) => a - b));
+    const sortedById = ((await (await get('/api/v5/objects/campaigns?fields=id&deleted=all&orderBy=id')).json()) as Page).values.map((v) => v.id as number);
+    expect(sortedById).toEqual(Array.from({ length: 25 }, (_, k) => 101 + k));
+  });
+
   it('writes date-times as ISO 8601 with the user offset of that instant (winter -08:00, summer -07:00)', async () => {
     const data = generateData({ seed: 3, start: new Date('2024-01-01Z'), end: new Date('2024-12-01Z'), counts: { prospect: 60 } });
     const { get } = await start({ data });

@@ -8,7 +8,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { ConnectorError } from '../src/errors.js';
+import { extractCsvBytes } from '../src/extract/csv.js';
 import { SpillJoin } from '../src/extract/join.js';
+import { InvalidTally } from '../src/extract/notes.js';
 
 const src = { stream: 'prospects', exportId: '1', file: 'f' };
 const q = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -153,6 +155,43 @@ describe('SpillJoin', () => {
       expect(byId['1']).toEqual({ id: '1', updatedAt: '2024-01-01 00:00:00', a: 'x, "1"', b: 'b "q"' });
       expect(byId['2']).toEqual({ id: '2', updatedAt: '2024-01-02 00:00:00', a: 'multi\nline', b: '' });
       expect(j.stats.stragglers).toBe(0);
+    } finally {
+      await j.close();
+    }
+  });
+
+  it("joined rows keep their bad cells for the extraction: nulled, in the record's meta and in the batch notes", async () => {
+    const j = await SpillJoin.create({ parts: 2, key: 'id', cursor: 'updatedAt', partitions: 2 });
+    try {
+      await j.addFile(0, chunked('id,updatedAt,score\n1,2024-11-03 01:30:00,12abc\n2,2024-01-02 00:00:00,5\n3,2024-01-03 00:00:00,x\n', 4), src);
+      await j.addFile(1, chunked('id,updatedAt,lastActivityAt\n3,2024-01-03 00:00:00,0000-00-00 00:00:00\n2,2024-01-02 00:00:00,2024-01-05\n1,2024-11-03 01:30:00,\n', 6), src);
+      const fields = [
+        { name: 'id', type: 'Integer' as const },
+        { name: 'updatedAt', type: 'DateTime' as const },
+        { name: 'score', type: 'Integer' as const },
+        { name: 'lastActivityAt', type: 'DateTime' as const },
+      ];
+      const frame = { head: '{"data":', tail: '}\n', meta: ',"meta":' };
+      const records: Array<{ data: Record<string, unknown>; meta?: unknown }> = [];
+      const tally = new InvalidTally();
+      const o = { ...src, fields, timezone: 'America/New_York', multiValue: { separator: ';', jsonArray: true }, frame };
+      // The window of the export holds the later reading of the repeated 01:30 only.
+      for await (const b of extractCsvBytes(j.joined(), { ...o, window: { start: Date.UTC(2024, 10, 3, 6), end: Date.UTC(2024, 10, 4), cursorField: 'updatedAt' } })) {
+        let at = 0;
+        for (const e of b.ends) {
+          records.push(JSON.parse(b.data.toString('utf8', at, e)));
+          at = e;
+        }
+        tally.add(b);
+      }
+      records.sort((a, b) => (a.data.id as number) - (b.data.id as number));
+      const nulled = (field: string) => ({ field, change: 'NULLED', reason: 'SOURCE_SERIALIZATION_ERROR' });
+      expect(records).toEqual([
+        { data: { id: 1, updatedAt: '2024-11-03T01:30:00-05:00', score: null, lastActivityAt: null }, meta: { changes: [nulled('score')] } },
+        { data: { id: 2, updatedAt: '2024-01-02T00:00:00-05:00', score: 5, lastActivityAt: '2024-01-05T00:00:00-05:00' } },
+        { data: { id: 3, updatedAt: '2024-01-03T00:00:00-05:00', score: null, lastActivityAt: null }, meta: { changes: [nulled('score'), nulled('lastActivityAt')] } },
+      ]);
+      expect(tally.notes()).toEqual({ invalid: { score: { type: 'Integer', count: 2, example: expect.stringMatching(/^(12abc|x)$/) } }, zeroDates: { lastActivityAt: 1 } });
     } finally {
       await j.close();
     }

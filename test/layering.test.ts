@@ -1,8 +1,10 @@
 // The layering rules of design.md, pinned: the sync core takes nothing from protocol/ (the catalog
 // model, ConfiguredStream, lives in streams.ts below both), protocol/ takes nothing from pardot/
-// (the 150-field rule is the stream table's maxFields), pardot/ takes nothing from sync/.
+// (the 150-field rule is the stream table's maxFields), pardot/ takes nothing from sync/, and the
+// CSV extraction takes nothing from pardot/, not even through another module (the wire facts it
+// needs, such as MULTI_VALUE_CELL, are passed in by the sync core).
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const src = join(import.meta.dirname, '..', 'src');
@@ -19,6 +21,7 @@ describe('layering', () => {
     ['protocol', '../pardot/'],
     ['pardot', '../sync/'],
     ['jobs', '../pardot/'],
+    ['extract', '../pardot/'],
   ])('src/%s imports nothing from %s', (dir, banned) => {
     const bad = importsOf(dir).filter((i) => i.from.startsWith(banned));
     expect(bad).toEqual([]);
@@ -26,6 +29,13 @@ describe('layering', () => {
 
   it('the scan sees imports (it would catch one)', () => {
     expect(importsOf('sync').some((i) => i.from === '../streams.js')).toBe(true);
+  });
+
+  it('src/extract reaches nothing in src/pardot at run time, through any chain of imports', () => {
+    const reached = runtimeClosure(readdirSync(join(src, 'extract')).filter((f) => f.endsWith('.ts')).map((f) => join(src, 'extract', f)));
+    expect(reached.filter((f) => f.startsWith('pardot/'))).toEqual([]);
+    // The walk follows chains (it would catch one): sync/export-read.ts reaches pardot/wire.ts.
+    expect(runtimeClosure([join(src, 'sync', 'export-read.ts')])).toContain('pardot/wire.ts');
   });
 });
 
@@ -81,3 +91,21 @@ describe('no import circle', () => {
     expect(siblingEdges('pardot').get('client.ts')).toContain('http.ts');
   });
 });
+/**
+ * The src/ files (relative, e.g. 'extract/csv.ts') that the given files load at run time, directly
+ * or not: every relative import and re-export except `import type` / `export type`.
+ */
+function runtimeClosure(start: string[]): string[] {
+  const seen = new Set<string>();
+  const todo = [...start];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/^\s*(import|export)\s+(type\s)?[^;]*?from\s+'(\.[^']+)'/gms)) {
+      if (m[2] !== undefined) continue; // erased at compile time
+      todo.push(resolve(dirname(file), m[3]!.replace(/\.js$/, '.ts')));
+    }
+  }
+  return [...seen].map((f) => relative(src, f));
+}

@@ -61,6 +61,7 @@ const CASES: Case[] = [
   {
     name: 'a CSV error',
     fake: { faults: [{ on: 'download', kind: 'status', status: 200, body: 'id,email,updatedAt\nnot-a-number,a@b.c,2024-01-01 00:00:00\n' }] },
+    config: { invalid_values: 'fail' },
     expect: { code: 1, trace: /CSV_BAD_VALUE/ },
   },
   { name: 'resultRefs on a foreign origin', fake: (u) => ({ downloadOrigin: u }), expect: { code: 1, trace: /PARDOT_FOREIGN_ORIGIN/ } },

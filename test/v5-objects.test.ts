@@ -123,7 +123,12 @@ describe('the generator checks the table (scripts/gen-schemas.mjs queryDef)', ()
     expect(() => queryDef('things', entry({ cursor: 'createdAt' }), [])).toThrow(/things has updatedAt, so its cursor is updatedAt or null/);
   });
 
-  it('refuses a cursor without both date filters, a cursor that is not a field, a missing cursor entry and an unknown role', () => {
+  it('takes a cursor without date filters (the reader bounds it in id order): not the (cursor, id) keyset, though the cursor is sortable', () => {
+    const def = queryDef('things', entry({ filters: [] }), ['idGreaterThan']);
+    expect(def).toMatchObject({ cursorField: 'updatedAt', cursorSortable: false, filters: ['idGreaterThan'] });
+  });
+
+  it('refuses a cursor with one date filter of two, a cursor that is not a field, a missing cursor entry and an unknown role', () => {
     expect(() => queryDef('things', entry({ filters: ['updatedAtAfterOrEqualTo'] }), [])).toThrow(/no updatedAtBeforeOrEqualTo filter/);
     expect(() => queryDef('things', entry({ cursor: 'sentAt' }), [])).toThrow(/sentAt is not one of its fields/);
     expect(() => queryDef('things', entry({ cursor: undefined }), [])).toThrow(/has no cursor entry/);

@@ -9,8 +9,13 @@
  *   - RFC 4180: quoted cells with commas, doubled quotes, LF/CR/CRLF inside; rows end in LF or
  *     CRLF; last row may lack a newline; UTF-8 BOM stripped; blank lines skipped.
  *   - Empty cell (or "") → null. Integer `-?\d+` (leading zeros stripped, big values kept
- *     exact), Boolean true/false/1/0 any case, DateTime via the zone's offset lookup, String
- *     JSON-escaped (", \, control characters; every other byte, UTF-8 included, copied as is).
+ *     exact), Boolean true/false/1/0 any case, DateTime via the zone's offset lookup, Date its
+ *     `YYYY-MM-DD` part, String JSON-escaped (", \, control characters; every other byte, UTF-8
+ *     included, copied as is).
+ *   - A cell that does not convert: null, noted (the row's meta.changes when the frame has a
+ *     meta; the batch's notes), or CSV_BAD_VALUE with invalidValues 'fail'. A zero date is null
+ *     and noted in both modes. Noting is the rare path: a row without notes pays one store and
+ *     one compare for it.
  * Invalid UTF-8 in the input becomes U+FFFD when the line is turned into a string, as a
  * non-fatal TextDecoder would do.
  *
@@ -18,8 +23,6 @@
  * again from its start once more bytes have come (the caller makes re-scans of long rows rare).
  */
 import type { FieldDef, PardotType } from '../streams.js';
-import { parseMultiValueCell } from '../custom-fields.js';
-import { MULTI_VALUE_CELL } from '../pardot/wire.js';
 import {
   badValueError,
   canonicalHeader,
@@ -29,17 +32,16 @@ import {
   unterminatedQuoteError,
 } from './messages.js';
 import { KIND, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_MULTI, K_NUMBER, K_SKIP, K_STRING } from './kinds.js';
-import { createOffsetLookup } from './timezone.js';
-import type { CsvSource, EncodedRows, RowFrame } from './types.js';
+import { parseMultiValueCell, separatorByte } from './multi.js';
+import { BatchNotes, changeJson } from './notes.js';
+import { createOffsetLookup, daysInMonth, offsetTextMs, wallToMs } from './timezone.js';
+import { constantsText, type CsvSource, type EncodedRows, type ExtractOptions, type ExtractWindow, type MultiValueCell } from './types.js';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 const BSL = 0x5c;
-
-/** MULTI_VALUE_CELL's separator as one byte (-1: not one ASCII byte, read through a string). */
-const SEPARATOR = MULTI_VALUE_CELL.separator.length === 1 && MULTI_VALUE_CELL.separator.charCodeAt(0) < 0x80 ? MULTI_VALUE_CELL.separator.charCodeAt(0) : -1;
 
 const HEX = '0123456789abcdef';
 const NULL = Buffer.from('null');
@@ -48,6 +50,13 @@ const NULL_WORD = NULL.readInt32LE(0);
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const EMPTY = Buffer.alloc(0);
+const CHANGES_OPEN = Buffer.from('{"changes":[');
+const CHANGES_CLOSE = Buffer.from(']}');
+
+/** What a row's note says: a value nulled (bad), a zero date nulled, a repeated wall time read by the default rule. */
+const NOTE_BAD = 1;
+const NOTE_ZERO = 2;
+const NOTE_AMBIGUOUS = 3;
 
 /** Outcome of scanning one row. */
 const NEED_MORE = -1;
@@ -82,19 +91,45 @@ export class ByteCsvEncoder {
   /** Line where the row being scanned starts. */
   private rowLine = 0;
   private skip: number;
+  private readonly fields: readonly FieldDef[];
+  private readonly tz: string;
+  private readonly failOnBad: boolean;
+  private readonly mv: MultiValueCell;
+  /** The multi-value separator as one byte (-1: not one ASCII byte, cells read through a string). */
+  private readonly sep: number;
+  private readonly window: ExtractWindow | null;
+  /** Column of the window's cursor field (a DateTime), or -1. */
+  private cursorCol = -1;
+  /** Output bytes a row may need beyond 6 per input byte (keys, values' growth, frame, meta). */
+  private rowSlack = 0;
+  /** The row's notes (at most one per column), kept until the row is complete: kind, column, raw bytes [s, e). */
+  private nNotes = 0;
+  private noteKind = new Uint8Array(0);
+  private noteCol = new Int32Array(0);
+  private noteS = new Int32Array(0);
+  private noteE = new Int32Array(0);
+  /** Notes of the rows converted since the last batch was taken. */
+  readonly notes = new BatchNotes();
 
   constructor(
-    private readonly fields: readonly FieldDef[],
-    private readonly tz: string,
+    opts: ExtractOptions,
     private readonly src: CsvSource,
     skipRows: number,
-    frame?: RowFrame,
   ) {
+    this.fields = opts.fields;
+    this.tz = opts.timezone;
     this.skip = skipRows;
+    this.failOnBad = opts.invalidValues === 'fail';
+    this.mv = opts.multiValue;
+    this.sep = separatorByte(opts.multiValue);
+    this.window = opts.window ?? null;
+    this.close = Buffer.from(`${constantsText(opts.constants)}}`, 'utf8');
+    const frame = opts.frame;
     if (frame !== undefined) {
       this.head = Buffer.from(frame.head, 'utf8');
       this.tail = Buffer.from(frame.tail, 'utf8');
       this.framed = true;
+      if (frame.meta !== undefined) this.meta = Buffer.from(frame.meta, 'utf8');
     }
   }
 
@@ -102,6 +137,12 @@ export class ByteCsvEncoder {
   private head: Buffer = EMPTY;
   private tail: Buffer = EMPTY;
   private framed = false;
+  /** Written after the `}` of a row with changes, before `{"changes":[...]}` and the tail (null: changes not written). */
+  private meta: Buffer | null = null;
+  /** The record's constant fields (ExtractOptions.constants) and its closing `}`. */
+  private close: Buffer = Buffer.from('}');
+  /** Per column, its meta.changes entry. */
+  private changeTexts: Buffer[] = [];
 
   /** Bytes not consumed yet (a partial row). */
   get pendingLength(): number {
@@ -190,11 +231,11 @@ export class ByteCsvEncoder {
         p = r;
         continue;
       }
-      // Output bound for any row in the buffer: 6 bytes per input byte (\u00XX), plus per column
-      // its key prefix and at most 40 more (quotes, null, date expansion with offset).
-      const need = this.oBase + 6 * (len - p) + this.prefixBytes + 40 * this.ncol + 64 + this.head.length + this.tail.length;
+      // Output bound for any row in the buffer: 6 bytes per input byte (\u00XX), plus rowSlack.
+      const need = this.oBase + 6 * (len - p) + this.rowSlack;
       if (this.out.length < need) this.grow(need);
       this.rowLine = this.line;
+      this.nNotes = 0;
       const r = this.row(p);
       if (r === NEED_MORE) break;
       p = r;
@@ -202,6 +243,7 @@ export class ByteCsvEncoder {
         this.skip--;
         continue;
       }
+      if (this.nNotes !== 0) this.commitNotes();
       if (lines !== null) {
         lines.push(this.out.toString('utf8', 0, this.outLen));
         if (lines.length >= max) {
@@ -258,7 +300,7 @@ export class ByteCsvEncoder {
       data = this.out.subarray(0, this.oBase);
       this.setOutput(next());
     }
-    const batch: EncodedRows = { data, ends: this.ends.slice(0, this.nEnds) };
+    const batch = this.notes.attach<EncodedRows>({ data, ends: this.ends.slice(0, this.nEnds) });
     this.oBase = 0;
     this.nEnds = 0;
     return batch;
@@ -275,7 +317,6 @@ export class ByteCsvEncoder {
   private ends: Uint32Array = new Uint32Array(256);
   private nEnds = 0;
   private outLen = 0;
-  private prefixBytes = 0;
 
   /** Parses the header row (cells as strings) and prepares the plan. */
   private headerRow(p0: number): number {
@@ -295,9 +336,23 @@ export class ByteCsvEncoder {
       first = false;
       return pre;
     });
-    this.prefixBytes = this.prefixes.reduce((a, x) => a + x.length, 0);
-    this.segs = packSegments([...this.prefixes, Buffer.concat([this.head, Buffer.from('{')]), Buffer.concat([Buffer.from('}'), this.tail])]);
+    this.segs = packSegments([...this.prefixes, Buffer.concat([this.head, Buffer.from('{')]), Buffer.concat([this.close, this.tail])]);
     if (types.includes('DateTime')) this.offsetFor = createOffsetLookup(this.tz);
+    const w = this.window;
+    this.cursorCol = w === null ? -1 : header.findIndex((h, i) => h === w.cursorField && types[i] === 'DateTime');
+    const n = header.length;
+    this.noteKind = new Uint8Array(n);
+    this.noteCol = new Int32Array(n);
+    this.noteS = new Int32Array(n);
+    this.noteE = new Int32Array(n);
+    let metaBytes = 0;
+    if (this.meta !== null) {
+      this.changeTexts = header.map((h) => Buffer.from(changeJson(h), 'utf8'));
+      metaBytes = this.meta.length + CHANGES_OPEN.length + CHANGES_CLOSE.length + this.changeTexts.reduce((a, x) => a + x.length + 1, 0);
+    }
+    // Keys, then per column at most 40 bytes more than its input (quotes, null, a date's T and
+    // offset), the frame, and a row's meta at its longest.
+    this.rowSlack = this.prefixes.reduce((a, x) => a + x.length, 0) + 40 * n + 64 + this.head.length + this.tail.length + metaBytes;
     this.header = header;
     return r;
   }
@@ -519,8 +574,8 @@ export class ByteCsvEncoder {
             out[o++] = QUOTE;
           }
         } else if (k !== K_SKIP) {
-          if (doubled && k !== K_MULTI) this.bad(col, vs, ve);
-          o = this.value(k, col, vs, ve, o, doubled);
+          // A doubled quote can only be text: it makes a typed cell bad.
+          o = doubled && k !== K_MULTI ? this.bad(col, vs, ve, o) : this.value(k, col, vs, ve, o, doubled);
         }
         // After the closing quote: a comma, a row end, or the end of the file.
         if (p >= len) {
@@ -636,8 +691,11 @@ export class ByteCsvEncoder {
       break;
     }
     if (col + 1 !== ncol) throw columnCountError(this.src, this.rowLine, ncol, col + 1);
+    // With invalidValues 'fail', a bad cell fails once its row is whole (a row cut short is the structure's error, as on the string path).
+    if (this.nNotes !== 0 && this.failOnBad) this.failOnBadNote();
     if (this.framed) {
-      o = writeSegment(dv, o, this.segs, ncol + 1); // '}' + tail
+      // '}' + tail, or with changes to say: '}' + meta + changes + tail.
+      o = this.nNotes !== 0 && this.meta !== null ? this.closeWithMeta(o) : writeSegment(dv, o, this.segs, ncol + 1);
     } else {
       out[o++] = 0x7d; // }
     }
@@ -658,10 +716,10 @@ export class ByteCsvEncoder {
       let i = s;
       const neg = b[i] === 0x2d;
       if (neg) i++;
-      if (i === e) this.bad(col, s, e);
+      if (i === e) return this.bad(col, s, e, o);
       for (let j = i; j < e; j++) {
         const c = b[j] as number;
-        if (c < 0x30 || c > 0x39) this.bad(col, s, e);
+        if (c < 0x30 || c > 0x39) return this.bad(col, s, e, o);
       }
       while (i < e - 1 && b[i] === 0x30) i++;
       if (neg && !(e - i === 1 && b[i] === 0x30)) out[o++] = 0x2d;
@@ -688,16 +746,16 @@ export class ByteCsvEncoder {
           return writeBytes(out, o, FALSE);
         }
       }
-      return this.bad(col, s, e);
+      return this.bad(col, s, e, o);
     }
     if (k === K_NUMBER) return this.number(col, s, e, o);
     if (k === K_MULTI) {
       // Values joined by the separator: straight from the bytes, like a string cell.
-      if (!(MULTI_VALUE_CELL.jsonArray && b[s] === 0x5b) && SEPARATOR >= 0) return this.multi(s, e, o, doubled);
-      // A JSON array (the other plausible form): through a string (MULTI_VALUE_CELL).
+      if (!(this.mv.jsonArray && b[s] === 0x5b) && this.sep >= 0) return this.multi(s, e, o, doubled);
+      // A JSON array (the other plausible form), or a separator of more than one byte: through a string.
       let text = b.toString('utf8', s, e);
       if (doubled) text = text.replace(/""/g, '"');
-      const values = parseMultiValueCell(text);
+      const values = parseMultiValueCell(text, this.mv);
       if (values.length === 0) {
         this.dv.setInt32(o, NULL_WORD, true);
         return o + 4;
@@ -706,19 +764,21 @@ export class ByteCsvEncoder {
     }
     const n = e - s;
     if (k === K_DATE) {
-      // Date: YYYY-MM-DD, or a midnight written as a time (YYYY-MM-DD 00:00:00): the date alone.
-      if (!isDateCell(b, s, n)) return this.bad(col, s, e);
+      // Date: YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS: the date alone (see isDateCell).
+      if (!isDateCell(b, s, n)) return isZeroDate(b, s, n) ? this.zeroDate(col, s, e, o) : this.bad(col, s, e, o);
       out[o++] = QUOTE;
       for (let j = s; j < s + 10; j++) out[o++] = b[j] as number;
       out[o++] = QUOTE;
       return o;
     }
-    // DateTime: YYYY-MM-DD[( |T)HH:mm:ss[.f+]]
-    if (n !== 10 && n !== 19 && n < 21) return this.bad(col, s, e);
+    // DateTime: YYYY-MM-DD[( |T)HH:mm:ss[.f+]] (a date alone is midnight in the export's zone)
+    if (n !== 10 && n !== 19 && n < 21) return this.bad(col, s, e, o);
     const y = digit4(b, s);
     const mo = digit2(b, s + 5);
     const d = digit2(b, s + 8);
-    if (y < 0 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || mo < 1 || mo > 12 || d < 1 || d > 31) return this.bad(col, s, e);
+    if (y < 0 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || mo < 1 || mo > 12 || d < 1 || d > 31) {
+      return isZeroDate(b, s, n) ? this.zeroDate(col, s, e, o) : this.bad(col, s, e, o);
+    }
     let h = 0;
     let mi = 0;
     let sec = 0;
@@ -728,18 +788,20 @@ export class ByteCsvEncoder {
       mi = digit2(b, s + 14);
       sec = digit2(b, s + 17);
       if ((sep !== 0x20 && sep !== 0x54) || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) {
-        return this.bad(col, s, e);
+        return this.bad(col, s, e, o);
       }
       if (n > 19) {
-        if (b[s + 19] !== 0x2e) return this.bad(col, s, e);
+        if (b[s + 19] !== 0x2e) return this.bad(col, s, e, o);
         for (let j = s + 20; j < e; j++) {
           const c = b[j] as number;
-          if (c < 0x30 || c > 0x39) return this.bad(col, s, e);
+          if (c < 0x30 || c > 0x39) return this.bad(col, s, e, o);
         }
       }
     }
-    const off = (this.offsetFor as NonNullable<typeof this.offsetFor>)(y, mo, d, h, mi, sec);
-    if (off === null) return this.bad(col, s, e);
+    let off = (this.offsetFor as NonNullable<typeof this.offsetFor>)(y, mo, d, h, mi, sec);
+    if (off === null) return this.bad(col, s, e, o);
+    // 12 characters: a wall time repeated by a fall-back, with both offsets (rare path).
+    if (off.length !== 6) off = this.pickOffset(col, s, e, off, wallToMs(y, mo, d, h, mi, sec));
     out[o++] = QUOTE;
     for (let j = s; j < s + 10; j++) out[o++] = b[j] as number;
     out[o++] = 0x54; // T
@@ -761,12 +823,13 @@ export class ByteCsvEncoder {
   private multi(s: number, e: number, o0: number, doubled: boolean): number {
     const b = this.buf;
     const out = this.out;
+    const sep = this.sep;
     let o = o0;
     let n = 0;
     let open = false;
     for (let j = s; j < e; j++) {
       const c = b[j] as number;
-      if (c === SEPARATOR) {
+      if (c === sep) {
         if (open) {
           out[o++] = QUOTE;
           open = false;
@@ -813,16 +876,16 @@ export class ByteCsvEncoder {
       while (i < e && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
       fracEnd = i;
     }
-    if (intEnd === intStart && fracEnd === fracStart) return this.bad(col, s, e);
+    if (intEnd === intStart && fracEnd === fracStart) return this.bad(col, s, e, o);
     const expStart = i;
     if (i < e && (b[i] === 0x65 || b[i] === 0x45)) {
       i++;
       if (i < e && (b[i] === 0x2b || b[i] === 0x2d)) i++;
       const ds = i;
       while (i < e && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
-      if (i === ds) return this.bad(col, s, e);
+      if (i === ds) return this.bad(col, s, e, o);
     }
-    if (i !== e) return this.bad(col, s, e);
+    if (i !== e) return this.bad(col, s, e, o);
     let is = intStart;
     while (is < intEnd - 1 && b[is] === 0x30) is++;
     const zero = intEnd - is <= 1 && (intEnd === is || b[is] === 0x30) && !hasNonZero(b, fracStart, fracEnd);
@@ -837,10 +900,95 @@ export class ByteCsvEncoder {
     return o;
   }
 
-  private bad(col: number, s: number, e: number): never {
-    let raw = this.buf.toString('utf8', s, e);
-    if (raw.includes('""')) raw = raw.replace(/""/g, '"');
-    throw badValueError(this.src, this.tz, this.rowLine, this.names[col] as string, this.types[col] as PardotType, raw);
+  /**
+   * A cell [s, e) that does not convert, its value to be written at o: null, noted (with
+   * invalidValues 'fail' the complete row then raises CSV_BAD_VALUE). Returns the new o.
+   */
+  private bad(col: number, s: number, e: number, o: number): number {
+    return this.nulled(NOTE_BAD, col, s, e, o);
+  }
+
+  /** invalidValues 'fail': CSV_BAD_VALUE for the row's first bad cell, if it has one. */
+  private failOnBadNote(): void {
+    for (let i = 0; i < this.nNotes; i++) {
+      if (this.noteKind[i] !== NOTE_BAD) continue;
+      const col = this.noteCol[i] as number;
+      throw badValueError(this.src, this.tz, this.rowLine, this.names[col] as string, this.types[col] as PardotType, this.raw(this.noteS[i] as number, this.noteE[i] as number));
+    }
+  }
+
+  /** A zero date (Pardot's "no date"): null, noted, in both modes. */
+  private zeroDate(col: number, s: number, e: number, o: number): number {
+    return this.nulled(NOTE_ZERO, col, s, e, o);
+  }
+
+  private nulled(kind: number, col: number, s: number, e: number, o: number): number {
+    this.note(kind, col, s, e);
+    this.dv.setInt32(o, NULL_WORD, true);
+    return o + 4;
+  }
+
+  private note(kind: number, col: number, s: number, e: number): void {
+    const i = this.nNotes++;
+    this.noteKind[i] = kind;
+    this.noteCol[i] = col;
+    this.noteS[i] = s;
+    this.noteE[i] = e;
+  }
+
+  /**
+   * The offset of a wall time repeated by a fall-back (`off`: both offsets, the earlier instant's
+   * first). The cursor column takes the reading that lies in the export's window when exactly one
+   * does (the export selected the row by that instant); otherwise the default rule (the earlier
+   * instant), noted. The comparison is to the second (Pardot writes whole seconds).
+   */
+  private pickOffset(col: number, s: number, e: number, off: string, wallMs: number): string {
+    const w = this.window;
+    if (col === this.cursorCol && w !== null) {
+      const a = wallMs - offsetTextMs(off, 0);
+      const b = wallMs - offsetTextMs(off, 6);
+      const inA = a >= w.start && a < w.end;
+      if (inA !== (b >= w.start && b < w.end)) return inA ? off.slice(0, 6) : off.slice(6);
+    }
+    this.note(NOTE_AMBIGUOUS, col, s, e);
+    return off.slice(0, 6);
+  }
+
+  /** '}' + meta + `{"changes":[...]}` (the row's nulled fields, in column order) + tail; just '}' + tail when nothing was nulled. */
+  private closeWithMeta(o: number): number {
+    const out = this.out;
+    o += this.close.copy(out, o); // constants + }
+    let n = 0;
+    for (let i = 0; i < this.nNotes; i++) {
+      if (this.noteKind[i] === NOTE_AMBIGUOUS) continue;
+      if (n++ === 0) {
+        o += (this.meta as Buffer).copy(out, o);
+        o += CHANGES_OPEN.copy(out, o);
+      } else {
+        out[o++] = COMMA;
+      }
+      o += (this.changeTexts[this.noteCol[i] as number] as Buffer).copy(out, o);
+    }
+    if (n > 0) o += CHANGES_CLOSE.copy(out, o);
+    return o + this.tail.copy(out, o);
+  }
+
+  /** A complete row's notes into the batch's. The cells' bytes are still in the buffer. */
+  private commitNotes(): void {
+    for (let i = 0; i < this.nNotes; i++) {
+      const col = this.noteCol[i] as number;
+      const name = this.names[col] as string;
+      const kind = this.noteKind[i];
+      if (kind === NOTE_ZERO) this.notes.zeroDate(name);
+      else if (kind === NOTE_BAD) this.notes.invalid(name, this.types[col] as PardotType, this.raw(this.noteS[i] as number, this.noteE[i] as number));
+      else this.notes.ambiguous(name, this.raw(this.noteS[i] as number, this.noteE[i] as number));
+    }
+  }
+
+  /** A cell's text from its value bytes [s, e): a quoted cell's doubled quotes undone. */
+  private raw(s: number, e: number): string {
+    const text = this.buf.toString('utf8', s, e);
+    return s > 0 && this.buf[s - 1] === QUOTE && text.includes('""') ? text.replace(/""/g, '"') : text;
   }
 }
 
@@ -849,18 +997,40 @@ function hasNonZero(b: Buffer, s: number, e: number): boolean {
   return false;
 }
 
-/** A Date cell's bytes: `YYYY-MM-DD`, optionally followed by ` 00:00:00` / `T00:00:00`. */
+/**
+ * A Date cell's bytes: a real calendar day `YYYY-MM-DD` (no 2024-02-30, no 2023-02-29),
+ * optionally followed by a time `( |T)HH:MM:SS[.f+]` of any value. Pardot's "date" fields come
+ * from an export that may add a time to them: the date part is the value, and the time never makes
+ * the cell bad (only its shape is checked, so text that is no time still is).
+ */
 function isDateCell(b: Buffer, s: number, n: number): boolean {
-  if (n !== 10 && n !== 19) return false;
+  if (n !== 10 && n !== 19 && n < 21) return false;
   const y = digit4(b, s);
   const mo = digit2(b, s + 5);
   const d = digit2(b, s + 8);
-  if (y < 0 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+  if (y < 0 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return false;
   if (n === 10) return true;
   const sep = b[s + 10];
-  if (sep !== 0x20 && sep !== 0x54) return false;
-  for (const j of [11, 12, 14, 15, 17, 18]) if (b[s + j] !== 0x30) return false;
-  return b[s + 13] === 0x3a && b[s + 16] === 0x3a;
+  if ((sep !== 0x20 && sep !== 0x54) || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a) return false;
+  if (digit2(b, s + 11) < 0 || digit2(b, s + 14) < 0 || digit2(b, s + 17) < 0) return false;
+  return n === 19 || (b[s + 19] === 0x2e && allDigits(b, s + 20, s + n));
+}
+
+/** ZERO_DATE (notes.ts) on bytes: `0000-00-00`, optionally ` 00:00:00` / `T00:00:00`, optionally `.0+`. */
+function isZeroDate(b: Buffer, s: number, n: number): boolean {
+  if (n !== 10 && n !== 19 && n < 21) return false;
+  if (b.toString('latin1', s, s + 10) !== '0000-00-00') return false;
+  if (n === 10) return true;
+  if ((b[s + 10] !== 0x20 && b[s + 10] !== 0x54) || b.toString('latin1', s + 11, s + 19) !== '00:00:00') return false;
+  if (n === 19) return true;
+  if (b[s + 19] !== 0x2e) return false;
+  for (let j = s + 20; j < s + n; j++) if (b[j] !== 0x30) return false;
+  return true;
+}
+
+function allDigits(b: Buffer, s: number, e: number): boolean {
+  for (let j = s; j < e; j++) if (b[j]! < 0x30 || b[j]! > 0x39) return false;
+  return true;
 }
 
 /**

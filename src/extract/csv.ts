@@ -44,6 +44,9 @@
  * lost: text after a closing quote (CSV_INVALID_CLOSING_QUOTE), a row whose cell count differs
  * from the header's (CSV_COLUMN_COUNT), a quote left open at end of file
  * (CSV_UNTERMINATED_QUOTE). Errors raised by the body iterable (network) pass through unchanged.
+ * A VALUE that does not fit its field's type costs that cell only (invalidValues 'null', the
+ * default: null, the record's meta.changes, the batch's notes; see notes.ts), or fails the file
+ * with CSV_BAD_VALUE ('fail'): a live Pardot writes such values (zero dates, text in numbers).
  *
  * Line numbers are physical lines of the file, 1-based, the header being line 1; a row's line is
  * the one it starts on (line breaks inside quoted cells count: LF, CRLF, or lone CR).
@@ -51,6 +54,8 @@
 import { ByteCsvEncoder } from './bytes.js';
 import { compileRowEncoder, type RowEncoder } from './encode.js';
 import { badTimeZoneError, columnCountError, invalidClosingQuoteError, unterminatedQuoteError } from './messages.js';
+import { checkMultiValue } from './multi.js';
+import { BatchNotes } from './notes.js';
 import { isValidTimeZone } from './timezone.js';
 import type { CsvSource, EncodedRows, ExtractOptions, RowBatch } from './types.js';
 
@@ -278,10 +283,10 @@ export async function* extractCsv(body: AsyncIterable<Buffer | string>, opts: Ex
     while (enc.fill(lines, max)) {
       const out = lines;
       lines = [];
-      yield { lines: out };
+      yield enc.notes.attach<RowBatch>({ lines: out });
     }
   }
-  if (lines.length > 0) yield { lines };
+  if (lines.length > 0) yield enc.notes.attach<RowBatch>({ lines });
 }
 
 /**
@@ -374,9 +379,22 @@ const batchSizeOf = (opts: ExtractOptions): number => Math.max(1, Math.floor(opt
 
 function encoderFor(opts: ExtractOptions): ByteCsvEncoder {
   const skip = Math.max(0, Math.floor(opts.skipRows ?? 0));
-  const src: CsvSource = { stream: opts.stream, exportId: opts.exportId, file: opts.file };
+  const src = sourceOf(opts);
   if (opts.fields.some((f) => f.type === 'DateTime') && !isValidTimeZone(opts.timezone)) throw badTimeZoneError(src, opts.timezone);
-  return new ByteCsvEncoder(opts.fields, opts.timezone, src, skip, opts.frame);
+  return new ByteCsvEncoder(opts, src, skip);
+}
+
+/** The options' source, once the options a caller could get wrong are checked (programming errors: TypeError). */
+function sourceOf(opts: ExtractOptions): CsvSource {
+  checkMultiValue(opts.multiValue);
+  if (opts.invalidValues !== undefined && opts.invalidValues !== 'null' && opts.invalidValues !== 'fail') {
+    throw new TypeError(`ExtractOptions.invalidValues must be 'null' or 'fail', not ${JSON.stringify(opts.invalidValues)}`);
+  }
+  const w = opts.window;
+  if (w !== undefined && !(Number.isFinite(w.start) && Number.isFinite(w.end) && typeof w.cursorField === 'string')) {
+    throw new TypeError('ExtractOptions.window must be { start: epoch ms, end: epoch ms, cursorField: string }');
+  }
+  return { stream: opts.stream, exportId: opts.exportId, file: opts.file };
 }
 
 /**
@@ -461,9 +479,10 @@ class ChunkFeed {
 export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, opts: ExtractOptions): AsyncGenerator<RowBatch> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 1000));
   let skip = Math.max(0, Math.floor(opts.skipRows ?? 0));
-  const src: CsvSource = { stream: opts.stream, exportId: opts.exportId, file: opts.file };
+  const src = sourceOf(opts);
   const sc = new CsvScanner(src);
   const dec = decoderFor();
+  const notes = new BatchNotes();
   let encode: RowEncoder | null = null;
   let expected = 0;
   let lines: string[] = [];
@@ -472,15 +491,17 @@ export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, o
       if (encode === null) {
         const header = sc.cells.slice(0, sc.count);
         expected = header.length;
-        encode = compileRowEncoder(opts.fields, header, opts.timezone, src);
+        encode = compileRowEncoder(opts.fields, header, opts.timezone, src, opts);
         continue;
       }
       if (sc.count !== expected) throw columnCountError(src, sc.rowLine, expected, sc.count);
       if (skip > 0) {
         skip--;
+        // Encoded all the same, for its errors (the byte path reads every row), its notes dropped.
+        encode(sc.cells, sc.rowLine, null);
         continue;
       }
-      lines.push(encode(sc.cells, sc.rowLine));
+      lines.push(encode(sc.cells, sc.rowLine, notes));
       if (lines.length >= batchSize) return true;
     }
     return false;
@@ -488,15 +509,15 @@ export async function* extractCsvStrings(body: AsyncIterable<Buffer | string>, o
   for await (const chunk of body) {
     sc.push(dec.decode(chunk));
     while (drain()) {
-      yield { lines };
+      yield notes.attach<RowBatch>({ lines });
       lines = [];
     }
   }
   sc.push(dec.flush());
   sc.end();
   while (drain()) {
-    yield { lines };
+    yield notes.attach<RowBatch>({ lines });
     lines = [];
   }
-  if (lines.length > 0) yield { lines };
+  if (lines.length > 0) yield notes.attach<RowBatch>({ lines });
 }

@@ -1,4 +1,19 @@
 export { extractCsv, extractCsvBytes } from './csv.js';
 export { compileRowEncoder, type RowEncoder } from './encode.js';
+export { InvalidTally } from './notes.js';
 export { createWallTimeConverter, isValidTimeZone, offsetMinutesAt } from './timezone.js';
-export type { CsvSource, EncodedRows, ExtractOptions, RowBatch, RowFrame } from './types.js';
+export type {
+  AmbiguousCells,
+  CellNotes,
+  CsvSource,
+  EncodedRows,
+  ExtractOptions,
+  ExtractWindow,
+  InvalidCell,
+  InvalidCells,
+  InvalidValues,
+  MultiValueCell,
+  RowBatch,
+  RowFrame,
+  ZeroDates,
+} from './types.js';

@@ -28,7 +28,7 @@ import { availableParallelism } from 'node:os';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { ConnectorError, type ErrorContext, type FailureType } from '../errors.js';
 import { BATCH_BYTES, MAX_REUSED_BUFFER_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS } from './csv.js';
-import type { EncodedRows, ExtractOptions } from './types.js';
+import type { CellNotes, EncodedRows, ExtractOptions } from './types.js';
 
 export { BATCH_BYTES, MAX_REUSED_BUFFER_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS };
 
@@ -40,8 +40,8 @@ export type ToWorker =
   | { t: 'abort'; job: number };
 
 export type ToMain =
-  /** A batch: an output buffer moved here (`length` bytes from `offset` are rows). */
-  | { t: 'batch'; job: number; data: ArrayBuffer; offset: number; length: number; ends: Uint32Array }
+  /** A batch: an output buffer moved here (`length` bytes from `offset` are rows), with the batch's notes if it has any. */
+  | { t: 'batch'; job: number; data: ArrayBuffer; offset: number; length: number; ends: Uint32Array; notes?: CellNotes }
   | { t: 'ack'; job: number }
   | { t: 'done'; job: number }
   | {
@@ -181,9 +181,10 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
     };
     const message = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
     const { ctl, recycle } = slot;
-    const batch = (ab: ArrayBuffer, offset: number, length: number, ends: Uint32Array): EncodedRows => {
+    const batch = (ab: ArrayBuffer, offset: number, length: number, ends: Uint32Array, notes: CellNotes | undefined): EncodedRows => {
       let out = true;
       return {
+        ...notes,
         data: Buffer.from(ab, offset, length),
         ends,
         // Back to the worker once written (the view above is then detached; nobody holds it).
@@ -198,7 +199,7 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
     };
     slot.onMessage = (m) => {
       if (m.job !== job) return;
-      if (m.t === 'batch') queue.push(batch(m.data, m.offset, m.length, m.ends));
+      if (m.t === 'batch') queue.push(batch(m.data, m.offset, m.length, m.ends, m.notes));
       else if (m.t === 'ack') inFlight--;
       else if (m.t === 'done') done = true;
       else failure = new ConnectorError(m.error.code, m.error.message, m.error);
@@ -209,8 +210,8 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
       notify();
     };
     const post = (m: ToWorker): void => slot.worker.postMessage(m);
-    const { stream, exportId, file, fields, timezone, skipRows, batchSize, frame } = opts;
-    post({ t: 'start', job, opts: { stream, exportId, file, fields, timezone, skipRows, batchSize, batchBytes: BATCH_BYTES, frame } });
+    const { stream, exportId, file, fields, timezone, multiValue, invalidValues, window, skipRows, batchSize, frame } = opts;
+    post({ t: 'start', job, opts: { stream, exportId, file, fields, timezone, multiValue, invalidValues, window, skipRows, batchSize, batchBytes: BATCH_BYTES, frame } });
 
     const it = body[Symbol.asyncIterator]();
     let bodyDone = false;

@@ -15,18 +15,21 @@
  *     America/New_York → `2024-11-03T01:30:00-04:00`. Temporal's 'compatible' does the same.
  *   In both cases the rule is: a wall time before `transition + max(old, new offset)` gets the
  *   old offset, from there on the new one.
+ *   The byte-level lookup (createOffsetLookup) also tells a repeated wall time apart (both offsets),
+ *   so the CSV extraction can read an export's cursor column by its window and count the rest.
  *
  * Offsets are taken from the runtime's ICU data (Intl). Offsets with seconds (local mean time
  * before ~1900) are written rounded to the minute, as RFC 3339 has no seconds in offsets.
- * The code assumes at most one offset change within ±24 hours of a wall time (true of every
- * zone in the tz database since 1970 as far as ICU reports).
+ * The code assumes no two offset changes less than three days apart (true of every zone ICU lists,
+ * 1970-2037, sampled every 6 hours: checked when the quiet-day shortcut in dayEntry was added).
  *
  * Performance: this is the per-row path (~10 DateTime cells per prospect row). Offsets are
  * cached per zone (shared by all converters of the zone) per wall-clock DAY, under a numeric key
  * built while the digits are checked: a day with one offset is one entry; a day in which the
  * offset changes holds 24 per-HOUR entries, and the hour in which it changes (the wall-clock hour
- * that holds `transition + max(old, new)`) is marked "slow": each value in it is resolved exactly,
- * to the second. The cache is cleared when it reaches 100,000 days.
+ * that holds `transition + max(old, new)`, and any hour holding a repeated wall time) is marked
+ * "slow": each value in it is resolved exactly, to the second. The cache is cleared when it
+ * reaches 100,000 days.
  */
 
 const DAY_MS = 86_400_000;
@@ -137,6 +140,20 @@ function resolveOffsetMs(f: Intl.DateTimeFormat, wallMs: number): number {
   return offsetMsAt(f, wallMs - m) === before ? before : after;
 }
 
+/**
+ * The two readings of a wall time repeated by a fall-back (offset of the earlier instant, offset
+ * of the later one), or null when the wall time names one instant (or none: a gap).
+ */
+function readingsOf(f: Intl.DateTimeFormat, wallMs: number): [number, number] | null {
+  const before = offsetMsAt(f, wallMs - DAY_MS);
+  const after = offsetMsAt(f, wallMs + DAY_MS);
+  // Only a change to a smaller offset (the clocks go back) repeats wall times.
+  if (before <= after) return null;
+  // Both readings exist when each instant has the offset it was read with.
+  if (offsetMsAt(f, wallMs - before) !== before || offsetMsAt(f, wallMs - after) !== after) return null;
+  return [before, after];
+}
+
 function formatOffset(offsetMs: number): string {
   let mins = Math.round(offsetMs / 60_000);
   const sign = mins < 0 ? '-' : '+';
@@ -148,7 +165,8 @@ function formatOffset(offsetMs: number): string {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function daysInMonth(year: number, month: number): number {
+/** Days in a month (1-12) of the proleptic Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
   if (month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return 29;
   return DAYS_IN_MONTH[month - 1] as number;
 }
@@ -168,30 +186,49 @@ const SLOW = '';
 /**
  * Offset cache per zone, shared by all converters of the zone (a sync reads many files in the
  * same zone): day key -> offset text for the whole day ('-05:00'), or, on a day with a change,
- * 24 per-hour entries (offset text, or SLOW for the hour holding the change).
+ * 24 per-hour entries (offset text, or SLOW for an hour holding the change or a repeated wall time).
  */
 const zoneCaches = new Map<string, Map<number, string | string[]>>();
 
 function dayEntry(f: Intl.DateTimeFormat, y: number, mo: number, d: number): string | string[] {
   const day0 = wallToMs(y, mo, d, 0, 0, 0);
+  // The day's wall times are instants less than a day from it (offsets lie within ±14 h): the same
+  // offset a day before the day and a day after it means no change in between (no two changes are
+  // that close, see above), so one offset all day. Two lookups for the common day instead of four.
+  const quiet = offsetMsAt(f, day0 - DAY_MS);
+  if (quiet === offsetMsAt(f, day0 + 2 * DAY_MS)) return formatOffset(quiet);
   const o0 = resolveOffsetMs(f, day0);
   const o1 = resolveOffsetMs(f, day0 + DAY_MS - 1);
-  // The resolved offset is a step function of wall time, so equal ends = one offset all day.
-  if (o0 === o1) return formatOffset(o0);
+  // The resolved offset is a step function of wall time, so equal ends = one offset all day,
+  // unless the day ends in a repeated stretch (a fall-back at midnight, as in America/Santiago:
+  // 24:00 -> 23:00), which the resolved offsets do not show.
+  if (o0 === o1 && readingsOf(f, day0 + DAY_MS - 1000) === null) return formatOffset(o0);
   const hours: string[] = [];
   for (let h = 0; h < 24; h++) {
-    const a = resolveOffsetMs(f, day0 + h * HOUR_MS);
-    const b = resolveOffsetMs(f, day0 + (h + 1) * HOUR_MS - 1);
-    hours.push(a === b ? formatOffset(a) : SLOW);
+    const start = day0 + h * HOUR_MS;
+    const a = resolveOffsetMs(f, start);
+    const b = resolveOffsetMs(f, start + HOUR_MS - 1);
+    // A repeated stretch (at most one per day) that touches this hour reaches its first or last
+    // second, or it ends inside it, where the resolved offset changes (a !== b).
+    const repeated = readingsOf(f, start) !== null || readingsOf(f, start + HOUR_MS - 1000) !== null;
+    hours.push(a === b && !repeated ? formatOffset(a) : SLOW);
   }
   return hours;
+}
+
+/** Offset text of a wall time resolved exactly: 6 characters, or 12 for a repeated one (see createOffsetLookup). */
+function exactOffset(f: Intl.DateTimeFormat, wallMs: number): string {
+  const r = readingsOf(f, wallMs);
+  return r === null ? formatOffset(resolveOffsetMs(f, wallMs)) : formatOffset(r[0]) + formatOffset(r[1]);
 }
 
 /**
  * The offset lookup behind the converters, for callers that have already checked the digits and
  * ranges of the wall time themselves (the byte-level CSV encoder): given year, month (1-12), day,
  * hour, minute and second, returns the offset text (`-05:00`) under the DST rule above, or null
- * when the day does not exist in that month. Throws a RangeError for an unknown zone.
+ * when the day does not exist in that month. A wall time repeated by a fall-back gets 12
+ * characters: the earlier instant's offset (the rule's answer) then the later one's
+ * (`-04:00-05:00`), so a caller can choose and count. Throws a RangeError for an unknown zone.
  */
 export function createOffsetLookup(tz: string): (y: number, mo: number, d: number, h: number, mi: number, s: number) => string | null {
   const f = formatterFor(tz); // throws RangeError for an unknown zone
@@ -212,8 +249,8 @@ export function createOffsetLookup(tz: string): (y: number, mo: number, d: numbe
       cache.set(key, entry);
     }
     const off = typeof entry === 'string' ? entry : (entry[h] as string);
-    // The hour holding an offset change: resolve this exact wall time.
-    return off === SLOW ? formatOffset(resolveOffsetMs(f, wallToMs(y, mo, d, h, mi, s))) : off;
+    // An hour holding an offset change or a repeated wall time: resolve this exact wall time.
+    return off === SLOW ? exactOffset(f, wallToMs(y, mo, d, h, mi, s)) : off;
   };
 }
 
@@ -225,6 +262,24 @@ export function createOffsetLookup(tz: string): (y: number, mo: number, d: numbe
  * error. Throws a RangeError at creation for an unknown zone (check with isValidTimeZone first).
  */
 export function createWallTimeConverter(tz: string): (wall: string) => string | null {
+  const read = createWallTimeReader(tz);
+  return function convert(wall: string): string | null {
+    const r = read(wall);
+    // A repeated wall time: the rule's answer, the earlier instant (the first offset).
+    return r !== null && r.length - headLength(wall) > 6 ? r.slice(0, headLength(wall) + 6) : r;
+  };
+}
+
+/** Length of the RFC 3339 text a wall time converts to, offset excluded (date-only text gains `T00:00:00`). */
+export function headLength(wall: string): number {
+  return wall.length === 10 ? 19 : wall.length;
+}
+
+/**
+ * createWallTimeConverter's reading with createOffsetLookup's offsets: a wall time repeated by a
+ * fall-back ends in both offsets (12 characters after the headLength(wall) characters).
+ */
+export function createWallTimeReader(tz: string): (wall: string) => string | null {
   const offsetFor = createOffsetLookup(tz);
 
   return function convert(wall: string): string | null {
@@ -269,8 +324,14 @@ export function createWallTimeConverter(tz: string): (wall: string) => string | 
   };
 }
 
+/** Milliseconds of an offset text `±HH:MM` (6 characters from `at`). */
+export function offsetTextMs(text: string, at = 0): number {
+  const ms = ((text.charCodeAt(at + 1) - 48) * 600 + (text.charCodeAt(at + 2) - 48) * 60 + (text.charCodeAt(at + 4) - 48) * 10 + (text.charCodeAt(at + 5) - 48)) * 60_000;
+  return text.charCodeAt(at) === 45 /* - */ ? -ms : ms;
+}
+
 /** Milliseconds of the wall time taken as UTC (Date.UTC maps years 0-99 to 1900-1999: undone). */
-function wallToMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+export function wallToMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   if (y >= 100) return ms;
   const dt = new Date(ms);

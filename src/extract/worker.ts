@@ -11,7 +11,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { ConnectorError } from '../errors.js';
 import { EncodedRowsFeeder } from './csv.js';
-import type { EncodedRows } from './types.js';
+import type { CellNotes, EncodedRows } from './types.js';
 import { CTL_CANCEL, CTL_RECYCLED, IN_SLOT_BYTES, MAX_REUSED_BUFFER_BYTES, OUT_BUFFER_BYTES, OUT_BUFFERS, type Recycled, type ToMain, type ToWorker, type WorkerShared } from './parallel.js';
 
 const port = parentPort!;
@@ -80,8 +80,19 @@ function nextOut(): Buffer {
 
 function emit(b: EncodedRows): void {
   // The batch is a whole output buffer from offset 0 (takeBatch with nextOut), moved, not copied.
+  // Its notes (rare) are cloned along with it.
   const ab = b.data.buffer as ArrayBuffer;
-  post({ t: 'batch', job, data: ab, offset: b.data.byteOffset, length: b.data.byteLength, ends: b.ends }, [ab, b.ends.buffer as ArrayBuffer]);
+  const m: ToMain = { t: 'batch', job, data: ab, offset: b.data.byteOffset, length: b.data.byteLength, ends: b.ends };
+  if (b.invalid !== undefined || b.zeroDates !== undefined || b.ambiguous !== undefined) m.notes = notesOf(b);
+  post(m, [ab, b.ends.buffer as ArrayBuffer]);
+}
+
+function notesOf(b: CellNotes): CellNotes {
+  const n: CellNotes = {};
+  if (b.invalid !== undefined) n.invalid = b.invalid;
+  if (b.zeroDates !== undefined) n.zeroDates = b.zeroDates;
+  if (b.ambiguous !== undefined) n.ambiguous = b.ambiguous;
+  return n;
 }
 
 function fail(e: unknown): void {

@@ -269,16 +269,12 @@ export const QUERY_OBJECTS = {
     "ability": "Marketing > Engagement Studio > Engagement Program > View",
     "role": "dimension",
     "cursorField": "updatedAt",
-    "cursorSortable": true,
+    "cursorSortable": false,
     "idFilter": true,
     "sortable": [
-      "id",
-      "createdAt",
-      "updatedAt"
+      "id"
     ],
     "filters": [
-      "updatedAtAfterOrEqualTo",
-      "updatedAtBeforeOrEqualTo",
       "idGreaterThan"
     ],
     "deleted": true,
@@ -357,7 +353,7 @@ export const QUERY_OBJECTS = {
     "ability": "Admin > Folders > View ability",
     "role": "dimension",
     "cursorField": "updatedAt",
-    "cursorSortable": true,
+    "cursorSortable": false,
     "idFilter": true,
     "sortable": [
       "id",
@@ -366,8 +362,6 @@ export const QUERY_OBJECTS = {
       "updatedAt"
     ],
     "filters": [
-      "updatedAtAfterOrEqualTo",
-      "updatedAtBeforeOrEqualTo",
       "idGreaterThan"
     ],
     "deleted": false,
@@ -384,9 +378,7 @@ export const QUERY_OBJECTS = {
     "cursorField": null,
     "cursorSortable": false,
     "idFilter": true,
-    "sortable": [
-      "id"
-    ],
+    "sortable": [],
     "filters": [
       "idGreaterThan"
     ],
@@ -430,15 +422,12 @@ export const QUERY_OBJECTS = {
     "ability": "Marketing > Forms > Forms > View",
     "role": "dimension",
     "cursorField": "updatedAt",
-    "cursorSortable": true,
+    "cursorSortable": false,
     "idFilter": true,
     "sortable": [
-      "id",
-      "updatedAt"
+      "id"
     ],
     "filters": [
-      "updatedAtAfterOrEqualTo",
-      "updatedAtBeforeOrEqualTo",
       "idGreaterThan"
     ],
     "deleted": false,
@@ -661,13 +650,9 @@ export const QUERY_OBJECTS = {
     "ability": "Marketing > Emails > Emails > View ability",
     "role": "event",
     "cursorField": "updatedAt",
-    "cursorSortable": true,
+    "cursorSortable": false,
     "idFilter": true,
-    "sortable": [
-      "id",
-      "createdAt",
-      "updatedAt"
-    ],
+    "sortable": [],
     "filters": [
       "updatedAtAfterOrEqualTo",
       "updatedAtBeforeOrEqualTo",

@@ -333,7 +333,8 @@ export class JobQueue<Spec> {
         const id = head.snap!.id;
         const now = this.o.clock.now();
         head.headSince ??= now;
-        const due = Math.min(this.schedule.due(id, now), this.nextDeadline());
+        const last = this.waiting.length === 0 && !this.live.some((e) => e !== head && (e.phase === 'active' || e.phase === 'creating'));
+        const due = Math.min(this.schedule.due(id, now, last), this.nextDeadline());
         if (due > now) {
           this.nudge = new AbortController();
           const wake = AbortSignal.any([this.nudge.signal, ...(this.o.signal ? [this.o.signal] : [])]);

@@ -226,7 +226,8 @@ export const SERVER_DATE_HEADER = 'date';
  * (Checkbox, Multi-Select, or "record multiple responses") in one CSV cell. Both plausible forms
  * are read: a cell that is a JSON array of strings (`["a","b"]`) is that array; any other cell is
  * its values joined by `separator` (Salesforce's multi-select picklist convention). Values are
- * kept exactly (no trimming). See parseMultiValueCell in src/custom-fields.ts.
+ * kept exactly (no trimming). See parseMultiValueCell in src/extract/multi.ts (the CSV extraction
+ * takes this constant as ExtractOptions.multiValue).
  */
 export const MULTI_VALUE_CELL = { separator: ';', jsonArray: true } as const;
 

@@ -85,7 +85,9 @@ export class AirbyteWriter {
       prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":`;
       this.prefixes.set(stream, prefix);
     }
-    return { head: `${prefix}${extractedAt},"data":`, tail: '}}\n' };
+    // A record with nulled cells carries Airbyte's record meta after its data:
+    // ..."data":{...},"meta":{"changes":[{"field":F,"change":"NULLED","reason":...}]}}}
+    return { head: `${prefix}${extractedAt},"data":`, tail: '}}\n', meta: ',"meta":' };
   }
 
   event(ev: SyncEvent): Promise<void> | void {

@@ -54,7 +54,9 @@ export async function* closeFullRefreshes(c: ClosingContext): AsyncGenerator<Syn
       });
     }
     // Again for the streams whose last closing window brought rows: more may have moved meanwhile.
-    open = open.filter((r) => c.summary(r.name).status === 'RUNNING' && (r.closingRows[round - 1] ?? 0) > 0);
+    const more = open.filter((r) => c.summary(r.name).status === 'RUNNING' && (r.closingRows[round - 1] ?? 0) > 0);
+    for (const r of open) if (!more.includes(r) || round === MAX_CLOSING_ROUNDS) r.reportCells(c.log);
+    open = more;
     if (round === MAX_CLOSING_ROUNDS) {
       for (const r of open) c.log('WARN', `${r.name}: rows still changed during the last of ${MAX_CLOSING_ROUNDS} closing windows; a row changed during that one's export is read by the next run.`);
       break;

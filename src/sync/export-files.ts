@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { ConnectorError, isConnectorError } from '../errors.js';
 import { SpillJoin, type JoinStats } from '../extract/join.js';
 import type { Extractor } from '../extract/parallel.js';
-import type { ExtractOptions, RowFrame } from '../extract/types.js';
+import type { EncodedRows, ExtractOptions, RowFrame } from '../extract/types.js';
 import type { JobSnapshot } from '../jobs/types.js';
 import type { PardotApi } from '../pardot/types.js';
 import type { ExportStreamDef, FieldDef } from '../streams.js';
@@ -36,8 +36,10 @@ export interface FileDeps {
   events: EventQueue<SyncEvent>;
   extract: Extractor;
   recordFrame: (stream: string, extractedAt: number) => RowFrame;
-  /** Extraction options every file of the stream shares (timezone, invalid values, window, ...). */
-  extractOptions(w: Window): Pick<ExtractOptions, 'timezone'> & Partial<ExtractOptions>;
+  /** Extraction options every file of a window shares (timezone, wire facts, invalid values, the window, constants). */
+  extractOptions(w: Window): Pick<ExtractOptions, 'timezone' | 'multiValue'> & Partial<ExtractOptions>;
+  /** Each batch's cell notes (values nulled, zero dates, repeated hours), summed for the stream's WARNs. */
+  noteBatch(batch: EncodedRows): void;
   /** Files of one window downloaded at once (one request slot stays for polling). */
   downloadConcurrency: number;
   signal: AbortSignal;
@@ -99,6 +101,7 @@ async function* readFile(d: FileDeps, stream: string, w: Window, fields: readonl
     try {
       for await (const batch of d.extract(body, { ...d.extractOptions(w), stream, exportId, file: url, fields: [...fields], skipRows: emitted, frame })) {
         emitted += batch.ends.length;
+        d.noteBatch(batch);
         yield { type: 'records', stream, encoded: batch, extractedAt };
       }
       return;
@@ -201,7 +204,10 @@ export async function* emitJoined(
         yield* body;
       })();
       const opts = { ...d.extractOptions(w), stream: stream.name, exportId, file: `the join of ${describeWindow(w)}`, fields, frame };
-      for await (const batch of d.extract(rest, opts)) yield { type: 'records', stream: stream.name, encoded: batch, extractedAt };
+      for await (const batch of d.extract(rest, opts)) {
+        d.noteBatch(batch);
+        yield { type: 'records', stream: stream.name, encoded: batch, extractedAt };
+      }
     };
     yield* drain(d, mergeBounded(Array.from({ length: shards }, (_, i) => () => shard(i)), shards, (ev) => ev.encoded.release?.()), count);
     d.log(

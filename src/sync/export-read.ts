@@ -16,6 +16,7 @@
 import { ConnectorError, configError, isConnectorError } from '../errors.js';
 import type { JoinStats } from '../extract/join.js';
 import { createWallTimeConverter, offsetMinutesAt } from '../extract/timezone.js';
+import { MULTI_VALUE_CELL } from '../pardot/wire.js';
 import type { ConfiguredStream } from '../streams.js';
 import type { SyncEvent } from './events.js';
 import { emitFiles, emitJoined, type CompleteExport, type FileDeps } from './export-files.js';
@@ -100,6 +101,8 @@ export async function* readExportStream(cs: ConfiguredStream, ctx: ReaderContext
   ctx.log('INFO', `${run.name}: ${main.length} window(s) from ${toCursor(main[0]!.w.start)} to ${toCursor(run.o.to)}.`);
   const reader = new WindowReader(run, ctx);
   for (const wj of main) yield* reader.read(wj);
+  // A stream closed by windows of rows changed during the run says it after those (closing.ts).
+  if (!run.closes) run.reportCells(ctx.log);
 }
 
 /** Reads a window that closes a full refresh (see read.ts): its rows are counted for the next round. */
@@ -128,7 +131,15 @@ class WindowReader {
       events: ctx.events,
       extract: ctx.extract,
       recordFrame: ctx.recordFrame,
-      extractOptions: () => ({ timezone: ctx.timezone }),
+      extractOptions: (w) => ({
+        timezone: ctx.timezone,
+        multiValue: MULTI_VALUE_CELL,
+        invalidValues: ctx.config.invalidValues,
+        // A wall time of the cursor column in a fall-back's repeated hour: the reading inside this window.
+        window: { start: w.start, end: w.end, cursorField: run.stream.cursorField },
+        constants: run.stream.constants,
+      }),
+      noteBatch: (batch) => run.tally.add(batch),
       // A window's files download in parallel, leaving one request slot for polling the queue.
       downloadConcurrency: Math.max(1, ctx.config.maxConcurrentRequests - 1),
       signal: ctx.abort.signal,

@@ -10,6 +10,7 @@
  */
 import type { Config } from '../config.js';
 import { ConnectorError, isConnectorError } from '../errors.js';
+import { InvalidTally } from '../extract/notes.js';
 import type { JobQueue, JobRequest, JobTicket } from '../jobs/job-queue.js';
 import type { JobSnapshot } from '../jobs/types.js';
 import type { CreateExportRequest } from '../pardot/types.js';
@@ -65,6 +66,8 @@ export class ExportStreamRun {
   heldAt: number | null = null;
   /** When this stream's reading began (for its rows per second). */
   startedAt = 0;
+  /** Cells of this stream's files that did not fit their type, zero dates, repeated hours: one WARN each kind and field at the end. */
+  readonly tally = new InvalidTally();
   private readonly planned: FieldDef[][];
 
   constructor(
@@ -114,6 +117,11 @@ export class ExportStreamRun {
   finishWindow(wj: WindowJobs): void {
     for (const t of wj.tickets) t.release();
     this.state.inFlight = this.state.inFlight.filter((f) => Date.parse(f.start) !== wj.w.start);
+  }
+
+  /** The stream's cell WARNs: one per field (values nulled, zero dates), one for repeated hours. */
+  reportCells(log: (level: LogLevel, message: string) => void): void {
+    for (const m of this.tally.warnings(this.name)) log('WARN', m);
   }
 
   /** Gives up every window not read yet (the stream stopped): their exports are canceled or never created. */

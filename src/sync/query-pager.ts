@@ -4,8 +4,9 @@
  * nothing), with what a live business unit answers handled here, for the rest of the run:
  *
  * - a field Pardot refuses (code 51, or 180/224) is dropped with a WARN and the page asked again;
- * - a filter or sort it refuses is given up with a WARN (the reader then filters or orders on its
- *   side: QueryPager.refused tells it), and the page asked again;
+ * - a sort, or a bound on the cursor, it refuses is given up with a WARN (the reader then orders
+ *   by id or filters on its side: QueryPager.refused tells it), and the page asked again; any
+ *   other refused filter (the id keyset, a parent's id) is an error: nobody else could apply it;
  * - a query that timed out (214, HTTP 504) is asked again with half the page size, down to 100;
  * - too many filtered fields (209): the upper date bound is given up (the reader applies it);
  * - a page token refused as expired or invalid (210/211): the same query again, without a token.
@@ -79,9 +80,12 @@ export class QueryPager {
     return { object: s.object, fields: this.ask, limit: this.limit, filters, ability: s.ability, ...(orderBy ? { orderBy } : {}), ...(this.deleted ? { deleted: this.deleted } : {}) };
   }
 
-  /** Whether an orderBy names a sort Pardot refused. */
+  /**
+   * Whether Pardot refused this orderBy. A code-51 answer names the parameter, not which of its
+   * fields, so the whole orderBy is given up: a refused `updatedAt ASC,id ASC` leaves `id ASC` to try.
+   */
   refusedSort(orderBy: string): boolean {
-    return orderBy.split(',').some((p) => this.refused.has(`orderBy:${p.trim().split(/\s+/)[0]}`));
+    return this.refused.has(`orderBy:${orderBy}`);
   }
 
   /** Handles what a live Pardot answers; true: ask again. */
@@ -92,7 +96,7 @@ export class QueryPager {
       case 'PARDOT_INVALID_FIELD':
         return q.object === undefined && this.dropField(e);
       case 'PARDOT_BAD_REQUEST':
-        return this.giveUp(e, req);
+        return this.giveUp(e, req, q);
       case 'PARDOT_QUERY_TIMEOUT': {
         if (this.limit <= QUERY_MIN_LIMIT) return false;
         this.limit = Math.max(QUERY_MIN_LIMIT, Math.floor(this.limit / 2));
@@ -127,16 +131,18 @@ export class QueryPager {
     return true;
   }
 
-  /** A refused filter or sort (code 51 naming another parameter): given up, when the reader can do its work itself. */
-  private giveUp(e: ConnectorError, req: QueryRequest): boolean {
+  /** A refused sort or cursor bound (code 51 naming that parameter): given up, as the reader can do their work itself. */
+  private giveUp(e: ConnectorError, req: QueryRequest, q: PageQuery): boolean {
     const p = e.context.parameter;
     if (typeof p !== 'string') return false;
     if (p === 'orderBy' && req.orderBy) {
-      for (const part of req.orderBy.split(',')) this.refused.add(`orderBy:${part.trim().split(/\s+/)[0]}`);
-      this.ctx.log('WARN', `${this.stream.name}: Pardot refused orderBy=${req.orderBy} (${e.message}); the connector reads in id order instead for the rest of the run.`);
+      this.refused.add(`orderBy:${req.orderBy}`);
+      this.ctx.log('WARN', `${this.stream.name}: Pardot refused orderBy=${req.orderBy} (${e.message}); the connector reads in another order (id, or Pardot's default, checked page by page) for the rest of the run.`);
       return true;
     }
-    if (p in (req.filters ?? {}) && p !== 'idGreaterThan') {
+    // Only the cursor's date bounds: the reader applies those itself (never the id keyset or a parent's id).
+    const c = this.stream.cursorField;
+    if (c !== null && q.object === undefined && (p === `${c}AfterOrEqualTo` || p === `${c}BeforeOrEqualTo`) && p in (req.filters ?? {})) {
       this.refused.add(p);
       this.ctx.log('WARN', `${this.stream.name}: Pardot refused the filter '${p}' (${e.message}); the connector applies it itself for the rest of the run (reading more records).`);
       return true;

@@ -4,11 +4,15 @@
  * result: rows that change or vanish after a page was served shift the rest, and as many unread
  * rows would be skipped. A keyset query asks "after the last record read", whatever moved since.
  *
- * - Incremental, cursor sortable: `<c>AfterOrEqualTo=L` ordered by `<c>,id`, skipping the ids
- *   already emitted at second L; STATE after each page ({<c>: L, last_id: X}). More records of one
- *   second than a page holds: that second alone, in id order (`idGreaterThan`).
- * - Everything else (a full refresh; a cursor Pardot cannot sort on): `idGreaterThan=X` ordered by
- *   id, with the cursor's date filters where it has them (else applied here); STATE at the end.
+ * - Incremental with a start point, on a cursor Pardot sorts and filters on (`cursorSortable`):
+ *   `<c>AfterOrEqualTo=L` ordered by `<c>,id`, skipping the ids already emitted at second L; STATE
+ *   after each page ({<c>: L, last_id: X}). More records of one second than a page holds: that
+ *   second alone, in id order (`idGreaterThan`). A refused sort or filter, or a page out of that
+ *   order, hands the rest to id order from the same point.
+ * - Everything else (a full refresh; a first incremental read of a dimension table; a cursor Pardot
+ *   cannot sort or filter on): `idGreaterThan=X` ordered by id (objects taking no orderBy: Pardot's
+ *   default order, checked on every page), with the cursor's date filters where the object has
+ *   them (else applied here); STATE at the end.
  * - A full refresh reads the table as it is: no upper bound (a row changed during the run keeps
  *   its id's place). start_date bounds event streams only; a dimension stream (campaigns, lists,
  *   users, ...) is read whole, also on an incremental stream's first read.
@@ -160,14 +164,14 @@ class QueryStreamReader {
     let last: number | null = null;
     for (;;) {
       const { values, more } = await this.pager.page({ ...base, orderBy: sortable ? 'id ASC' : undefined, filters: last === null ? filters : { ...filters, idGreaterThan: String(last) } });
-      const ordered = sortable && !this.pager.refusedSort('id ASC');
+      const asked = sortable && !this.pager.refusedSort('id ASC');
       let prev = last;
       const fresh: Rec[] = [];
       for (const v of values) {
         const id = idOf(v);
         if (id === null) continue;
-        // Without a sort, the keyset rests on Pardot's default order (QUERY_DEFAULT_ORDER_IS_ID): checked, never assumed silently.
-        if (!ordered && prev !== null && id <= prev) throw this.unordered(id, prev);
+        // The keyset rests on id order, asked or (no sort) Pardot's default (QUERY_DEFAULT_ORDER_IS_ID): checked, never assumed.
+        if (prev !== null && id <= prev) throw this.unordered(id, prev, asked);
         prev = id;
         if (last === null || id > last) fresh.push(v);
       }
@@ -185,26 +189,46 @@ class QueryStreamReader {
     return (range.from === null || t >= range.from) && (range.to === null || t < range.to);
   }
 
-  private unordered(id: number | null, prev: number | null): ConnectorError {
+  private unordered(id: number | null, prev: number | null, asked = false): ConnectorError {
+    const why = asked ? 'though asked orderBy=id ASC' : 'the object takes no orderBy, and its default order is not id order';
     return new ConnectorError(
       'QUERY_UNORDERED',
-      `The ${this.stream.name} query cannot be sorted by id (the object takes no orderBy${id !== null ? `, and Pardot answered id ${id} after id ${prev}` : ''}), ` +
+      `The ${this.stream.name} query is not in id order (${id !== null ? `Pardot answered id ${id} after id ${prev}: ` : ''}${why}), ` +
         `so reading on from the last id could skip records. Nothing was skipped silently; report it (src/pardot/wire.ts QUERY_DEFAULT_ORDER_IS_ID).`,
       { failureType: 'system_error', context: { stream: this.stream.name } },
     );
   }
 
-  /** A full refresh, or an incremental read of a cursor Pardot cannot sort on: id order, STATE at the end. */
-  async *byId(): AsyncGenerator<SyncEvent> {
+  /**
+   * A full refresh, or an incremental read in id order (a first read of a dimension table, a
+   * cursor Pardot cannot sort or filter on, or the rest of a (cursor, id) read that had to give
+   * up its sort): STATE at the end. `start`: the (second, last id) a cursor read got to; records
+   * of that second up to that id are out already.
+   */
+  async *byId(start?: { at: number; lastId: number | null }): AsyncGenerator<SyncEvent> {
+    const prior = this.ctx.prior;
+    const from = start?.at ?? this.from;
+    const skip = start ?? (this.incremental && from !== null && prior.cursor === from ? { at: from, lastId: prior.lastId ?? null } : null);
     // A full refresh reads the table as it is (no upper bound: a row changed during the run keeps its place).
-    const range = { from: this.from, to: this.incremental ? this.to : null };
-    if (this.incremental && this.from !== null && this.from >= this.to) return yield* this.nothingToRead(this.from);
+    const range = { from, to: this.incremental ? this.to : null };
+    if (this.incremental && from !== null && from >= this.to) return yield* this.nothingToRead(from);
+    const done = (v: Rec): boolean => skip !== null && skip.lastId !== null && this.second(v) === skip.at && idOf(v)! <= skip.lastId;
     for await (const values of this.idPages({ filters: {} }, range)) {
-      if (values.length > 0) yield this.records(values);
+      const fresh = skip?.lastId != null ? values.filter((v) => !done(v)) : values;
+      if (fresh.length > 0) yield this.records(fresh);
       if (this.pager.pages % PROGRESS_EVERY_PAGES === 0) yield this.progress();
     }
-    if (this.stream.cursorField !== null) this.state.cursor = this.to;
+    if (this.stream.cursorField !== null) {
+      this.state.cursor = this.to;
+      this.state.lastId = null;
+    }
     yield this.stateEvent();
+  }
+
+  /** A record's cursor value at Pardot's resolution (QUERY_TIME_RESOLUTION_MS), or null. */
+  private second(v: Rec): number | null {
+    const t = Date.parse(String(v[this.stream.cursorField!] ?? ''));
+    return Number.isFinite(t) ? Math.floor(t / QUERY_TIME_RESOLUTION_MS) * QUERY_TIME_RESOLUTION_MS : null;
   }
 
   private *nothingToRead(at: number): Generator<SyncEvent> {
@@ -232,43 +256,47 @@ class QueryStreamReader {
 
   // ------------------------------------------------------------ (cursor, id) order
 
-  /** Incremental on a sortable cursor: pages from the last (cursor second, id) emitted, STATE after each. */
+  /**
+   * Incremental on a cursor Pardot sorts and filters on: each page asks `<c> >= at` ordered by
+   * (c, id) and skips the ids of second `at` emitted already; STATE after each page: (at,
+   * lastId). A page that brings nothing new holds only second `at`: more of its records than a
+   * page holds, read alone in id order (`tie`). A refused sort or cursor filter, or a page out of
+   * (c, id) order, hands the rest to byId from the same (at, lastId): nothing is skipped.
+   */
   async *byCursor(): AsyncGenerator<SyncEvent> {
     const c = this.stream.cursorField!;
     const prior = this.ctx.prior;
-    // Where the last run stopped: second `at`, and there the ids up to lastId are out already.
-    let at: number | null = this.from;
-    let seenMax: number | null = this.from !== null && prior.cursor === this.from ? (prior.lastId ?? null) : null;
-    if (at !== null && at >= this.to) return yield* this.nothingToRead(at);
-    this.state.cursor = at;
-    this.state.lastId = seenMax;
-    const sec = (v: Rec): number | null => {
-      const t = Date.parse(String(v[c] ?? ''));
-      return Number.isFinite(t) ? Math.floor(t / QUERY_TIME_RESOLUTION_MS) * QUERY_TIME_RESOLUTION_MS : null;
-    };
-    const upper = { [`${c}BeforeOrEqualTo`]: isoFilter(this.to - QUERY_TIME_RESOLUTION_MS) };
+    // Where the last run stopped: second `at`, and there the ids up to seenMax are out already.
+    let at = this.from!;
+    let seenMax: number | null = prior.cursor === at ? (prior.lastId ?? null) : null;
+    if (at >= this.to) return yield* this.nothingToRead(at);
+    const upper = isoFilter(this.to - QUERY_TIME_RESOLUTION_MS);
+    /** In a tie: the last id seen of second `at` (also records dropped below), else null. */
+    let tieFrom: number | null = null;
     for (;;) {
-      const tie = at !== null && seenMax !== null && this.tieMode;
-      const filters = tie
-        ? { [`${c}AfterOrEqualTo`]: isoFilter(at!), [`${c}BeforeOrEqualTo`]: isoFilter(at!), idGreaterThan: String(seenMax) }
-        : { ...(at !== null ? { [`${c}AfterOrEqualTo`]: isoFilter(at) } : {}), ...upper };
+      const tie = tieFrom !== null;
       const orderBy = tie ? 'id ASC' : `${c} ASC,id ASC`;
+      const filters = tie
+        ? { [`${c}AfterOrEqualTo`]: isoFilter(at), [`${c}BeforeOrEqualTo`]: isoFilter(at), idGreaterThan: String(tieFrom) }
+        : { [`${c}AfterOrEqualTo`]: isoFilter(at), [`${c}BeforeOrEqualTo`]: upper };
       const { values, more } = await this.pager.page({ orderBy, filters });
-      if (this.pager.refusedSort(orderBy) || this.pager.refused.has(`${c}AfterOrEqualTo`)) {
-        // Pardot will not sort or filter on the cursor after all: id order, the range applied here.
-        if (this.rows > 0) throw this.refusedMidway();
-        return yield* this.byId();
+      if (this.pager.refusedSort(orderBy) || this.pager.refused.has(`${c}AfterOrEqualTo`) || !this.inCursorOrder(values, tie)) {
+        // Pardot will not sort or filter on the cursor after all: the rest in id order, the range applied here.
+        return yield* this.byId({ at, lastId: seenMax });
       }
       const fresh: Rec[] = [];
       let past = false;
+      let maxId: number | null = tieFrom;
       for (const v of values) {
-        const t = sec(v);
+        const t = this.second(v);
         const id = idOf(v);
-        if (t !== null && t >= this.to) past = true;
-        if (t === null || id === null || t >= this.to || (at !== null && t < at)) continue;
+        if (id !== null && tie) maxId = Math.max(maxId!, id);
+        if (t !== null && t >= this.to) past = true; // the upper bound given up (code 209): applied here
+        // A tie page holds second `at` alone, whatever filter Pardot may have dropped.
+        if (t === null || id === null || t >= this.to || t < at || (tie && t !== at)) continue;
         if (t === at && seenMax !== null && id <= seenMax) continue; // emitted already
-        fresh.push(v);
         if (t !== at) seenMax = null;
+        fresh.push(v);
         at = t;
         seenMax = Math.max(seenMax ?? id, id);
       }
@@ -280,31 +308,48 @@ class QueryStreamReader {
       }
       if (this.pager.pages % PROGRESS_EVERY_PAGES === 0) yield this.progress();
       if (tie) {
-        if (more && fresh.length > 0) continue;
-        // Second `at` is out whole: on from the next second.
-        this.tieMode = false;
-        at = at! + QUERY_TIME_RESOLUTION_MS;
+        if (more && maxId! > tieFrom!) {
+          tieFrom = maxId;
+          continue;
+        }
+        // Second `at` is out whole: on from the next one.
+        tieFrom = null;
+        at += QUERY_TIME_RESOLUTION_MS;
         seenMax = null;
         if (at >= this.to) break;
         continue;
       }
       if (!more || past) break;
-      // A full page with nothing new: more records share second `at` than a page holds.
-      if (fresh.length === 0) this.tieMode = true;
+      if (fresh.length === 0) {
+        if (values.length === 0 || seenMax === null) break; // an empty page: nothing more
+        // A page with nothing new: more records share second `at` than a page holds.
+        tieFrom = seenMax;
+      }
     }
     this.state.cursor = this.to;
     this.state.lastId = null;
     yield this.stateEvent();
   }
 
-  private tieMode = false;
-
-  private refusedMidway(): ConnectorError {
-    return new ConnectorError(
-      'QUERY_REFUSED_MIDWAY',
-      `Pardot refused sorting or filtering the ${this.stream.name} query on its cursor after having taken it; the records up to the last STATE are emitted. Run again (the next run reads in id order from the start).`,
-      { failureType: 'transient_error', context: { stream: this.stream.name } },
-    );
+  /**
+   * Whether a page is in the order asked: (second, id) ascending, or id ascending in a tie. The
+   * keyset rests on it (and on QUERY_TIME_RESOLUTION_MS: Pardot sorting on a finer time than it
+   * shows would put ids of one shown second out of order): checked, never assumed.
+   */
+  private inCursorOrder(values: Rec[], tie: boolean): boolean {
+    let pt = -Infinity;
+    let pid = -Infinity;
+    for (const v of values) {
+      const t = tie ? 0 : (this.second(v) ?? -Infinity);
+      const id = idOf(v) ?? -Infinity;
+      if (t < pt || (t === pt && id <= pid)) {
+        this.ctx.log('WARN', `${this.stream.name}: Pardot answered a page out of the order asked (id ${id} after id ${pid}); reading the rest in id order.`);
+        return false;
+      }
+      pt = t;
+      pid = id;
+    }
+    return true;
   }
 }
 

@@ -139,6 +139,7 @@ class RunReader {
     this.queue = this.makeQueue(queueAbort.signal);
     try {
       this.planExports();
+      yield* this.resolveTimezone();
       for (const cs of this.o.streams) yield* this.readStream(cs);
       yield* closeFullRefreshes(this.closingContext());
       for (const { name } of closingStreams(this.runs.values())) if (this.summaries.get(name)!.status === 'RUNNING') yield this.status(name, 'COMPLETE');
@@ -156,19 +157,12 @@ class RunReader {
     this.throwFailures();
   }
 
-  /** Today's budget, the timezone CSV dates are written in, custom-field drift, and where the run ends. */
+  /** Today's budget, custom-field drift, and where the run ends. */
   private async *prepare(): AsyncGenerator<SyncEvent> {
-    const { api, config, clock } = this.o;
+    const { api, config } = this.o;
     // One cheap call that also proves credentials before any export is created.
     this.ceiling = await readBudget(api, config, this.log, this.o.signal);
     if (config.maxApiCalls !== null) this.log('INFO', `This run stops before exceeding max_api_calls=${config.maxApiCalls}.`);
-    yield* this.events.drain();
-    // Only CSV needs the zone: v5 query records carry their offsets, so a run of query streams alone skips it.
-    // (flushWhile: its WARNs, e.g. objects skipped, come out even when it ends in a config error.)
-    if (this.o.streams.some((cs) => cs.stream.kind === 'export')) {
-      const resolved = resolveTimezone({ api, configured: config.timezone, since: config.startDate, objects: evidenceObjects(this.o.streams), now: clock.now(), signal: this.o.signal, log: this.log });
-      this.timezone = yield* this.events.flushWhile(resolved.then((r) => r.zone));
-    }
     yield* this.events.drain();
     // Schema drift: selected custom fields Pardot no longer lists are left out (WARN), before any export.
     yield* this.events.flushWhile(dropRemovedCustomFields(this.o.streams, api, config, this.log, this.o.signal));
@@ -179,6 +173,20 @@ class RunReader {
     for (const cs of this.o.streams) {
       this.summaries.set(cs.stream.name, { stream: cs.stream.name, rows: 0, windows: 0, exports: 0, status: 'STARTED', seconds: 0 });
     }
+    yield* this.events.drain();
+  }
+
+  /**
+   * The zone CSV dates are written in: config.timezone checked against Pardot's evidence, or
+   * determined from it. Asked once the first exports are queued (creating them does not need it),
+   * so Pardot works on them meanwhile. Only CSV needs it: v5 query records carry their offsets.
+   * (flushWhile: its WARNs, e.g. objects skipped, come out even when it ends in a config error.)
+   */
+  private async *resolveTimezone(): AsyncGenerator<SyncEvent> {
+    if (!this.o.streams.some((cs) => cs.stream.kind === 'export')) return;
+    const { api, config, clock } = this.o;
+    const resolved = resolveTimezone({ api, configured: config.timezone, since: config.startDate, objects: evidenceObjects(this.o.streams), now: clock.now(), signal: this.o.signal, log: this.log });
+    this.timezone = yield* this.events.flushWhile(resolved.then((r) => r.zone));
     yield* this.events.drain();
   }
 

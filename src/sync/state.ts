@@ -125,6 +125,11 @@ export function parseState(raw: unknown, known: readonly StreamDef[]): ParsedSta
       warnings.push(`State for unknown stream '${name}' was ignored (known streams: ${known.map((s) => s.name).join(', ')}).`);
       continue;
     }
+    // A stream that became full refresh only (form handlers, tagged objects: once incremental on
+    // createdAt) may come with its old cursor: read whole, and said so, never an error.
+    if (def.cursorField === null && isObj(value) && Object.keys(value).some((k) => k !== 'state_version')) {
+      warnings.push(`The state of stream '${name}' holds a cursor (${Object.keys(value).filter((k) => k !== 'state_version').join(', ')}), but '${name}' is full refresh only: the cursor is ignored and the stream is read whole.`);
+    }
     streams.set(name, parseStreamValue(def, value));
   }
   return { streams, warnings };

@@ -54,6 +54,11 @@ export interface FakeQueryOptions {
    * gets through.
    */
   queryTimeout?: { aboveLimit: number; answer?: 'code214' | 'http504' };
+  /**
+   * The order of a query sent without orderBy: `id` (default; what the connector takes Pardot to
+   * do, unverified) or `hash` (the fake's hash order: no order a reader could rest on).
+   */
+  queryDefaultOrder?: 'id' | 'hash';
   /** Runs after each query page is served, before the next request is read (change rows here). */
   onQueryPage?: (info: QueryPageInfo) => void;
 }
@@ -392,7 +397,7 @@ export function createQueryHandler(ctx: QueryContext, opts: FakeQueryOptions) {
       if (!m || !def.sortable.includes(m[1]!)) throw invalid(`Invalid parameter: orderBy. Unknown or unsortable field: ${m?.[1] ?? part.trim()}`);
       order.push({ field: m[1]!, dir: (m[2] ?? 'ASC').toUpperCase() === 'DESC' ? -1 : 1 });
     }
-    if (order.length === 0) order.push({ field: 'id', dir: 1 });
+    if (order.length === 0 && opts.queryDefaultOrder !== 'hash') order.push({ field: 'id', dir: 1 });
     const tests: Test[] = [];
     for (const [k, v] of sp) if (!['fields', 'limit', 'offset', 'deleted', 'orderBy'].includes(k)) tests.push(parseTest(def, k, v));
     const filtered = new Set(tests.map((t) => t.field));

@@ -54,6 +54,12 @@ export interface V5ObjectDef {
    * `field:<name>`, `filter:<name>` (or `filters` for the whole list), `sortable`, `deleted`.
    */
   readonly inferred?: Readonly<Record<string, string>>;
+  /**
+   * Why the object's records never change once they exist (the page lists no update operation):
+   * a creation or send date then moves with every record, so reading by it misses no edit.
+   * Absent: records are edited (or the stored page does not say).
+   */
+  readonly immutable?: string;
   readonly notes?: readonly string[];
 }
 
@@ -69,8 +75,13 @@ const ID = intFilters('id');
 const AUDIT: Record<string, V5FieldType> = { id: 'Integer', createdAt: 'DateTime', updatedAt: 'DateTime', createdById: 'Integer', updatedById: 'Integer' };
 const TAG_LANGUAGE = ['pml', 'hml', 'undetermined'];
 const EMAIL_TYPE = ['html', 'text', 'htmlAndText'];
-/** Sub-fields of Sender/Reply To Options the fake accepts (CDATA's email-template insert example). */
-const OPTION_SUBFIELDS = ['type', 'address', 'name'];
+/**
+ * Sub-fields of Sender/Reply To Options the fake accepts: CDATA's email-template insert example
+ * (type, address, name) and the ones Airbyte's source-pardot asks of the live API on emails and
+ * list emails (userId, prospectCustomFieldId, accountCustomFieldId). The pages' option tables are
+ * beyond the stored excerpts.
+ */
+const OPTION_SUBFIELDS = ['type', 'address', 'name', 'userId', 'prospectCustomFieldId', 'accountCustomFieldId'];
 
 const NO_SORT_PAGE = 'the stored excerpt stops before "Sortable Fields"; the fake takes id and each date field it filters on';
 const ID_FILTERS = 'id filters: seen verbatim on visit-v5 (id, idList, idGreaterThan ...) and in BAL for most objects; assumed for this object';
@@ -187,8 +198,9 @@ const entries: V5ObjectDef[] = [
     inferred: {
       filters: `${ID_FILTERS}; AMP names sentAtAfterOrEqualTo/BeforeOrEqualTo (email-v5.html)`,
       sortable: NO_SORT_PAGE,
-      'field:senderOptions': 'sub-fields type/address/name: CDATA; the page\'s Sender Options table is beyond the excerpt',
+      'field:senderOptions': 'sub-fields type/address/name: CDATA; userId/prospectCustomFieldId/accountCustomFieldId: Airbyte asks them of the live API; the page\'s Sender Options table is beyond the excerpt',
     },
+    immutable: 'PAGE: Read, Query and Create (send) only, no Update: a sent email stays as sent (sentAt never moves)',
     notes: [
       'PAGE: textMessage/htmlMessage "isn\'t queryable"; scheduledTime "Write-Only field on create operation"; senderOptions "Sender Options[]", replyToOptions "Reply To Options[]" (collections).',
       'No isDeleted and no createdAt/updatedAt on the page: no deleted parameter.',
@@ -419,6 +431,7 @@ const entries: V5ObjectDef[] = [
     filters: [...ID, ...dateFilters('createdAt')],
     deleted: false,
     inferred: { filters: `${ID_FILTERS}; AMP names createdAtAfterOrEqualTo/BeforeOrEqualTo (lifecycle-history-v5.html)`, sortable: NO_SORT_PAGE },
+    immutable: 'PAGE: Read and Query only (a stage change, recorded once)',
     notes: ['SCRAPE: fields (no updatedAt).'],
   },
   {
@@ -562,10 +575,13 @@ const entries: V5ObjectDef[] = [
       visitorPageViewCount: 'Integer', firstVisitorPageViewAt: 'DateTime', lastVisitorPageViewAt: 'DateTime', durationInSeconds: 'Integer',
       campaignParameter: 'String', mediumParameter: 'String', sourceParameter: 'String', contentParameter: 'String', termParameter: 'String',
     },
-    sortable: ['id', 'createdAt', 'updatedAt'],
+    // Sortable Fields id, prospectId, createdAt, updatedAt: read on visit-v5.html by the audit of
+    // the product's table (src/v5-objects.json verification.sortable "sf-page"); not in this
+    // table's stored excerpt, which stops before the section.
+    sortable: ['id', 'prospectId', 'createdAt', 'updatedAt'],
     filters: [...ID, 'idList', ...dateFilters('createdAt'), ...intFilters('visitorId'), ...intFilters('prospectId'), ...dateFilters('updatedAt')],
     deleted: false,
-    inferred: { sortable: `${NO_SORT_PAGE}; Airbyte's source-pardot sends orderBy=updatedAt ASC to the live API` },
+    inferred: { sortable: 'the stored excerpt stops before "Sortable Fields"; the audited page (visit-v5.html) lists id, prospectId, createdAt, updatedAt' },
     notes: ['PAGE: id, idList, idGreaterThan ... verbatim. SCRAPE: fields. BAL: filters createdAt*, visitorId*, prospectId*, updatedAt*.'],
   },
   {
@@ -580,6 +596,7 @@ const entries: V5ObjectDef[] = [
     filters: [...ID, ...intFilters('visitorId'), ...intFilters('visitId'), ...dateFilters('createdAt'), ...dateFilters('updatedAt')],
     deleted: false,
     inferred: { sortable: NO_SORT_PAGE },
+    immutable: 'PAGE: Read and Query only (a page view, recorded once); its field table has createdAt and no updatedAt',
     notes: ['SCRAPE: fields (no updatedAt field, yet BAL lists updatedAt* filters: kept; they match no record).', 'BAL: filters id*, visitorId*, visitId*, createdAt*, updatedAt*.'],
   },
 ];

@@ -72,8 +72,9 @@ export function queryRows(object: string, o: QueryDataOptions, parentIds: number
       else if (name === 'isDeleted') row.isDeleted = rnd() < 0.15;
       else row[name] = valueOf(type, rnd, slots, def.enums?.[name]);
     }
-    for (const [name, subs] of Object.entries(def.collections ?? {}))
-      row[name] = rnd() < 0.3 ? [] : [Object.fromEntries(subs.map((s) => [s, s === 'type' ? 'general_user' : `${s} ${id}, "x"`]))];
+    // An `…Id` sub-field holds an id (a number), as every id field of the table; others text.
+    const subValue = (s: string): unknown => (s === 'type' ? 'general_user' : s.endsWith('Id') ? (rnd() < 0.5 ? null : 7000 + id) : `${s} ${id}, "x"`);
+    for (const [name, subs] of Object.entries(def.collections ?? {})) row[name] = rnd() < 0.3 ? [] : [Object.fromEntries(subs.map((s) => [s, subValue(s)]))];
     // createdAt never after updatedAt.
     if (row.createdAt instanceof Date && row.updatedAt instanceof Date && row.createdAt > row.updatedAt) {
       [row.createdAt, row.updatedAt] = [row.updatedAt, row.createdAt];
