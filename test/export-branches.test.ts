@@ -148,8 +148,9 @@ describe('the timezone checked on every export', () => {
   it("an export created after the API user's timezone changed fails the run (TIMEZONE_MISMATCH) before any of its rows; the windows before it are saved", async () => {
     const { start, data } = smallData();
     await withFake(data, {}, async (fake) => {
-      // The first export is created in the configured zone; every later one in Paris.
-      const stop = fake.on('exportCreated', () => {
+      // The first export is created in the configured zone (and the run's timezone evidence read
+      // before any download); every export after it (one at a time) is created in Paris.
+      const stop = fake.on('fileDownloaded', () => {
         fake.setUserTimezone('Europe/Paris');
         stop();
       });
