@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY, SECOND, describeWindow, maxWindowMs, planWindows, toCursor, toPardotArg, windowArgs } from '../src/sync/windows.js';
+import { DAY, describeWindow, maxWindowMs, planWindows, toCursor, toPardotArg, windowArgs } from '../src/sync/windows.js';
 import { MAX_EXPORT_SPAN_MS } from '../src/pardot/wire.js';
 
 const t = (s: string) => Date.parse(s);
