@@ -108,7 +108,7 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
   let closed = false;
 
   const spawn = (): Slot => {
-    // node:worker_threads is loaded when the first worker starts, not at start-up (README "Performance").
+    // node:worker_threads is loaded when the first worker starts, not at start-up (bench/README.md).
     const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
     const shared: WorkerShared = {
