@@ -120,6 +120,7 @@ export class JobQueue<Spec> {
   /** Aborts creates still on their way CANCEL_TIMEOUT_MS after a stop. */
   private readonly creates = new AbortController();
   private closed = false;
+  private closing: Promise<void> | null = null;
   /** Gates seen settled, and gates already being waited for. */
   private readonly opened = new WeakSet<Promise<unknown>>();
   private readonly watched = new WeakSet<Promise<unknown>>();
@@ -166,8 +167,12 @@ export class JobQueue<Spec> {
   }
 
   /** Stops: waiting tickets are rejected, and jobs still waiting or running in the service are canceled (bounded). */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // Every caller (the signal's listener, the run's finally) waits for the same cancels.
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     this.nudge.abort();
     setTimeout(() => this.creates.abort(), CANCEL_TIMEOUT_MS).unref?.();
