@@ -4,7 +4,7 @@
 //   dist/bundle/cli.cjs.cache  V8's code cache for it (compiled functions), made by a training run
 //   dist/bundle/worker.js      the CSV parse worker (an ES module, started by new Worker)
 //   dist/bundle/llhttp*.wasm   undici's HTTP/1 parser, read on the first connection
-// Why: start-up (README "Performance": start-up). Node spends most of a small run's start loading
+// Why: start-up (bench/README.md, start-up). Node spends most of a small run's start loading
 // and compiling code: one file instead of ~200 saves the resolve, stat, read and wrap of each, and
 // the code cache saves compiling the functions start-up runs (Node 22 has module.enableCompileCache
 // for this; Node 20 does not, so the launcher hands the cache to vm.Script itself, and V8 ignores a
@@ -47,7 +47,7 @@ const lazyHttp2Client = {
 // (with and without SIMD), 142 KB of the bundle that every start would read and convert although
 // only one is compiled, at the first connection. Here they are written beside the bundle as the
 // binary modules (54 KB each) and read from there when undici first asks: the same bytes (undici's
-// modules export the decoded Buffer, which the build writes as it is), later. README "Performance": start-up.
+// modules export the decoded Buffer, which the build writes as it is), later. bench/README.md, start-up.
 const require = createRequire(join(root, 'package.json'));
 const llhttpFiles = {
   name: 'llhttp-wasm-files',

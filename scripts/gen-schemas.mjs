@@ -210,7 +210,7 @@ async function main() {
     join(root, 'src', 'generated', 'schemas.ts'),
     header +
       '// Each schema is JSON text, parsed on first use (JSON.parse is quicker than evaluating an object\n' +
-      '// literal, and most runs touch a few streams): start-up, README "Performance".\n' +
+      '// literal, and most runs touch a few streams): start-up, bench/README.md.\n' +
       'const TEXT = {\n' +
       Object.entries(schemas).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(JSON.stringify(v))},\n`).join('') +
       '};\n' +

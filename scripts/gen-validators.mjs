@@ -2,7 +2,7 @@
 // Generates src/generated/validators.ts: the three validators the connector checks its input with
 // (config: spec.json's connectionSpecification; configured catalog and stream state:
 // src/input-schemas/*.json), as ajv's standalone code, so the connector runs them without compiling
-// schemas at start-up (README "Performance": start-up). Run by `npm run build` (and typecheck)
+// schemas at start-up (bench/README.md, start-up). Run by `npm run build` (and typecheck)
 // before tsc; the output is not committed (.gitignore): it is always made from the schemas it is
 // built with. test/schemas-valid.test.ts checks the schemas against JSON Schema's meta-schema and
 // that these validators give the same answers and errors as ajv compiling the schemas at run time.

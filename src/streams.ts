@@ -160,7 +160,7 @@ function schemaParts(name: StreamName): { fields: StreamField[]; jsonSchema: Rec
 /**
  * `base` with the properties `make` returns defined as read on first use (then kept): a stream's
  * fields and schema come from its JSON Schema, which is parsed only for the streams a run touches
- * (start-up: README "Performance"). They read like plain properties (spread, equality, JSON).
+ * (start-up: bench/README.md). They read like plain properties (spread, equality, JSON).
  */
 function deferred<T extends object, K extends keyof T>(base: Omit<T, K>, keys: readonly K[], make: () => Pick<T, K>): T {
   let parts: Pick<T, K> | undefined;

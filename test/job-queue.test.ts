@@ -223,6 +223,33 @@ describe('JobQueue: many jobs', () => {
     await expect(c!.done).rejects.toThrow(/aborted/);
   });
 
+  it('a stop while a create is on its way waits for it and cancels the job it made (none is left unknown in the service)', async () => {
+    const clock = new VirtualClock();
+    const port = new ScriptPort(clock, [['running']]);
+    let answer!: () => void;
+    const slow: JobPort<{ n: number }> = {
+      create: async (spec, signal) => {
+        await new Promise<void>((r) => (answer = r));
+        expect(signal?.aborted).toBe(false); // the stop did not cut the create off
+        return port.create();
+      },
+      read: (id) => port.read(id),
+      cancel: (id) => port.cancel(id),
+    };
+    const ac = new AbortController();
+    const q = queue(slow, clock, { signal: ac.signal });
+    const t = q.submit(req('a'));
+    await VirtualClock.settle();
+    ac.abort();
+    const closing = q.close();
+    await VirtualClock.settle();
+    answer();
+    await closing;
+    await expect(t.done).rejects.toThrow(/aborted/);
+    expect(port.created).toEqual(['job1']);
+    expect(port.canceled).toEqual(['job1']);
+  });
+
   it('close (a stop) rejects every ticket and cancels each job still waiting or running, once', async () => {
     const clock = new VirtualClock();
     const port = new ScriptPort(clock, [['complete'], ['running'], ['running'], ['running']]);

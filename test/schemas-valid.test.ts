@@ -1,7 +1,7 @@
 /**
  * The connector validates its input (config, configured catalog, stream state) with code ajv
  * generated at build time from the schemas (scripts/gen-validators.mjs -> src/generated/validators.ts:
- * no schema compilation at start-up, README "Performance"). So this suite does what ajv would
+ * no schema compilation at start-up, bench/README.md). So this suite does what ajv would
  * otherwise do at run time:
  * - each schema is a valid JSON Schema (draft-07) and the formats it names are known; a schema
  *   mistake (a misspelt type, a bad `required`) fails here instead of silently validating nothing;

@@ -93,7 +93,7 @@ function page(res: ServerResponse, status: number, title: string, text: string):
 export async function runAuthorizationCodeFlow(o: AuthFlowOptions): Promise<AuthFlowResult> {
   const authBase = checkAuthBaseUrl(o.authBaseUrl);
   o.redactor.add(o.clientSecret);
-  // node:crypto is loaded here, not at every start of the executable (README "Performance": start-up).
+  // node:crypto is loaded here, not at every start of the executable (bench/README.md, start-up).
   const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   const state = base64url(randomBytes(24));
   const verifier = base64url(randomBytes(48));

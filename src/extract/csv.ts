@@ -32,7 +32,7 @@
  * The connector itself reads with extractCsvBytes (same encoder, but each batch stays UTF-8 bytes:
  * no string per row; with `frame`, each row already inside the protocol's record envelope) and,
  * with more than one usable CPU, runs it in worker threads (parallel.ts). End to end through the
- * CLI (`npm run bench`, README "Performance"), 1M-5M 70-column rows on this 2-core machine: 34k
+ * CLI (`npm run bench`, bench/README.md), 1M-5M 70-column rows on this 2-core machine: 34k
  * records/s with string lines, 78k with bytes, 123-133k with the workers, ~190-200k once rows were
  * framed in the worker, batches moved instead of copied and key prefixes written as 4-byte words.
  *

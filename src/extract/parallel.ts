@@ -108,7 +108,7 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
   let closed = false;
 
   const spawn = (): Slot => {
-    // node:worker_threads is loaded when the first worker starts, not at start-up (README "Performance").
+    // node:worker_threads is loaded when the first worker starts, not at start-up (bench/README.md).
     const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
     const shared: WorkerShared = {
@@ -210,8 +210,8 @@ export function createExtractPool(o: { size: number; workerUrl?: URL }): Extract
       notify();
     };
     const post = (m: ToWorker): void => slot.worker.postMessage(m);
-    const { stream, exportId, file, fields, timezone, multiValue, invalidValues, window, skipRows, batchSize, frame } = opts;
-    post({ t: 'start', job, opts: { stream, exportId, file, fields, timezone, multiValue, invalidValues, window, skipRows, batchSize, batchBytes: BATCH_BYTES, frame } });
+    const { stream, exportId, file, fields, timezone, multiValue, invalidValues, window, constants, skipRows, batchSize, frame } = opts;
+    post({ t: 'start', job, opts: { stream, exportId, file, fields, timezone, multiValue, invalidValues, window, constants, skipRows, batchSize, batchBytes: BATCH_BYTES, frame } });
 
     const it = body[Symbol.asyncIterator]();
     let bodyDone = false;

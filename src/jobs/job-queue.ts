@@ -113,9 +113,14 @@ export class JobQueue<Spec> {
   private readonly log: JobLog;
   private polling = false;
   private creating = false;
+  /** The create (or resume) on its way, if any: a stop waits for it, so the job it makes is canceled. */
+  private started: Promise<void> = Promise.resolve();
   /** Jobs a cancel was sent for. */
   private readonly canceling = new Set<string>();
+  /** Aborts creates still on their way CANCEL_TIMEOUT_MS after a stop. */
+  private readonly creates = new AbortController();
   private closed = false;
+  private closing: Promise<void> | null = null;
   /** Gates seen settled, and gates already being waited for. */
   private readonly opened = new WeakSet<Promise<unknown>>();
   private readonly watched = new WeakSet<Promise<unknown>>();
@@ -162,10 +167,15 @@ export class JobQueue<Spec> {
   }
 
   /** Stops: waiting tickets are rejected, and jobs still waiting or running in the service are canceled (bounded). */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // Every caller (the signal's listener, the run's finally) waits for the same cancels.
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     this.nudge.abort();
+    setTimeout(() => this.creates.abort(), CANCEL_TIMEOUT_MS).unref?.();
     for (const e of this.waiting.splice(0)) {
       e.phase = 'released';
       e.reject(this.closedError());
@@ -173,7 +183,7 @@ export class JobQueue<Spec> {
     const active = this.live.filter((e) => e.phase === 'active' || e.phase === 'creating');
     const toCancel = active.filter((e) => e.snap !== null && e.phase === 'active');
     for (const e of active) this.fail(e, this.closedError());
-    await Promise.allSettled(toCancel.map((e) => this.cancel(e)));
+    await Promise.allSettled([...toCancel.map((e) => this.cancel(e)), this.started]);
   }
 
   private closedError(): Error {
@@ -226,7 +236,7 @@ export class JobQueue<Spec> {
     this.live.push(e);
     this.stats.maxLive = Math.max(this.stats.maxLive, this.occupied());
     this.creating = true;
-    void this.start(e).finally(() => {
+    this.started = this.start(e).finally(() => {
       this.creating = false;
       this.pump();
     });
@@ -276,7 +286,9 @@ export class JobQueue<Spec> {
   private async create(e: Entry<Spec>): Promise<void> {
     if (this.closed) throw this.closedError();
     e.req.admit?.(this.occupied(e));
-    const snap = await this.o.port.create(e.req.spec(), this.o.signal);
+    // Not aborted with the run: a create on its way when the run stops would otherwise leave a job
+    // the service made and nobody knows of. It ends (bounded after a stop), and is canceled below.
+    const snap = await this.o.port.create(e.req.spec(), this.creates.signal);
     if (e.phase === 'released' || this.closed) {
       // Released or stopped while the create was on its way: the job exists, so cancel it.
       e.snap = snap;

@@ -1,7 +1,7 @@
 /**
  * undici's Agent and request(), loaded from the files that define them rather than from undici's
  * index, which loads ~110 more files (fetch, web streams, WebSocket, caches, mocks, proxy agents,
- * interceptors) that the connector never uses: start-up time (README "Performance": start-up).
+ * interceptors) that the connector never uses: start-up time (bench/README.md, start-up).
  *
  * request() is undici's own (lib/api/api-request.js) run on the given dispatcher, after the same
  * URL handling as undici's top-level request() (index.js makeDispatcher): the URL parsed and

@@ -51,6 +51,9 @@ export interface WindowJobs {
   closing?: { round: number };
 }
 
+/** How far past Pardot's now (floored to the second) a closing window ends. */
+export const CLOSING_END_MARGIN_MS = 2000;
+
 export class ExportStreamRun {
   readonly stream: ExportStreamDef;
   /** The fields asked for; one Pardot refuses by name (180/224/51) is dropped for the rest of the run. */
@@ -147,7 +150,9 @@ export class ExportStreamRun {
     const w: PlannedWindow = { start, end: start };
     const wj: WindowJobs = { w, tickets: [], sent: [], closing: { round } };
     wj.tickets = this.submitWindow(wj, undefined, false, gate, () => {
-      if (w.end === w.start) w.end = Math.max(start + 1000, Math.floor(pardotNow() / 1000) * 1000);
+      // Up to Pardot's now, its current second included and one more: a row changed in the second
+      // the export is created (and Pardot's clock, known to the second, a little ahead) falls in it.
+      if (w.end === w.start) w.end = Math.max(start + 1000, Math.floor(pardotNow() / 1000) * 1000 + CLOSING_END_MARGIN_MS);
     });
     this.windows.push(wj);
     return wj;

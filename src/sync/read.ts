@@ -134,7 +134,11 @@ class RunReader {
   async *run(): AsyncGenerator<SyncEvent> {
     yield* this.prepare();
     const queueAbort = new AbortController();
-    const onAbort = () => queueAbort.abort(this.o.signal?.reason);
+    // One listener on the run's signal stops the queue and every stream (not one listener per stream).
+    const onAbort = () => {
+      queueAbort.abort(this.o.signal?.reason);
+      for (const a of this.aborts.values()) a.abort();
+    };
     this.o.signal?.addEventListener('abort', onAbort, { once: true });
     this.queue = this.makeQueue(queueAbort.signal);
     try {
@@ -249,8 +253,7 @@ class RunReader {
     let abort = this.aborts.get(cs.stream.name);
     if (!abort) {
       abort = new AbortController();
-      const outer = abort;
-      this.o.signal?.addEventListener('abort', () => outer.abort(), { once: true });
+      if (this.o.signal?.aborted) abort.abort(); // run()'s listener aborts those made before the stop
       this.aborts.set(cs.stream.name, abort);
     }
     return {

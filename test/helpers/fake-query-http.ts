@@ -2,7 +2,8 @@
  * Raw HTTP access to the fake's v5 query endpoint for the fake's own tests: a started fake (closed
  * by `closeAll`) and a `get` that sends the access token and business unit header.
  */
-import { DEFAULTS, startFakePardot, type FakePardot, type FakePardotOptions } from '../fake-pardot/index.js';
+import { startFakePardot, type FakePardot, type FakePardotOptions } from '../fake-pardot/index.js';
+import { authHeaders } from './fake-session.js';
 
 export interface QueryFake {
   fake: FakePardot;
@@ -21,22 +22,8 @@ const started: FakePardot[] = [];
 export async function startQueryFake(opts: FakePardotOptions = {}): Promise<QueryFake> {
   const fake = await startFakePardot({ userTimezone: 'America/Los_Angeles', ...opts });
   started.push(fake);
-  const form = new URLSearchParams({
-    grant_type: 'refresh_token',
-    client_id: DEFAULTS.clientId,
-    client_secret: DEFAULTS.clientSecret,
-    refresh_token: DEFAULTS.refreshToken,
-  });
-  const res = await fetch(`${fake.url}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
-  const { access_token } = (await res.json()) as { access_token: string };
-  const get = (path: string): Promise<Response> =>
-    fetch(path.startsWith('http') ? path : fake.url + path, {
-      headers: { authorization: `Bearer ${access_token}`, 'pardot-business-unit-id': DEFAULTS.businessUnitId },
-    });
+  const headers = await authHeaders(fake);
+  const get = (path: string): Promise<Response> => fetch(path.startsWith('http') ? path : fake.url + path, { headers });
   return { fake, get };
 }
 

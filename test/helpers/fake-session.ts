@@ -17,7 +17,8 @@ export interface FakeSession {
   exportAll(body: Json): Promise<{ header: string[]; rows: string[][]; e: FakeExport }>;
 }
 
-export async function openSession(fake: FakePardot): Promise<FakeSession> {
+/** The headers of an authorised request to the fake: an access token from its token endpoint, and the business unit. */
+export async function authHeaders(fake: FakePardot): Promise<Record<string, string>> {
   const form = new URLSearchParams({
     grant_type: 'refresh_token',
     client_id: DEFAULTS.clientId,
@@ -30,7 +31,11 @@ export async function openSession(fake: FakePardot): Promise<FakeSession> {
     body: form.toString(),
   });
   const { access_token } = (await tokenRes.json()) as { access_token: string };
-  const headers = { authorization: `Bearer ${access_token}`, 'pardot-business-unit-id': DEFAULTS.businessUnitId };
+  return { authorization: `Bearer ${access_token}`, 'pardot-business-unit-id': DEFAULTS.businessUnitId };
+}
+
+export async function openSession(fake: FakePardot): Promise<FakeSession> {
+  const headers = await authHeaders(fake);
   const get = (url: string): Promise<Response> => fetch(url.startsWith('http') ? url : fake.url + url, { headers });
 
   const session: FakeSession = {

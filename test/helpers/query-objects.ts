@@ -82,7 +82,10 @@ export function queryRows(object: string, o: QueryDataOptions, parentIds: number
     if (object === 'custom-fields') {
       // Usable custom field definitions (an API name, one of Pardot's types): the fake then accepts
       // them in exports, as the business unit's list (see the fake's README).
-      row.fieldId = `Query_field_${id}__c`;
+      // Pardot's field id, and the v5 name an export request uses: the id plus __c (a real answer:
+      // {"apiFieldId":"UniqueId__c","fieldId":"UniqueId"}, wire-contract.md).
+      row.fieldId = `Query_field_${id}`;
+      row.apiFieldId = `Query_field_${id}__c`;
       row.name = `Query field ${id}`;
       row.type = CUSTOM_TYPES[i % CUSTOM_TYPES.length]!;
       row.isRecordMultipleResponses = i % 5 === 4;
