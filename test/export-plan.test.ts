@@ -48,15 +48,18 @@ describe('planWithResume', () => {
     expect(p.warnings.join('\n')).toMatch(/79 .*cannot compare \(no fingerprint in state\)/);
   });
 
-  it('saved exports that do not continue from the cursor, or reach past this run\'s end, are not reused (WARN)', () => {
+  it('saved exports that do not continue from the cursor, or reach past this run\'s end, are not reused (WARN) and are canceled', () => {
     const saved = [
       { id: '80', start: '2024-01-02T00:00:00Z', end: '2024-01-03T00:00:00Z', createdAt: '', fingerprint: 'x' },
     ];
     const p = planWithResume(o, saved, fp);
     expect(p.windows[0]).toEqual({ start: T('2024-01-01T00:00:00Z'), end: T('2024-01-11T00:00:00Z') });
-    expect(p.warnings).toEqual(['1 export(s) in flight in the saved state of prospects do not continue from the cursor and are not reused.']);
+    expect(p.warnings).toEqual(['1 export(s) in flight in the saved state of prospects do not continue from the cursor and are not reused; they are canceled.']);
+    expect(p.superseded).toEqual(['80']);
     const late = [{ id: '81', start: '2024-01-01T00:00:00Z', end: '2024-01-30T00:00:00Z', createdAt: '', fingerprint: `fp-${T('2024-01-01T00:00:00Z')}` }];
-    expect(planWithResume({ ...o, windowDays: 40 }, late, fp).windows[0]).toEqual({ start: o.from, end: o.to });
+    const pastEnd = planWithResume({ ...o, windowDays: 40 }, late, fp);
+    expect(pastEnd.windows[0]).toEqual({ start: o.from, end: o.to });
+    expect(pastEnd.superseded).toEqual(['81']);
   });
 
   it('a split window resumes part by part: the saved part is resumed, the missing one made', () => {
