@@ -92,17 +92,17 @@ describe('a run killed with SIGKILL resumes its export instead of creating anoth
       // One download at a time: nothing of the window is out when the first file hangs.
       const cfg = config(fake, start, { max_concurrent_requests: 2 });
       let child: ChildProcess | undefined;
-      // Killed once the first file hangs AND the STATE recording the next window's export (created
-      // meanwhile, pipelined) is out: a kill between Pardot accepting a create and that line
-      // would leave an export no state knows of (see the README).
-      let both = false;
+      // Killed once the first file hangs AND the STATE recording every window's export (four
+      // windows, all queued ahead meanwhile) is out: a kill between Pardot accepting a create and
+      // that line would leave an export no state knows of (see docs/reliability.md).
+      let all = false;
       const run = read(cfg, CAT, undefined, {
         onSpawn: (c) => (child = c),
         onLine: (l) => {
-          if ((l.match(/"id":"\d+"/g) ?? []).length >= 2 && l.includes('"in_flight"')) both = true;
+          if (l.includes('"in_flight"') && ((JSON.parse(l) as Msg).state?.stream?.stream_state?.in_flight?.length ?? 0) >= 4) all = true;
         },
       });
-      await waitFor(() => fake.stats.calls.download >= 1 && both);
+      await waitFor(() => fake.stats.calls.download >= 1 && all);
       child!.kill('SIGKILL');
       const r1 = await run;
       const m1 = parseLines(r1.stdout);
