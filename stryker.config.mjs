@@ -13,7 +13,6 @@ export default {
     'src/extract/timezone.ts',
     'src/extract/bytes.ts',
     'src/extract/encode.ts',
-    'src/extract/csv.ts',
     'src/extract/join.ts',
   ],
   coverageAnalysis: 'perTest',

@@ -1,0 +1,194 @@
+/**
+ * Cell by cell, the value each field type makes of a CSV cell, on every CSV path (the byte path
+ * Pardot's exports take, the line path and the string reference path): the JSON text written, and
+ * whether the cell was bad (null, counted in `invalid`) or a zero date (null, counted in
+ * `zeroDates`). One row per case, so a check the parser skips for one position shows as that
+ * case. Expected values are written by hand from the rules in docs/timezone.md and the field
+ * types: America/New_York is -04:00 in July and -05:00 in January and December.
+ */
+import { describe, expect, it } from 'vitest';
+import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions, type RowBatch } from '../src/extract/index.js';
+import { extractCsvStrings } from '../src/extract/csv.js';
+import type { FieldDef } from '../src/streams.js';
+import { chunksOf, decodeRows } from './helpers/encoded.js';
+
+const BASE = { stream: 'prospects', exportId: 'exp-1', file: 'file-1', timezone: 'America/New_York', multiValue: { separator: ';', jsonArray: true } };
+const PATHS = ['bytes', 'lines', 'strings'] as const;
+
+type Kind = 'ok' | 'bad' | 'zero';
+type Case = readonly [cell: string, json: string, kind?: Kind];
+
+/** The one row's `v` as JSON text, and what the batch noted of it. */
+async function convert(path: (typeof PATHS)[number], type: FieldDef['type'], cell: string): Promise<{ json: string; kind: Kind }> {
+  const o: ExtractOptions = { ...BASE, fields: [{ name: 'v', type }] };
+  const quoted = /[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+  const body = chunksOf(`v\n${quoted}\n`, 5);
+  const lines: string[] = [];
+  let kind: Kind = 'ok';
+  const note = (b: RowBatch | EncodedRows): void => {
+    if (b.invalid?.['v']) kind = 'bad';
+    if (b.zeroDates?.['v']) kind = 'zero';
+  };
+  if (path === 'bytes') {
+    for await (const b of extractCsvBytes(body, o)) {
+      lines.push(...decodeRows(b));
+      note(b);
+      b.release?.();
+    }
+  } else {
+    for await (const b of (path === 'lines' ? extractCsv : extractCsvStrings)(body, o)) {
+      lines.push(...b.lines);
+      note(b);
+    }
+  }
+  expect(lines).toHaveLength(1);
+  const m = /^\{"v":(.*)\}$/.exec(lines[0]!);
+  expect(m, lines[0]).not.toBeNull();
+  return { json: m![1]!, kind };
+}
+
+function table(type: FieldDef['type'], cases: readonly Case[]): void {
+  describe(type, () => {
+    it.each(PATHS)('%s path: each cell makes the value written by hand, bad cells null and counted', async (path) => {
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const [cell, json, kind] of cases) {
+        const r = await convert(path, type, cell);
+        got.push(`${JSON.stringify(cell)} -> ${r.json} (${r.kind})`);
+        want.push(`${JSON.stringify(cell)} -> ${json} (${kind ?? (json === 'null' ? 'bad' : 'ok')})`);
+      }
+      expect(got).toEqual(want);
+    });
+  });
+}
+
+table('DateTime', [
+  ['2024-07-01 08:30:00', '"2024-07-01T08:30:00-04:00"'],
+  ['2024-07-01T08:30:00', '"2024-07-01T08:30:00-04:00"'],
+  ['2024-07-01', '"2024-07-01T00:00:00-04:00"'],
+  ['2024-12-31 23:59:59', '"2024-12-31T23:59:59-05:00"'],
+  ['2024-01-01 00:00:00', '"2024-01-01T00:00:00-05:00"'],
+  ['2024-07-01 08:30:00.0', '"2024-07-01T08:30:00.0-04:00"'],
+  ['2024-07-01 08:30:00.9', '"2024-07-01T08:30:00.9-04:00"'],
+  ['2024-07-01 08:30:00.123', '"2024-07-01T08:30:00.123-04:00"'],
+  ['0000-00-00 00:00:00', 'null', 'zero'],
+  ['0000-00-00', 'null', 'zero'],
+  ['0000-00-00T00:00:00', 'null', 'zero'],
+  ['0000-00-00 00:00:00.000', 'null', 'zero'],
+  ['0000-00-00 00:00:01', 'null'],
+  ['0000-00-00x00:00:00', 'null'],
+  ['0000-00-00 00:00:00.001', 'null'],
+  ['0000-00-00 00:00:00x000', 'null'],
+  ['2024x07-01 08:30:00', 'null'],
+  ['2024-07x01 08:30:00', 'null'],
+  ['202a-07-01 08:30:00', 'null'],
+  ['2024-00-01 08:30:00', 'null'],
+  ['2024-13-01 08:30:00', 'null'],
+  ['2024-12-00 08:30:00', 'null'],
+  ['2024-12-32 08:30:00', 'null'],
+  ['2024-07-01x08:30:00', 'null'],
+  ['2024-07-01 08x30:00', 'null'],
+  ['2024-07-01 08:30x00', 'null'],
+  ['2024-07-01 0/:30:00', 'null'],
+  ['2024-07-01 0::30:00', 'null'],
+  ['2024-07-01 08:/0:00', 'null'],
+  ['2024-07-01 08:30:/0', 'null'],
+  ['2024-07-01 24:00:00', 'null'],
+  ['2024-07-01 23:60:00', 'null'],
+  ['2024-07-01 23:59:60', 'null'],
+  ['2024-07-01 08:30:00x123', 'null'],
+  ['2024-07-01 08:30:00.12a', 'null'],
+  ['2024-07-01 08:30:00./', 'null'],
+  ['2024-07-01 08:30:00.:', 'null'],
+  ['2024-07-01 08:30:00.', 'null'],
+  ['2024-07-01 08:30:0', 'null'],
+  ['2024-07-1', 'null'],
+]);
+
+table('Date', [
+  ['2024-02-29', '"2024-02-29"'],
+  ['2024-12-31', '"2024-12-31"'],
+  ['2024-01-01 10:00:00', '"2024-01-01"'],
+  ['2024-01-01T10:00:00', '"2024-01-01"'],
+  ['2024-01-01 10:00:00.5', '"2024-01-01"'],
+  ['0000-00-00', 'null', 'zero'],
+  ['2023-02-29', 'null'],
+  ['2024-02-30', 'null'],
+  ['2024-04-31', 'null'],
+  ['2024-13-01', 'null'],
+  ['2024-00-10', 'null'],
+  ['2024-01-00', 'null'],
+  ['2024x01-01', 'null'],
+  ['2024-01x01', 'null'],
+  ['2024-01-01x10:00:00', 'null'],
+  ['2024-01-01 10x00:00', 'null'],
+  ['2024-01-01 10:00x00', 'null'],
+  ['2024-01-01 1a:00:00', 'null'],
+  ['2024-01-01 10:0a:00', 'null'],
+  ['2024-01-01 10:00:0a', 'null'],
+  ['2024-01-01 10:00:00x5', 'null'],
+  ['2024-01-01 10:00:00.a', 'null'],
+  ['2024-01-01 10:00:00.', 'null'],
+]);
+
+table('Boolean', [
+  ['true', 'true'],
+  ['TRUE', 'true'],
+  ['True', 'true'],
+  ['1', 'true'],
+  ['false', 'false'],
+  ['FALSE', 'false'],
+  ['False', 'false'],
+  ['0', 'false'],
+  ['xrue', 'null'],
+  ['txue', 'null'],
+  ['trxe', 'null'],
+  ['trux', 'null'],
+  ['xalse', 'null'],
+  ['fxlse', 'null'],
+  ['faxse', 'null'],
+  ['falxe', 'null'],
+  ['falsx', 'null'],
+  ['2', 'null'],
+  ['tru', 'null'],
+  ['yes', 'null'],
+  ['falsey', 'null'],
+]);
+
+table('Integer', [
+  ['0', '0'],
+  ['-0', '0'],
+  ['007', '7'],
+  ['-007', '-7'],
+  ['-120', '-120'],
+  ['9', '9'],
+  ['-', 'null'],
+  ['1-2', 'null'],
+  ['12a', 'null'],
+  ['1.0', 'null'],
+  ['/1', 'null'],
+  [':1', 'null'],
+]);
+
+table('Number', [
+  ['1.5', '1.5'],
+  ['.5', '0.5'],
+  ['-.5', '-0.5'],
+  ['5.', '5'],
+  ['00012.50', '12.50'],
+  ['-0.0', '0.0'],
+  ['-0', '0'],
+  ['-0.01', '-0.01'],
+  ['9.9', '9.9'],
+  ['1e5', '1e5'],
+  ['1E+5', '1E+5'],
+  ['2.5e-3', '2.5e-3'],
+  ['1e', 'null'],
+  ['1e+', 'null'],
+  ['e5', 'null'],
+  ['.', 'null'],
+  ['-', 'null'],
+  ['1.2.3', 'null'],
+  ['12a', 'null'],
+  ['1e5x', 'null'],
+]);
