@@ -17,6 +17,7 @@ export default defineConfig({
       'test/extract-cells.test.ts',
       'test/extract-values.test.ts',
       'test/extract-timezone.test.ts',
+      'test/extract-timezone-parse.test.ts',
       'test/custom-fields.test.ts',
       'test/join.test.ts',
       'test/join-errors.test.ts',
