@@ -15,6 +15,7 @@ export default defineConfig({
       'test/retry.test.ts',
       'test/extract.test.ts',
       'test/extract-cells.test.ts',
+      'test/extract-encode.test.ts',
       'test/extract-timezone.test.ts',
       'test/custom-fields.test.ts',
       'test/join.test.ts',
