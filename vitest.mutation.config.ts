@@ -16,6 +16,7 @@ export default defineConfig({
       'test/extract.test.ts',
       'test/extract-cells.test.ts',
       'test/extract-values.test.ts',
+      'test/extract-encode.test.ts',
       'test/extract-timezone.test.ts',
       'test/extract-timezone-parse.test.ts',
       'test/custom-fields.test.ts',
