@@ -192,3 +192,22 @@ table('Number', [
   ['12a', 'null'],
   ['1e5x', 'null'],
 ]);
+
+describe("invalidValues 'fail'", () => {
+  it.each(PATHS)('%s path: a bad Date fails with CSV_BAD_VALUE naming the column, the value and the form a Date takes', async (path) => {
+    const o: ExtractOptions = { ...BASE, fields: [{ name: 'v', type: 'Date' }], invalidValues: 'fail' };
+    const run = async (): Promise<void> => {
+      const body = chunksOf('v\n2023-02-29\n', 5);
+      if (path === 'bytes') for await (const b of extractCsvBytes(body, o)) b.release?.();
+      else for await (const _ of (path === 'lines' ? extractCsv : extractCsvStrings)(body, o)) void _;
+    };
+    const err = await run().then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(err?.code).toBe('CSV_BAD_VALUE');
+    expect(err?.message).toContain('line 2, field v (Date)');
+    expect(err?.message).toContain('2023-02-29');
+    expect(err?.message).toContain("Expected a real calendar date 'YYYY-MM-DD', optionally followed by a time 'HH:MM:SS' (which is dropped)");
+  });
+});

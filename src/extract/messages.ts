@@ -23,7 +23,7 @@ export function badValueError(src: CsvSource, tz: string, line: number, column: 
     type === 'DateTime'
       ? `Expected 'YYYY-MM-DD HH:mm:ss' (or 'YYYY-MM-DD') wall time; check the timezone setting (${tz}) and report the value to Pardot support if it is not a date.`
       : type === 'Date'
-        ? `Expected a date 'YYYY-MM-DD' (or a midnight 'YYYY-MM-DD 00:00:00'). This is a Pardot data or contract problem: report it with the export id.`
+        ? `Expected a real calendar date 'YYYY-MM-DD', optionally followed by a time 'HH:MM:SS' (which is dropped). This is a Pardot data or contract problem: report it with the export id.`
         : `Expected ${type === 'Integer' ? 'an integer' : type === 'Number' ? 'a number' : "'true', 'false', '1' or '0'"}. This is a Pardot data or contract problem: report it with the export id.`;
   const v = truncate(value);
   return new ConnectorError(
