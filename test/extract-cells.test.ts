@@ -209,6 +209,24 @@ describe('the fall-back hour: 01:30 on 2024-11-03 in America/New_York is 05:30Z 
     }
   });
 
+  it.each(PATHS)('%s path: the window holds its start and not its end, to the second, when a reading falls on either', async (path) => {
+    const A = Date.UTC(2024, 10, 3, 5, 30); // the EDT reading
+    const B = Date.UTC(2024, 10, 3, 6, 30); // the EST reading
+    const cases = [
+      // [A, B): A in, B (the end) out.
+      { window: { start: A, end: B, cursorField: 'updatedAt' }, cursor: EDT, notes: [ambiguous(1, 'createdAt')] },
+      // [B, ...): B (the start) in, A before it.
+      { window: { start: B, end: Date.UTC(2024, 10, 10), cursorField: 'updatedAt' }, cursor: EST, notes: [ambiguous(1, 'createdAt')] },
+      // [..., A): both out (A is the end), so the earlier one, noted.
+      { window: { start: Date.UTC(2024, 10, 1), end: A, cursorField: 'updatedAt' }, cursor: EDT, notes: [ambiguous(2, 'updatedAt')] },
+    ];
+    for (const c of cases) {
+      const got = await through(path, csv, { ...BASE, fields, window: c.window });
+      expect(got.lines.map((l) => JSON.parse(l))).toEqual([{ id: 1, updatedAt: c.cursor, createdAt: EDT }, row2]);
+      expect(got.notes).toEqual(c.notes);
+    }
+  });
+
   it('the earlier reading is the documented rule: to the second at both ends of the repeated hour', async () => {
     const edge = 'd\n2024-11-03 00:59:59\n2024-11-03 01:00:00\n2024-11-03 01:59:59\n2024-11-03 02:00:00\n';
     for (const path of PATHS) {

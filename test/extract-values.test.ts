@@ -19,9 +19,9 @@ type Kind = 'ok' | 'bad' | 'zero';
 type Case = readonly [cell: string, json: string, kind?: Kind];
 
 /** The one row's `v` as JSON text, and what the batch noted of it. */
-async function convert(path: (typeof PATHS)[number], type: FieldDef['type'], cell: string): Promise<{ json: string; kind: Kind }> {
-  const o: ExtractOptions = { ...BASE, fields: [{ name: 'v', type }] };
-  const quoted = /[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+async function convert(path: (typeof PATHS)[number], type: FieldDef['type'], cell: string, over: Partial<ExtractOptions> = {}): Promise<{ json: string; kind: Kind }> {
+  const o: ExtractOptions = { ...BASE, fields: [{ name: 'v', type }], ...over };
+  const quoted = /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
   const body = chunksOf(`v\n${quoted}\n`, 5);
   const lines: string[] = [];
   let kind: Kind = 'ok';
@@ -47,13 +47,13 @@ async function convert(path: (typeof PATHS)[number], type: FieldDef['type'], cel
   return { json: m![1]!, kind };
 }
 
-function table(type: FieldDef['type'], cases: readonly Case[]): void {
-  describe(type, () => {
+function table(type: FieldDef['type'], cases: readonly Case[], over: Partial<ExtractOptions> = {}, title: string = type): void {
+  describe(title, () => {
     it.each(PATHS)('%s path: each cell makes the value written by hand, bad cells null and counted', async (path) => {
       const got: string[] = [];
       const want: string[] = [];
       for (const [cell, json, kind] of cases) {
-        const r = await convert(path, type, cell);
+        const r = await convert(path, type, cell, over);
         got.push(`${JSON.stringify(cell)} -> ${r.json} (${r.kind})`);
         want.push(`${JSON.stringify(cell)} -> ${json} (${kind ?? (json === 'null' ? 'bad' : 'ok')})`);
       }
@@ -180,6 +180,9 @@ table('Number', [
   ['-0', '0'],
   ['-0.01', '-0.01'],
   ['9.9', '9.9'],
+  ['-.0', '0.0'],
+  ['1e0', '1e0'],
+  ['1e9', '1e9'],
   ['1e5', '1e5'],
   ['1E+5', '1E+5'],
   ['2.5e-3', '2.5e-3'],
@@ -192,6 +195,43 @@ table('Number', [
   ['12a', 'null'],
   ['1e5x', 'null'],
 ]);
+
+table('String', [
+  ['plain', '"plain"'],
+  ['a\bb', '"a\\bb"'],
+  ['a\fb', '"a\\fb"'],
+  ['a\tb', '"a\\tb"'],
+  ['a\nb', '"a\\nb"'],
+  ['a\rb', '"a\\rb"'],
+  ['a\u0001b', '"a\\u0001b"'],
+  ['a\u001fb', '"a\\u001fb"'],
+  ['say "hi"', '"say \\"hi\\""'],
+  ['back\\slash', '"back\\\\slash"'],
+  ['é ü', '"é ü"'],
+]);
+
+table('Multi', [
+  ['a;b', '["a","b"]'],
+  ['a', '["a"]'],
+  [';a;;b;', '["a","b"]'],
+  [';;', 'null', 'ok'], // no value at all: null, not a bad cell
+  ['say "hi";b', '["say \\"hi\\"","b"]'],
+  ['a\tb;c', '["a\\tb","c"]'],
+  ['["x","y"]', '["x","y"]'],
+]);
+
+table(
+  'Multi',
+  [
+    ['a||b', '["a","b"]'],
+    ['a|b', '["a|b"]'],
+    ['||', 'null', 'ok'],
+  ],
+  { multiValue: { separator: '||', jsonArray: false } },
+  'Multi with a two-character separator',
+);
+
+table('Multi', [['[a;b', '["[a","b"]']], { multiValue: { separator: ';', jsonArray: false } }, 'Multi not read as a JSON array');
 
 describe("invalidValues 'fail'", () => {
   it.each(PATHS)('%s path: a bad Date fails with CSV_BAD_VALUE naming the column, the value and the form a Date takes', async (path) => {
