@@ -22,6 +22,7 @@ export default defineConfig({
       'test/custom-fields.test.ts',
       'test/join.test.ts',
       'test/join-errors.test.ts',
+      'test/join-mutants.test.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
