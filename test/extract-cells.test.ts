@@ -134,6 +134,15 @@ describe('a cell that does not convert costs that cell (invalidValues null, the 
     }
   });
 
+  it("the example is the cell's text (escaped as printed): a quoted cell's doubled quotes undone, an unquoted cell's quotes kept", async () => {
+    const csv = 'n,m\n"1""2",x""y\n';
+    for (const path of PATHS) {
+      const got = await through(path, csv, { ...BASE, fields: [F('n', 'Integer'), F('m', 'Integer')] });
+      expect(got.lines.map((l) => JSON.parse(l)), path).toEqual([{ n: null, m: null }]);
+      expect(got.notes, path).toEqual([{ invalid: { n: { type: 'Integer', count: 1, example: '1\\"2' }, m: { type: 'Integer', count: 1, example: 'x\\"\\"y' } } }]);
+    }
+  });
+
   it('the CSV structure still fails: a short row, a broken quote', async () => {
     for (const path of PATHS) {
       await expect(through(path, 'a,b\nx,1\ny\n', { ...BASE, fields: [F('a', 'Integer'), F('b', 'Integer')] }), path).rejects.toMatchObject({ code: 'CSV_COLUMN_COUNT' });
