@@ -3,7 +3,15 @@
  * in-process unit tests of the mutated modules only (no CLI test: the executable runs dist/, which
  * Stryker does not mutate). A run costs mutants × these tests, so the list stays short.
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// A mutant that breaks a clean-up (the join's spill folder, say) makes its test fail and leaves
+// the folder behind: temporary files go under the run's own folder (Stryker's sandbox, removed
+// after the run), not the machine's /tmp.
+const tmp = resolve('.mutation-tmp');
+mkdirSync(tmp, { recursive: true });
 
 export default defineConfig({
   test: {
@@ -24,6 +32,7 @@ export default defineConfig({
       'test/join-errors.test.ts',
       'test/join-mutants.test.ts',
     ],
+    env: { TMPDIR: tmp },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
