@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.js';
-import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions, type RowBatch } from '../src/extract/index.js';
-import { extractCsvStrings } from '../src/extract/csv.js';
+import type { ExtractOptions, RowBatch } from '../src/extract/index.js';
 import { InvalidTally, printable } from '../src/extract/notes.js';
 import { AirbyteWriter } from '../src/protocol/airbyte.js';
 import { memorySink } from '../src/protocol/output.js';
@@ -16,7 +15,7 @@ import { SingerWriter } from '../src/protocol/singer.js';
 import { Redactor } from '../src/redact.js';
 import type { FieldDef } from '../src/streams.js';
 import { loadProtocolValidator } from './helpers/airbyte-schema.js';
-import { chunksOf, decodeRows } from './helpers/encoded.js';
+import { chunksOf, CSV_PATHS, extractVia, type CsvPath } from './helpers/encoded.js';
 
 const MV = { separator: ';', jsonArray: true };
 const BASE = { stream: 'prospects', exportId: 'exp-9', file: 'file-3', timezone: 'America/New_York', multiValue: MV };
@@ -26,27 +25,15 @@ const F = (name: string, type: FieldDef['type']): FieldDef => ({ name, type });
 const body = (csv: string): AsyncGenerator<Buffer> => chunksOf(csv, 7);
 
 type Got = { lines: string[]; notes: Array<Pick<RowBatch, 'invalid' | 'zeroDates' | 'ambiguous'>> };
-const PATHS = ['bytes', 'lines', 'strings'] as const;
+const PATHS = CSV_PATHS;
 
 /** One path's output: its lines and each batch's notes. */
-async function through(path: (typeof PATHS)[number], csv: string, o: ExtractOptions): Promise<Got> {
-  const got: Got = { lines: [], notes: [] };
-  const note = (b: RowBatch | EncodedRows): void => {
-    got.notes.push({ ...(b.invalid ? { invalid: b.invalid } : {}), ...(b.zeroDates ? { zeroDates: b.zeroDates } : {}), ...(b.ambiguous ? { ambiguous: b.ambiguous } : {}) });
-  };
-  if (path === 'bytes') {
-    for await (const b of extractCsvBytes(body(csv), o)) {
-      got.lines.push(...decodeRows(b));
-      note(b);
-      b.release?.();
-    }
-  } else {
-    for await (const b of (path === 'lines' ? extractCsv : extractCsvStrings)(body(csv), o)) {
-      got.lines.push(...b.lines);
-      note(b);
-    }
-  }
-  return got;
+async function through(path: CsvPath, csv: string, o: ExtractOptions): Promise<Got> {
+  const notes: Got['notes'] = [];
+  const lines = await extractVia(path, body(csv), o, (b) => {
+    notes.push({ ...(b.invalid ? { invalid: b.invalid } : {}), ...(b.zeroDates ? { zeroDates: b.zeroDates } : {}), ...(b.ambiguous ? { ambiguous: b.ambiguous } : {}) });
+  });
+  return { lines, notes };
 }
 
 const FIELDS = [F('id', 'Integer'), F('score', 'Integer'), F('optedOut', 'Boolean'), F('createdAt', 'DateTime'), F('lastActivityAt', 'DateTime'), F('note', 'String')];

@@ -7,40 +7,26 @@
  * types: America/New_York is -04:00 in July and -05:00 in January and December.
  */
 import { describe, expect, it } from 'vitest';
-import { extractCsv, extractCsvBytes, type EncodedRows, type ExtractOptions, type RowBatch } from '../src/extract/index.js';
-import { extractCsvStrings } from '../src/extract/csv.js';
+import type { ExtractOptions } from '../src/extract/index.js';
 import type { FieldDef } from '../src/streams.js';
-import { chunksOf, decodeRows } from './helpers/encoded.js';
+import { chunksOf, CSV_PATHS, extractVia, type CsvPath } from './helpers/encoded.js';
 
 const BASE = { stream: 'prospects', exportId: 'exp-1', file: 'file-1', timezone: 'America/New_York', multiValue: { separator: ';', jsonArray: true } };
-const PATHS = ['bytes', 'lines', 'strings'] as const;
+const PATHS = CSV_PATHS;
 
 type Kind = 'ok' | 'bad' | 'zero';
 type Case = readonly [cell: string, json: string, kind?: Kind];
 
 /** The one row's `v` as JSON text, and what the batch noted of it. */
-async function convert(path: (typeof PATHS)[number], type: FieldDef['type'], cell: string, over: Partial<ExtractOptions> = {}): Promise<{ json: string; kind: Kind }> {
+async function convert(path: CsvPath, type: FieldDef['type'], cell: string, over: Partial<ExtractOptions> = {}): Promise<{ json: string; kind: Kind }> {
   const o: ExtractOptions = { ...BASE, fields: [{ name: 'v', type }], ...over };
   const quoted = /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
   const body = chunksOf(`v\n${quoted}\n`, 5);
-  const lines: string[] = [];
   let kind: Kind = 'ok';
-  const note = (b: RowBatch | EncodedRows): void => {
+  const lines = await extractVia(path, body, o, (b) => {
     if (b.invalid?.['v']) kind = 'bad';
     if (b.zeroDates?.['v']) kind = 'zero';
-  };
-  if (path === 'bytes') {
-    for await (const b of extractCsvBytes(body, o)) {
-      lines.push(...decodeRows(b));
-      note(b);
-      b.release?.();
-    }
-  } else {
-    for await (const b of (path === 'lines' ? extractCsv : extractCsvStrings)(body, o)) {
-      lines.push(...b.lines);
-      note(b);
-    }
-  }
+  });
   expect(lines).toHaveLength(1);
   const m = /^\{"v":(.*)\}$/.exec(lines[0]!);
   expect(m, lines[0]).not.toBeNull();
@@ -256,11 +242,7 @@ table('Multi', [['[a;b', '["[a","b"]']], { multiValue: { separator: ';', jsonArr
 describe("invalidValues 'fail'", () => {
   it.each(PATHS)('%s path: a bad Date fails with CSV_BAD_VALUE naming the column, the value and the form a Date takes', async (path) => {
     const o: ExtractOptions = { ...BASE, fields: [{ name: 'v', type: 'Date' }], invalidValues: 'fail' };
-    const run = async (): Promise<void> => {
-      const body = chunksOf('v\n2023-02-29\n', 5);
-      if (path === 'bytes') for await (const b of extractCsvBytes(body, o)) b.release?.();
-      else for await (const _ of (path === 'lines' ? extractCsv : extractCsvStrings)(body, o)) void _;
-    };
+    const run = (): Promise<string[]> => extractVia(path, chunksOf('v\n2023-02-29\n', 5), o);
     const err = await run().then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
